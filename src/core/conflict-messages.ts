@@ -1,0 +1,16 @@
+import type { RunCommand } from "./commands.ts";
+
+/** `Migration is running, only 'stats' command is allowed.` (or the finalization form). */
+export function runningMessage(finalizing: boolean): string {
+  return `${finalizing ? "Finalization" : "Migration"} is running, only 'stats' command is allowed.`;
+}
+
+/** The 400 text for migrate/finalize in a failed state (CONTRACT §3). */
+export function failedStateMessage(command: RunCommand, exception: string): string {
+  return `Migration in a failed state. Reset before trying to ${command} again. Failed on: ${exception}`;
+}
+
+/** The 400 text when the database was migrated by a newer release (CONTRACT §2). */
+export function newerDatabaseMessage(current: number, target: number): string {
+  return `The database has a higher migration index (${current}) than the registered migrations (${target})`;
+}

@@ -1,0 +1,60 @@
+/** The SQL dialect behind a migration's `db`. */
+export type Dialect = "postgres" | "sqlite";
+
+/** A row as the database returns it: column name to value. */
+export type Row = Record<string, unknown>;
+
+/**
+ * What every migration function receives. Plain table names mean the shadow copy of each table in
+ * the migration's `tables` and the origin table otherwise, so authors never write shadow names.
+ */
+export interface MigrationDb {
+  /** `"postgres"` or `"sqlite"`, for the rare migration that needs dialect-specific SQL. */
+  readonly dialect: Dialect;
+  /** True when the command was started with `verbose: true`. */
+  readonly verbose: boolean;
+  /** Runs one statement with positional parameters (`?` on SQLite, `$1` on PostgreSQL) and returns its rows. */
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /** Appends one line to the command's `output`. */
+  log(line: string): void;
+}
+
+/** Maps one row to its new row, or `null` to delete it. Must be pure: it runs in parallel batches. */
+export type RowTransform = (row: Row) => Row | null | Promise<Row | null>;
+
+/** The default export of a migration file `NNNN_description.{ts,js,mjs}` (CONTRACT §7). */
+export interface Migration {
+  /** Tables the migration changes or creates; each gets a shadow copy. Required, non-empty. */
+  tables: readonly string[];
+  /** Returns a non-empty text to refuse to run (it becomes the exception); runs against current data. */
+  checkPrerequisites?(db: MigrationDb): Promise<string | undefined | void> | string | undefined | void;
+  /** Schema changes on the shadow copies. */
+  dataDefinition?(db: MigrationDb): Promise<void> | void;
+  /** Per-table row transforms, applied after `dataDefinition`; keys must be in `tables`. */
+  transform?: Readonly<Record<string, RowTransform>>;
+  /** SQL data changes on the shadow copies, after the transforms. */
+  dataManipulation?(db: MigrationDb): Promise<void> | void;
+  /** Runs in finalize, before the swap. */
+  cleanup?(db: MigrationDb): Promise<void> | void;
+}
+
+/** Identity helper that only adds types to a migration object. */
+export function defineMigration<M extends Migration>(migration: M): M {
+  return migration;
+}
+
+/** A loaded, validated migration file. */
+export interface LoadedMigration {
+  /** The NNNN prefix of the file name, a positive integer. */
+  readonly index: number;
+  /** The file name without extension, e.g. `0002_split_address`. */
+  readonly name: string;
+  /** Absolute path of the file, so worker threads can import it themselves. */
+  readonly path: string;
+  /** sha256 of the file's bytes, to warn when a finalized migration's file changed. */
+  readonly checksum: string;
+  /** The validated default export. */
+  readonly migration: Migration;
+}
