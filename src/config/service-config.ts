@@ -1,0 +1,21 @@
+/** Everything `migrations serve` needs, resolved from flags over environment over defaults (CONTRACT §6). */
+export interface ServiceConfig {
+  /** `sqlite:PATH` or `postgres://…`; default `sqlite:./data/migrations.db`. */
+  databaseUrl: string;
+  /** Absolute path of the migrations directory; default `./migrations`. */
+  migrationsDir: string;
+  /** Listen host; default 127.0.0.1 (always 127.0.0.1 in dev mode). */
+  host: string;
+  /** Listen port; default 9011; 0 picks a free port. */
+  port: number;
+  /** The password clients must send; read from the password file, or `dev` in dev mode. */
+  password: string;
+  /** Worker threads for migrations; default the number of CPUs. */
+  workers: number;
+  /** Dev mode: binds 127.0.0.1, password `dev`, says so at start-up. */
+  dev: boolean;
+  /** Demo mode (`npm start` without a migrations dir): demo migrations and demo data seeded on first start. */
+  demo: boolean;
+  /** Largest accepted request body in bytes; default 64 KiB. */
+  bodyLimit: number;
+}
