@@ -1,0 +1,45 @@
+import type { RunCommand } from "./commands.ts";
+import { ConflictError } from "./errors.ts";
+import { failedStateMessage, newerDatabaseMessage, runningMessage } from "./conflict-messages.ts";
+import { MigrationState, isFailedState } from "./states.ts";
+
+/** What the command-by-state table (CONTRACT §3) says to do. */
+export type CommandDecision =
+  | { action: "run"; from: MigrationState }
+  | { action: "nothing" };
+
+/** The facts the table needs, read from one snapshot. */
+export interface PlanInput {
+  /** The service state. */
+  status: MigrationState;
+  /** True while any command (also reset) holds the run lock. */
+  running: boolean;
+  /** Highest finalized index in the database. */
+  current: number;
+  /** Highest registered index. */
+  target: number;
+  /** Exception of the failed command, for the failed-state message. */
+  exception: string | null;
+}
+
+/** Decides a run command per CONTRACT §2-3; throws ConflictError with the exact texts. */
+export function planCommand(command: RunCommand, input: PlanInput): CommandDecision {
+  if (input.running) {
+    throw new ConflictError(runningMessage(input.status === MigrationState.FINALIZATION_RUNNING));
+  }
+  if (input.current > input.target) {
+    throw new ConflictError(newerDatabaseMessage(input.current, input.target));
+  }
+  if (isFailedState(input.status)) {
+    if (command === "reset") return { action: "run", from: input.status };
+    throw new ConflictError(failedStateMessage(command, input.exception ?? "unknown error"));
+  }
+  switch (input.status) {
+    case MigrationState.MIGRATION_REQUIRED:
+      return { action: "run", from: input.status };
+    case MigrationState.FINALIZATION_REQUIRED:
+      return command === "migrate" ? { action: "nothing" } : { action: "run", from: input.status };
+    default:
+      return { action: "nothing" };
+  }
+}

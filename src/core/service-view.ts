@@ -1,0 +1,56 @@
+import type { MigrationRecord, Snapshot } from "../stores/store.ts";
+import { MigrationState, serviceState } from "./states.ts";
+
+/** A registered migration as the core sees it: no code, just identity and the tables it touches. */
+export interface RegisteredMigration {
+  /** The NNNN index. */
+  index: number;
+  /** File name without extension. */
+  name: string;
+  /** sha256 of the file. */
+  checksum: string;
+  /** Tables it changes or creates. */
+  tables: readonly string[];
+}
+
+/** The service as derived from the registry and one snapshot. */
+export interface ServiceView {
+  /** Service state by CONTRACT §2 priority. */
+  status: MigrationState;
+  /** Highest finalized index in the database (also of files no longer registered). */
+  current: number;
+  /** Highest registered index. */
+  target: number;
+  /** Registered migrations with their state, ascending. */
+  registered: { migration: RegisteredMigration; state: MigrationState }[];
+  /** Warnings: finalized migrations whose file changed since. */
+  warnings: string[];
+}
+
+/** Derives status, indexes and warnings; a registered migration without a record is `migration_required`. */
+export function deriveView(registry: readonly RegisteredMigration[], snapshot: Snapshot): ServiceView {
+  const records = new Map<number, MigrationRecord>(snapshot.migrations.map((r) => [r.index, r]));
+  const registered = registry.map((migration) => ({
+    migration,
+    state: records.get(migration.index)?.state ?? MigrationState.MIGRATION_REQUIRED,
+  }));
+  const finalized = snapshot.migrations.filter((r) => r.state === MigrationState.FINALIZED);
+  const warnings = finalized.flatMap((record) => {
+    const file = registry.find((m) => m.index === record.index);
+    return file && file.checksum !== record.checksum
+      ? [`Migration ${file.name} is finalized, but its file changed since; the change is not applied.`]
+      : [];
+  });
+  return {
+    status: serviceState(registered.map((r) => r.state)),
+    current: Math.max(0, ...finalized.map((r) => r.index)),
+    target: Math.max(0, ...registry.map((m) => m.index)),
+    registered,
+    warnings,
+  };
+}
+
+/** Registered migrations in the given states, ascending. */
+export function migrationsIn(view: ServiceView, ...states: MigrationState[]): RegisteredMigration[] {
+  return view.registered.filter((r) => states.includes(r.state)).map((r) => r.migration);
+}

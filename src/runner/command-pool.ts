@@ -1,0 +1,58 @@
+import { MessageChannel } from "node:worker_threads";
+import { Piscina } from "piscina";
+import type { RunCommand } from "../core/commands.ts";
+import type { CommandTask, MigrationRef, RunnerEvent } from "./messages.ts";
+
+/** What the pool needs to build each task. */
+export interface CommandPoolOptions {
+  /** Passed to the worker, which opens its own store connection. */
+  databaseUrl: string;
+  /** Registered migration files. */
+  migrations: MigrationRef[];
+  /** Threads for parallel `transform` batches. */
+  transformWorkers: number;
+  /** Receives output and progress events of the running command. */
+  onEvent?: (event: RunnerEvent) => void;
+  /** Receives pool-level errors (a worker that failed to start). */
+  onError?: (error: Error) => void;
+}
+
+/** The piscina pool that runs one command at a time off the main thread. */
+export class CommandPool {
+  private readonly pool: Piscina;
+
+  constructor(private readonly options: CommandPoolOptions) {
+    // One warm thread: a command starts without paying for a thread and the TS loader each time.
+    this.pool = new Piscina({
+      filename: new URL("./worker.mjs", import.meta.url).href,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: 60_000,
+    });
+    this.pool.on("error", (error: Error) => this.options.onError?.(error));
+  }
+
+  /** Runs one claimed command to its end in the worker; rejects only when the worker itself failed. */
+  async run(command: RunCommand, verbose: boolean, owner: string): Promise<void> {
+    const task: CommandTask = {
+      command,
+      verbose,
+      owner,
+      databaseUrl: this.options.databaseUrl,
+      migrations: this.options.migrations,
+      transformWorkers: this.options.transformWorkers,
+    };
+    const { port1, port2 } = new MessageChannel();
+    port1.on("message", (event: RunnerEvent) => this.options.onEvent?.(event));
+    try {
+      await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+    } finally {
+      port1.close();
+    }
+  }
+
+  /** Waits for the running task and stops the threads. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { planCommand } from "../../src/core/command-plan.ts";
+import type { RunCommand } from "../../src/core/commands.ts";
+import { ConflictError } from "../../src/core/errors.ts";
+import { MigrationState as S, type MigrationState } from "../../src/core/states.ts";
+
+const RUNNING = "Migration is running, only 'stats' command is allowed.";
+const FIN_RUNNING = "Finalization is running, only 'stats' command is allowed.";
+const failed = (cmd: string) => `Migration in a failed state. Reset before trying to ${cmd} again. Failed on: boom`;
+
+// CONTRACT §3, one row per state; each cell is "run", "nothing" or the exact 400 text.
+const table: [MigrationState, Record<RunCommand, string>][] = [
+  [S.MIGRATION_REQUIRED, { migrate: "run", finalize: "run", reset: "run" }],
+  [S.MIGRATION_RUNNING, { migrate: RUNNING, finalize: RUNNING, reset: RUNNING }],
+  [S.FINALIZATION_RUNNING, { migrate: FIN_RUNNING, finalize: FIN_RUNNING, reset: FIN_RUNNING }],
+  [S.MIGRATION_FAILED, { migrate: failed("migrate"), finalize: failed("finalize"), reset: "run" }],
+  [S.FINALIZATION_FAILED, { migrate: failed("migrate"), finalize: failed("finalize"), reset: "run" }],
+  [S.FINALIZATION_REQUIRED, { migrate: "nothing", finalize: "run", reset: "run" }],
+  [S.FINALIZED, { migrate: "nothing", finalize: "nothing", reset: "nothing" }],
+];
+
+describe("command × state (CONTRACT §3)", () => {
+  for (const [status, cells] of table) {
+    for (const [command, expected] of Object.entries(cells) as [RunCommand, string][]) {
+      it(`${command} in ${status} → ${expected}`, () => {
+        const running = status === S.MIGRATION_RUNNING || status === S.FINALIZATION_RUNNING;
+        const input = { status, running, current: 1, target: 2, exception: "boom" };
+        if (expected === "run" || expected === "nothing") {
+          expect(planCommand(command, input).action).toBe(expected);
+        } else {
+          expect(() => planCommand(command, input)).toThrow(new ConflictError(expected));
+        }
+      });
+    }
+  }
+
+  it("a running reset blocks every other command with the migration text", () => {
+    const input = { status: S.MIGRATION_FAILED, running: true, current: 0, target: 1, exception: "x" };
+    expect(() => planCommand("migrate", input)).toThrow(RUNNING);
+  });
+
+  it.each(["migrate", "finalize", "reset"] as RunCommand[])("%s on a newer database is refused", (command) => {
+    const input = { status: S.FINALIZED, running: false, current: 5, target: 3, exception: null };
+    expect(() => planCommand(command, input)).toThrow(
+      "The database has a higher migration index (5) than the registered migrations (3)",
+    );
+  });
+});
