@@ -1,0 +1,23 @@
+import { readFile } from "node:fs/promises";
+import { StartupError } from "../core/errors.ts";
+
+/** Strips exactly one trailing `\n` or `\r\n`, as editors and `echo` add one; other whitespace is part of the password. */
+export function stripOneNewline(text: string): string {
+  if (text.endsWith("\r\n")) return text.slice(0, -2);
+  if (text.endsWith("\n")) return text.slice(0, -1);
+  return text;
+}
+
+/** Reads a password file (one trailing newline stripped); an unreadable file or an empty password is a StartupError naming the file. */
+export async function readPasswordFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new StartupError(`Cannot read the password file ${path} (${code})`, { cause: error });
+  }
+  const password = stripOneNewline(text);
+  if (password === "") throw new StartupError(`The password file ${path} is empty`);
+  return password;
+}

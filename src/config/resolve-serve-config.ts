@@ -1,0 +1,61 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { StartupError } from "../core/errors.ts";
+import type { ServiceConfig } from "./service-config.ts";
+import { firstSet, parseEnvBoolean, parsePort, parsePositiveInt } from "./config-values.ts";
+import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
+import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
+import { readPasswordFile } from "./password-file.ts";
+import { parseServeFlags } from "./serve-options.ts";
+
+/** Default database: an SQLite file under ./data. */
+export const DEFAULT_DATABASE_URL = "sqlite:./data/migrations.db";
+/** Default listen address. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** Default listen port. */
+export const DEFAULT_PORT = 9011;
+/** Default request body limit: 64 KiB. */
+export const DEFAULT_BODY_LIMIT = 65536;
+/** The password of dev mode. */
+export const DEV_PASSWORD = "dev";
+/** The refusal when neither a password file nor dev mode is configured. */
+export const NO_PASSWORD_MESSAGE =
+  "No password file: set --password-file or INTERNAL_AUTH_PASSWORD_FILE, or start in dev mode (--dev)";
+
+/**
+ * Resolves the configuration of `migrations serve` from its arguments (after `serve`) and the environment:
+ * flags over environment over defaults (CONTRACT §6). Relative paths resolve against `process.cwd()`.
+ * Throws StartupError with one clear message on any invalid setting.
+ */
+export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Promise<ServiceConfig> {
+  const flags = parseServeFlags(argv);
+  const cwd = process.cwd();
+
+  const configuredDir = firstSet(flags.migrations, env.MIGRATIONS_DIR);
+  const demo = flags.demo === true && configuredDir === undefined;
+  const migrationsDir = demo ? DEMO_MIGRATIONS_DIR : resolve(cwd, configuredDir ?? "./migrations");
+
+  const database = firstSet(flags.database, env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
+  const databaseUrl = formatDatabaseUrl(parseDatabaseUrl(database, cwd));
+
+  const portText = firstSet(flags.port, env.PORT);
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port !== undefined ? "--port" : "PORT");
+
+  const workersText = firstSet(flags.workers, env.MIGRATION_WORKERS);
+  const workers = workersText === undefined
+    ? availableParallelism()
+    : parsePositiveInt(workersText, flags.workers !== undefined ? "--workers" : "MIGRATION_WORKERS");
+
+  const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
+
+  const passwordFile = firstSet(flags["password-file"], env.INTERNAL_AUTH_PASSWORD_FILE);
+  const dev = flags.dev === true || parseEnvBoolean(env.MIGRATIONS_DEV, "MIGRATIONS_DEV") || (demo && passwordFile === undefined);
+  // A password file wins over dev mode's fixed password: an explicit secret is never silently replaced.
+  let password: string;
+  if (passwordFile !== undefined) password = await readPasswordFile(resolve(cwd, passwordFile));
+  else if (dev) password = DEV_PASSWORD;
+  else throw new StartupError(NO_PASSWORD_MESSAGE);
+
+  const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
+  return { databaseUrl, migrationsDir, host, port, password, workers, dev, demo, bodyLimit };
+}

@@ -1,0 +1,55 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { StartupError } from "../core/errors.ts";
+
+/** The flags of `migrations serve`, in the form `node:util` parseArgs takes. */
+export const SERVE_OPTIONS = {
+  database: { type: "string" },
+  migrations: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "password-file": { type: "string" },
+  workers: { type: "string" },
+  "body-limit": { type: "string" },
+  dev: { type: "boolean" },
+  demo: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** The parsed flags of `migrations serve`; absent when not given. */
+export type ServeFlags = ReturnType<typeof parseArgs<{ options: typeof SERVE_OPTIONS; strict: true }>>["values"];
+
+/** The help text of `migrations serve`. */
+export const SERVE_USAGE = `Usage: migrations serve [flags]
+
+Runs the migration service: the JSON route POST /internal/migrations/ and the
+Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
+
+  --database URL         sqlite:PATH or postgres://USER:PASSWORD@HOST/DB   [DATABASE_URL]
+                         default sqlite:./data/migrations.db
+  --migrations DIR       migrations directory, default ./migrations        [MIGRATIONS_DIR]
+  --host HOST            listen address, default 127.0.0.1                 [HOST]
+  --port PORT            listen port 0-65535 (0 = any free), default 9011  [PORT]
+  --password-file FILE   file holding the password clients must send       [INTERNAL_AUTH_PASSWORD_FILE]
+  --workers N            worker threads, default the number of CPUs        [MIGRATION_WORKERS]
+  --body-limit BYTES     largest accepted request body, default 65536
+  --dev                  dev mode: binds 127.0.0.1, password "dev"         [MIGRATIONS_DEV=1]
+  --demo                 demo mode (npm start): when no migrations directory is
+                         configured, serve the bundled demo migrations and seed
+                         demo data; dev mode unless a password file is set
+  -h, --help             show this help
+`;
+
+/** Every valid flag, as printed in the unknown-flag error. */
+export function validFlags(): string {
+  return Object.keys(SERVE_OPTIONS).map((name) => `--${name}`).join(", ");
+}
+
+/** Parses `serve` arguments strictly; an unknown flag, a missing value or a stray argument is a StartupError listing the valid flags. */
+export function parseServeFlags(argv: readonly string[]): ServeFlags {
+  try {
+    return parseArgs({ args: [...argv], options: SERVE_OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(error);
+    throw new StartupError(`${message}. Valid flags: ${validFlags()}`, { cause: error });
+  }
+}
