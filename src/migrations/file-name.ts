@@ -1,0 +1,32 @@
+import { StartupError } from "../core/errors.ts";
+
+/** The index and name encoded in a migration file name. */
+export interface MigrationFileName {
+  /** The NNNN prefix as a positive integer. */
+  index: number;
+  /** The file name without its extension, e.g. `0002_split_address`. */
+  name: string;
+}
+
+const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.(ts|js|mjs)$/;
+const SCRIPT_EXTENSION = /\.(ts|js|mjs)$/;
+
+/** True for files that are clearly not migrations: dotfiles, declarations and non-script files. */
+export function isIgnoredFile(file: string): boolean {
+  return file.startsWith(".") || file.endsWith(".d.ts") || !SCRIPT_EXTENSION.test(file);
+}
+
+/** Parses `NNNN_description.{ts,js,mjs}`; throws StartupError naming the file when it does not fit. */
+export function parseMigrationFileName(file: string): MigrationFileName {
+  const match = MIGRATION_FILE.exec(file);
+  if (!match) {
+    throw new StartupError(
+      `Migration file "${file}" has a bad name: expected NNNN_description.{ts,js,mjs} (digits, underscore, letters/digits/_/-)`,
+    );
+  }
+  const index = Number(match[1]);
+  if (!Number.isSafeInteger(index) || index <= 0) {
+    throw new StartupError(`Migration file "${file}" has a bad name: its index must be a positive integer`);
+  }
+  return { index, name: file.slice(0, file.length - match[3]!.length - 1) };
+}
