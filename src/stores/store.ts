@@ -1,6 +1,6 @@
 import type { MigrationState } from "../core/states.ts";
 import type { RunCommand } from "../core/commands.ts";
-import type { Dialect } from "../migrations/types.ts";
+import type { Dialect, MigrationDb, Row } from "../migrations/types.ts";
 
 /** The persisted state of one registered (or once registered) migration. */
 export interface MigrationRecord {
@@ -106,3 +106,98 @@ export interface StateStore {
   /** Closes connections. */
   close(): Promise<void>;
 }
+
+/** Where a plain table name points for a migration's `db`: its shadow copy, the origin, or nothing. */
+export type TableLocation = "shadow" | "origin" | "none";
+
+/** The columns and row key of a shadow table, as the transform write-back needs them. */
+export interface TableShape {
+  /** The table name. */
+  table: string;
+  /** Every visible column, in table order (what `SELECT *` returns). */
+  columns: string[];
+  /** Columns a row may set (generated columns excluded). */
+  writableColumns: string[];
+  /** Primary key columns in key order; empty when the table has none. */
+  keyColumns: string[];
+}
+
+/** One keyset batch of a shadow table. */
+export interface RowBatch {
+  /** The rows, column name to value. */
+  rows: Row[];
+  /** Opaque row keys parallel to `rows`; pass the last one as `after` to read the next batch. */
+  keys: unknown[][];
+}
+
+/** Options of a shadow session. */
+export interface SessionOptions {
+  /** Whether the command runs verbose (exposed as `db.verbose`). */
+  verbose: boolean;
+  /** Receives each line a migration function logs with `db.log`. */
+  log(line: string): void;
+}
+
+/**
+ * One connection on which migration functions run: plain table names resolve to the shadow copy when
+ * it exists and to the origin otherwise (CONTRACT §7). The engine's only view of the shadow tables.
+ */
+export interface ShadowSession {
+  /** The `db` handed to migration functions. */
+  readonly db: MigrationDb;
+  /** Where `table` currently lives for this session. */
+  locate(table: string): Promise<TableLocation>;
+  /** Rows of the shadow copy if it exists, else of the origin table; 0 when neither exists. */
+  countRows(table: string): Promise<number>;
+  /** Copies an origin table with its rows, indexes and constraints into the shadow; returns the rows copied. */
+  copyToShadow(table: string): Promise<number>;
+  /** Records that a migration dropped `table`, so later migrations neither see nor re-copy the origin. */
+  markDropped(table: string): Promise<void>;
+  /** The columns and key of a shadow table. */
+  shape(table: string): Promise<TableShape>;
+  /** Reads up to `limit` rows of a shadow table after the key `after` (null = from the start), in key order. */
+  readBatch(shape: TableShape, after: unknown[] | null, limit: number): Promise<RowBatch>;
+  /** In one transaction deletes the rows with `keys` and inserts their replacements (`null` = deleted). */
+  replaceRows(shape: TableShape, keys: unknown[][], rows: (Row | null)[]): Promise<void>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** What the atomic finalize swap does besides swapping the tables. */
+export interface SwapPlan {
+  /** Holder of the run lock; the swap fails without changes if it no longer holds it. */
+  owner: string;
+  /** Tables named by the finalized migrations: swapped in when shadowed, dropped from the origin otherwise. */
+  tables: readonly string[];
+  /** Migration records written in the same transaction (state `finalized`). */
+  records: MigrationRecord[];
+  /** Output text appended in the same transaction. */
+  output: string;
+}
+
+/** What the finalize swap did. */
+export interface SwapResult {
+  /** Tables replaced by their shadow copies. */
+  swapped: string[];
+  /** Tables dropped from the origin because the migrations dropped them. */
+  dropped: string[];
+  /** Milliseconds the origin was locked by the swap transaction. */
+  lockWindowMs: number;
+}
+
+/** The shadow half of a store: shadow copies, write protection and the atomic swap, per dialect. */
+export interface ShadowStore {
+  /** Drops all shadow work (tables, drop marks) of an earlier or the current run. */
+  clearShadow(): Promise<void>;
+  /** Makes the origin `table` reject writes with `message`; false when the origin has no such table. */
+  protect(table: string, message: string): Promise<boolean>;
+  /** Lifts the write protection of every origin table. */
+  unprotectAll(): Promise<void>;
+  /** Opens the connection migration functions run on. */
+  openSession(options: SessionOptions): Promise<ShadowSession>;
+  /** Swaps the shadow copies in, sets records and output, in one transaction; then empties the shadow. */
+  finalizeSwap(plan: SwapPlan): Promise<SwapResult>;
+}
+
+/** A complete store: bookkeeping plus shadow work, as the worker's engine uses it. */
+export interface Store extends StateStore, ShadowStore {}

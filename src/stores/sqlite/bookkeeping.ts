@@ -1,0 +1,105 @@
+import type { RunCommand } from "../../core/commands.ts";
+import type { MigrationState } from "../../core/states.ts";
+import type { CommandRecord, MigrationRecord } from "../store.ts";
+import type { Connection } from "./connection.ts";
+
+/** Per-migration state table in the origin database. */
+export const STATE_TABLE = "_migration_state";
+/** Single-row command table in the origin database. */
+export const COMMAND_TABLE = "_migration_command";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
+  idx INTEGER PRIMARY KEY CHECK (idx > 0),
+  name TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  command TEXT,
+  running INTEGER NOT NULL DEFAULT 0 CHECK (running IN (0, 1)),
+  owner TEXT,
+  verbose INTEGER NOT NULL DEFAULT 0,
+  output TEXT NOT NULL DEFAULT '',
+  exception TEXT,
+  count INTEGER NOT NULL DEFAULT 0,
+  migrated INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER,
+  ended_at INTEGER,
+  heartbeat_at INTEGER,
+  progress_cursor INTEGER NOT NULL DEFAULT 0,
+  CHECK (running = 0 OR owner IS NOT NULL)
+);
+INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
+`;
+
+/** Creates the bookkeeping tables and the command row when missing. */
+export function createBookkeeping(db: Connection): void {
+  db.exec(SCHEMA);
+}
+
+interface CommandRow {
+  command: string | null;
+  running: number;
+  owner: string | null;
+  verbose: number;
+  output: string;
+  exception: string | null;
+  count: number;
+  migrated: number;
+  started_at: number | null;
+  ended_at: number | null;
+  heartbeat_at: number | null;
+  progress_cursor: number;
+}
+
+/** Reads the command row. */
+export function readCommand(db: Connection): CommandRecord {
+  const row = db.prepare(`SELECT * FROM ${COMMAND_TABLE} WHERE id = 1`).get() as CommandRow;
+  return {
+    command: row.command as RunCommand | null,
+    running: row.running === 1,
+    owner: row.owner,
+    verbose: row.verbose === 1,
+    output: row.output,
+    exception: row.exception,
+    count: row.count,
+    migrated: row.migrated,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    heartbeatAt: row.heartbeat_at,
+    progressCursor: row.progress_cursor,
+  };
+}
+
+/** Reads every migration record by ascending index. */
+export function readMigrations(db: Connection): MigrationRecord[] {
+  const rows = db.prepare(`SELECT idx, name, checksum, state FROM ${STATE_TABLE} ORDER BY idx`).all() as {
+    idx: number;
+    name: string;
+    checksum: string;
+    state: string;
+  }[];
+  return rows.map((r) => ({ index: r.idx, name: r.name, checksum: r.checksum, state: r.state as MigrationState }));
+}
+
+/** Inserts or replaces migration records. */
+export function upsertMigrations(db: Connection, records: readonly MigrationRecord[]): void {
+  const stmt = db.prepare(
+    `INSERT INTO ${STATE_TABLE} (idx, name, checksum, state) VALUES (?, ?, ?, ?)
+     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state`,
+  );
+  for (const r of records) stmt.run(r.index, r.name, r.checksum, r.state);
+}
+
+/** True when `owner` holds the run lock right now. */
+export function holdsRunLock(db: Connection, owner: string): boolean {
+  return db.prepare(`SELECT 1 FROM ${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`).get(owner) !== undefined;
+}
+
+/** Appends text to the running command's output, conditioned on `owner`; false when it does not hold the lock. */
+export function appendOutputRow(db: Connection, owner: string, text: string): boolean {
+  const sql = `UPDATE ${COMMAND_TABLE} SET output = output || ? WHERE id = 1 AND running = 1 AND owner = ?`;
+  return db.prepare(sql).run(text, owner).changes === 1;
+}

@@ -1,0 +1,37 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/** A better-sqlite3 connection. */
+export type Connection = Database.Database;
+
+/** How long a connection waits for another one's write lock before failing, in ms. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/** The file path of a `sqlite:PATH` URL (also `sqlite://PATH`), resolved against the working directory. */
+export function sqlitePathFromUrl(url: string): string {
+  if (!url.startsWith("sqlite:")) throw new Error(`Not an SQLite database URL: ${url}`);
+  let path = url.slice("sqlite:".length);
+  if (path.startsWith("//")) path = path.slice(2);
+  if (path.length === 0) throw new Error(`The SQLite database URL has no path: ${url}`);
+  return resolve(path);
+}
+
+/** The file next to the database that holds the shadow copies: `<dbpath>.shadow`. */
+export function shadowPathOf(databasePath: string): string {
+  return `${databasePath}.shadow`;
+}
+
+/** Opens (creating parent directories and the file) a connection in WAL mode with a busy timeout. */
+export function openConnection(path: string): Connection {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma("journal_mode = WAL");
+  return db;
+}
+
+/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it throws. */
+export function inWriteTransaction<T>(db: Connection, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

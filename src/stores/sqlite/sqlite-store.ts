@@ -1,0 +1,143 @@
+import { existsSync } from "node:fs";
+import type {
+  CommandClaim,
+  CommandRecord,
+  MigrationRecord,
+  SessionOptions,
+  ShadowSession,
+  Snapshot,
+  Store,
+  SwapPlan,
+  SwapResult,
+} from "../store.ts";
+import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
+import { createBookkeeping, readCommand, readMigrations } from "./bookkeeping.ts";
+import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
+import { finalizeSwapOn } from "./finalize-swap.ts";
+import { dropAllProtection, protectTable } from "./protection.ts";
+import { clearShadowFile } from "./shadow-file.ts";
+import { SqliteShadowSession } from "./shadow-session.ts";
+import * as writes from "./state-writes.ts";
+
+/** The SQLite store: bookkeeping tables in the database file, shadow copies in `<file>.shadow`. */
+export class SqliteStore implements Store {
+  /** Always `"sqlite"`. */
+  readonly dialect = "sqlite" as const;
+  /** Absolute path of the shadow file. */
+  readonly shadowPath: string;
+  private readonly db: Connection;
+
+  /** Opens (creating when missing) the database at `path`; call `init()` before use. */
+  constructor(readonly path: string) {
+    this.db = openConnection(path);
+    this.shadowPath = shadowPathOf(path);
+  }
+
+  /** Creates the `_migration_` tables. */
+  async init(): Promise<void> {
+    createBookkeeping(this.db);
+  }
+
+  /** One read transaction over both tables. */
+  async snapshot(): Promise<Snapshot> {
+    return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db) }))();
+  }
+
+  /** See StateStore.claimCommand. */
+  async claimCommand(claim: CommandClaim): Promise<boolean> {
+    return writes.claimCommandRow(this.db, claim, Date.now());
+  }
+
+  /** See StateStore.setMigrationStates. */
+  async setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean> {
+    return writes.setMigrationStatesRows(this.db, owner, records);
+  }
+
+  /** See StateStore.appendOutput. */
+  async appendOutput(owner: string, text: string): Promise<void> {
+    writes.appendOutputText(this.db, owner, text);
+  }
+
+  /** See StateStore.setProgress. */
+  async setProgress(owner: string, count: number, migrated: number): Promise<void> {
+    writes.setProgressRow(this.db, owner, count, migrated);
+  }
+
+  /** See StateStore.finishCommand. */
+  async finishCommand(owner: string, exception: string | null): Promise<boolean> {
+    return writes.finishCommandRow(this.db, owner, exception, Date.now());
+  }
+
+  /** See StateStore.heartbeat. */
+  async heartbeat(owner: string): Promise<void> {
+    writes.heartbeatRow(this.db, owner, Date.now());
+  }
+
+  /** Same host: pid probe plus heartbeat age; other host: heartbeat age. */
+  async ownerAlive(command: CommandRecord): Promise<boolean> {
+    return ownerAliveByHeartbeat(command);
+  }
+
+  /** See StateStore.interruptCommand. */
+  async interruptCommand(owner: string, exception: string): Promise<boolean> {
+    return writes.interruptCommandRow(this.db, owner, exception, Date.now());
+  }
+
+  /** See StateStore.takeUnseenOutput. */
+  async takeUnseenOutput(): Promise<string> {
+    return writes.takeUnseenOutputRow(this.db);
+  }
+
+  /** Counts through a short shadow session, so a table's shadow copy counts instead of its origin. */
+  async countRows(tables: readonly string[]): Promise<number> {
+    if (!existsSync(this.shadowPath)) return countOrigin(this.db, tables);
+    const session = new SqliteShadowSession(this.shadowPath, this.path, { verbose: false, log: () => {} });
+    try {
+      let total = 0;
+      for (const table of new Set(tables)) total += await session.countRows(table);
+      return total;
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Empties the shadow file. */
+  async clearShadow(): Promise<void> {
+    clearShadowFile(this.shadowPath);
+  }
+
+  /** Installs the write-protection triggers on the origin table. */
+  async protect(table: string, message: string): Promise<boolean> {
+    return protectTable(this.db, table, message);
+  }
+
+  /** Drops every write-protection trigger. */
+  async unprotectAll(): Promise<void> {
+    this.db.transaction(() => dropAllProtection(this.db)).immediate();
+  }
+
+  /** Opens a session on the shadow file with the origin attached. */
+  async openSession(options: SessionOptions): Promise<ShadowSession> {
+    return new SqliteShadowSession(this.shadowPath, this.path, options);
+  }
+
+  /** The atomic swap on this store's origin connection. */
+  async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
+    return finalizeSwapOn(this.db, this.shadowPath, plan);
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function countOrigin(db: Connection, tables: readonly string[]): number {
+  let total = 0;
+  for (const table of new Set(tables)) {
+    const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").get(table);
+    if (exists === undefined) continue;
+    total += (db.prepare(`SELECT count(*) AS n FROM main."${table.replaceAll('"', '""')}"`).get() as { n: number }).n;
+  }
+  return total;
+}

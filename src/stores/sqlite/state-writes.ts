@@ -1,0 +1,75 @@
+import { MigrationState } from "../../core/states.ts";
+import type { CommandClaim, MigrationRecord } from "../store.ts";
+import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
+import { type Connection, inWriteTransaction } from "./connection.ts";
+import { dropAllProtection } from "./protection.ts";
+
+/** Compare-and-set start of a command: only when none runs. */
+export function claimCommandRow(db: Connection, claim: CommandClaim, now: number): boolean {
+  return inWriteTransaction(db, () => {
+    const changed = db
+      .prepare(
+        `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = '', exception = NULL,
+           count = ?, migrated = 0, progress_cursor = 0, started_at = ?, ended_at = NULL, heartbeat_at = ?
+         WHERE id = 1 AND running = 0`,
+      )
+      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.count, now, now).changes;
+    if (changed !== 1) return false;
+    upsertMigrations(db, claim.migrations);
+    return true;
+  });
+}
+
+/** Upserts records only while `owner` holds the run lock. */
+export function setMigrationStatesRows(db: Connection, owner: string, records: MigrationRecord[]): boolean {
+  return inWriteTransaction(db, () => {
+    if (!holdsRunLock(db, owner)) return false;
+    upsertMigrations(db, records);
+    return true;
+  });
+}
+
+/** Appends output of the command `owner` runs; silently ignored when it lost the lock. */
+export function appendOutputText(db: Connection, owner: string, text: string): void {
+  appendOutputRow(db, owner, text);
+}
+
+/** Sets count and migrated, never lowering migrated. */
+export function setProgressRow(db: Connection, owner: string, count: number, migrated: number): void {
+  db.prepare(
+    `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?) WHERE id = 1 AND running = 1 AND owner = ?`,
+  ).run(count, migrated, owner);
+}
+
+/** Ends the command `owner` runs. */
+export function finishCommandRow(db: Connection, owner: string, exception: string | null, now: number): boolean {
+  const sql = `UPDATE ${COMMAND_TABLE} SET running = 0, exception = ?, ended_at = ? WHERE id = 1 AND running = 1 AND owner = ?`;
+  return db.prepare(sql).run(exception, now, owner).changes === 1;
+}
+
+/** Refreshes the heartbeat of the command `owner` runs. */
+export function heartbeatRow(db: Connection, owner: string, now: number): void {
+  db.prepare(`UPDATE ${COMMAND_TABLE} SET heartbeat_at = ? WHERE id = 1 AND running = 1 AND owner = ?`).run(now, owner);
+}
+
+/** Marks the command of a dead owner failed, fails its running records and lifts the write protection. */
+export function interruptCommandRow(db: Connection, owner: string, exception: string, now: number): boolean {
+  return inWriteTransaction(db, () => {
+    if (!finishCommandRow(db, owner, exception, now)) return false;
+    const fail = db.prepare(`UPDATE ${STATE_TABLE} SET state = ? WHERE state = ?`);
+    fail.run(MigrationState.MIGRATION_FAILED, MigrationState.MIGRATION_RUNNING);
+    fail.run(MigrationState.FINALIZATION_FAILED, MigrationState.FINALIZATION_RUNNING);
+    dropAllProtection(db);
+    return true;
+  });
+}
+
+/** Returns the output not yet returned to a legacy `progress` poll and moves the cursor past it. */
+export function takeUnseenOutputRow(db: Connection): string {
+  return inWriteTransaction(db, () => {
+    const { output, progressCursor } = readCommand(db);
+    const cursor = Math.min(progressCursor, output.length);
+    db.prepare(`UPDATE ${COMMAND_TABLE} SET progress_cursor = ? WHERE id = 1`).run(output.length);
+    return output.slice(cursor);
+  });
+}
