@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Row } from "../../migrations/types.ts";
 import type { RowBatch } from "../store.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
@@ -35,7 +36,7 @@ export function replaceRowBatch(db: Connection, shape: SqliteShape, keys: unknow
   const table = `main.${quoteIdent(shape.table)}`;
   const keyList = keyExpressions(shape);
   const del = db.prepare(`DELETE FROM ${table} WHERE ${keyList.map((k) => `${k} = ?`).join(" AND ")}`);
-  const inserts = new Map<string, ReturnType<Connection["prepare"]>>();
+  const inserts = new Map<string, Statement<unknown[]>>();
   const writable = new Set(shape.writableColumns);
   inWriteTransaction(db, () => {
     for (const key of keys) del.run(...key);
