@@ -1,0 +1,48 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ServiceError } from "../core/errors.ts";
+import type { Logger } from "./logger.ts";
+
+/** What a client is told about a failed request, on either face. */
+export interface ErrorAnswer {
+  /** HTTP status of the JSON route. */
+  status: number;
+  /** Connect code of the RPC face. */
+  code: Code;
+  /** The text both faces send; generic for unexpected faults. */
+  message: string;
+}
+
+/** The one table: ServiceError kind → HTTP status and Connect code. */
+export const ERROR_TABLE: Readonly<Record<ServiceError["kind"], { status: number; code: Code }>> = {
+  bad_request: { status: 400, code: Code.InvalidArgument },
+  conflict: { status: 400, code: Code.FailedPrecondition },
+  unauthorized: { status: 401, code: Code.Unauthenticated },
+  too_large: { status: 413, code: Code.ResourceExhausted },
+  method: { status: 405, code: Code.Unimplemented },
+  not_found: { status: 404, code: Code.NotFound },
+};
+
+/** The only text a client sees for a fault that is not a ServiceError. */
+export const INTERNAL_ERROR_MESSAGE = "Internal server error";
+
+/** Maps any thrown value to its answer; unexpected ones are logged with their details and answered generically. */
+export function describeError(error: unknown, logger: Logger): ErrorAnswer {
+  if (error instanceof ServiceError) {
+    return { ...ERROR_TABLE[error.kind], message: error.message };
+  }
+  logger.error({ msg: "unexpected error while handling a request", err: errorDetails(error) });
+  return { status: 500, code: Code.Internal, message: INTERNAL_ERROR_MESSAGE };
+}
+
+/** The ConnectError for any thrown value: ServiceErrors keep their message, ConnectErrors pass through. */
+export function toConnectError(error: unknown, logger: Logger): ConnectError {
+  if (error instanceof ConnectError) return error;
+  const answer = describeError(error, logger);
+  return new ConnectError(answer.message, answer.code);
+}
+
+/** Name, message and stack of an error, for the log only. */
+function errorDetails(error: unknown): object {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}

@@ -1,0 +1,111 @@
+import http from "node:http";
+import http2 from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { MigrationApi } from "../core/results.ts";
+import { createAuthenticator } from "./auth.ts";
+import { createClientErrorListener } from "./client-error.ts";
+import { createAuthInterceptor, createErrorInterceptor } from "./connect-interceptors.ts";
+import { createConnectRoutes } from "./connect-routes.ts";
+import { createJsonRoute } from "./json-route.ts";
+import type { Logger } from "./logger.ts";
+import { createProtocolSniffer } from "./protocol-sniffer.ts";
+
+/** What the composition root needs. */
+export interface HttpServerOptions {
+  /** The application face both the JSON route and the RPCs call. */
+  api: MigrationApi;
+  /** The password clients must send; never logged. */
+  password: string;
+  /** Largest accepted request body (JSON route and RPC messages) in bytes. */
+  bodyLimit: number;
+  /** Receives events and the details of faults. */
+  logger: Logger;
+  /** How long close() lets running requests finish before cutting connections; default 5000 ms. */
+  closeGraceMs?: number;
+}
+
+/** One port for the JSON route and Connect, gRPC and gRPC-Web, over HTTP/1.1 and cleartext HTTP/2. */
+export interface HttpServer {
+  /** Starts listening; port 0 picks a free port, which the result reports. */
+  listen(port: number, host: string): Promise<{ port: number }>;
+  /** Stops accepting, lets running requests finish (up to the grace time), closes idle connections. */
+  close(): Promise<void>;
+}
+
+/** Builds the server: connect-node routes with the JSON route as fallback, behind the protocol sniffer. */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const { api, bodyLimit, logger } = options;
+  const authenticate = createAuthenticator(options.password);
+  const handler = connectNodeAdapter({
+    routes: createConnectRoutes(api),
+    fallback: createJsonRoute({ api, authenticate, bodyLimit, logger }),
+    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(authenticate)],
+    readMaxBytes: bodyLimit,
+  });
+  let closing = false;
+
+  const http1 = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 });
+  http1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (closing) res.setHeader("connection", "close");
+    handler(req, res);
+  });
+  http1.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // A body that will be refused anyway is not asked for; the route answers 413 (or earlier errors).
+    if (!(Number(req.headers["content-length"]) > bodyLimit)) res.writeContinue();
+    http1.emit("request", req, res);
+  });
+  http1.on("clientError", createClientErrorListener(logger));
+
+  const h2 = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  h2.on("sessionError", (error: NodeJS.ErrnoException) => logger.warn({ msg: "HTTP/2 session error", code: error.code }));
+
+  const sniffing = new Set<Socket>();
+  const hand = (target: http.Server | http2.Http2Server) => (socket: Socket) => {
+    sniffing.delete(socket);
+    target.emit("connection", socket);
+  };
+  const server = createProtocolSniffer({ http1: hand(http1), h2: hand(h2) }, logger);
+  server.on("connection", (socket: Socket) => {
+    sniffing.add(socket);
+    socket.once("close", () => sniffing.delete(socket));
+  });
+  server.on("error", (error) => logger.error({ msg: "server error", err: error.message }));
+
+  return {
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      // The HTTP/1 server never listens itself; its 'listening' event starts the connection tracking
+      // behind requestTimeout, headersTimeout and closeIdleConnections().
+      http1.emit("listening");
+      const address = server.address() as AddressInfo;
+      logger.info({ msg: "listening", host, port: address.port });
+      return { port: address.port };
+    },
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sniffing) socket.destroy();
+      http1.close(() => {});
+      for (const session of sessions) session.close();
+      const force = setTimeout(() => {
+        http1.closeAllConnections();
+        for (const session of sessions) session.destroy();
+      }, options.closeGraceMs ?? 5_000);
+      await closed;
+      clearTimeout(force);
+      logger.info({ msg: "closed" });
+    },
+  };
+}

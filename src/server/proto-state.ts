@@ -1,0 +1,17 @@
+import { MigrationState as CoreState } from "../core/states.ts";
+import { MigrationState as ProtoState } from "../gen/migrations/v1/migrations_pb.ts";
+
+const TO_PROTO: Readonly<Record<CoreState, ProtoState>> = {
+  [CoreState.MIGRATION_REQUIRED]: ProtoState.MIGRATION_REQUIRED,
+  [CoreState.MIGRATION_RUNNING]: ProtoState.MIGRATION_RUNNING,
+  [CoreState.MIGRATION_FAILED]: ProtoState.MIGRATION_FAILED,
+  [CoreState.FINALIZATION_REQUIRED]: ProtoState.FINALIZATION_REQUIRED,
+  [CoreState.FINALIZATION_RUNNING]: ProtoState.FINALIZATION_RUNNING,
+  [CoreState.FINALIZED]: ProtoState.FINALIZED,
+  [CoreState.FINALIZATION_FAILED]: ProtoState.FINALIZATION_FAILED,
+};
+
+/** The proto enum value of a core state string (`migration_required` → `MIGRATION_REQUIRED`). */
+export function toProtoState(state: CoreState): ProtoState {
+  return TO_PROTO[state];
+}
