@@ -1,0 +1,112 @@
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConflictError } from "../../src/core/errors.ts";
+import { MigrationService, MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
+import { json, request1 } from "./support/raw-http.ts";
+import { PLAIN_AUTH, startTestServer, type TestServer } from "./support/start-server.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.server.close());
+beforeEach(() => {
+  t.api.failWith = undefined;
+  t.api.calls.length = 0;
+});
+
+const withAuth: Interceptor = (next) => (req) => {
+  req.header.set("authorization", PLAIN_AUTH);
+  return next(req);
+};
+
+const faces: { name: string; transport: (baseUrl: string) => Transport }[] = [
+  { name: "Connect over HTTP/1.1", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [withAuth] }) },
+  { name: "Connect over h2c", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "2", interceptors: [withAuth] }) },
+  { name: "gRPC over h2c", transport: (baseUrl) => createGrpcTransport({ baseUrl, httpVersion: "2", interceptors: [withAuth] }) },
+  { name: "gRPC-Web over HTTP/1.1", transport: (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: [withAuth] }) },
+];
+
+describe.each(faces)("$name on the shared port", ({ transport }) => {
+  const client = () => createClient(MigrationService, transport(t.baseUrl));
+
+  it("Stats maps state to the enum and counts to bigint", async () => {
+    t.api.statsResult = {
+      status: "migration_running",
+      output: "migration started\n",
+      currentMigrationIndex: 2,
+      targetMigrationIndex: 3,
+      migratableModels: { count: 5_000_000_000, migrated: 17 },
+      warnings: ["w1"],
+    };
+    const stats = await client().stats({});
+    expect(stats.status).toBe(MigrationState.MIGRATION_RUNNING);
+    expect(stats.output).toBe("migration started\n");
+    expect(stats.exception).toBeUndefined();
+    expect(stats.currentMigrationIndex).toBe(2);
+    expect(stats.targetMigrationIndex).toBe(3);
+    expect(stats.migratableModels?.count).toBe(5_000_000_000n);
+    expect(stats.migratableModels?.migrated).toBe(17n);
+    expect(stats.warnings).toEqual(["w1"]);
+  });
+
+  it("Migrate / Finalize / Reset call execute with verbose and map the result", async () => {
+    t.api.commandResult = { status: "finalization_failed", exception: "Error: boom" };
+    const c = client();
+    for (const answer of [await c.migrate({ verbose: true }), await c.finalize({}), await c.reset({ verbose: false })]) {
+      expect(answer.status).toBe(MigrationState.FINALIZATION_FAILED);
+      expect(answer.exception).toBe("Error: boom");
+      expect(answer.output).toBeUndefined();
+    }
+    expect(t.api.calls).toEqual([
+      { command: "migrate", verbose: true },
+      { command: "finalize", verbose: false },
+      { command: "reset", verbose: false },
+    ]);
+  });
+
+  it("a conflict is failed_precondition with the core's message", async () => {
+    t.api.failWith = new ConflictError("Finalization is running, only 'stats' command is allowed.");
+    const error = await client().migrate({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
+    expect(error?.code).toBe(Code.FailedPrecondition);
+    expect(error?.rawMessage).toBe("Finalization is running, only 'stats' command is allowed.");
+  });
+
+  it("an unexpected fault is internal with a generic message", async () => {
+    t.api.failWith = new Error("secret detail");
+    const error = await client().stats({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
+    expect(error?.code).toBe(Code.Internal);
+    expect(error?.rawMessage).toBe("Internal server error");
+  });
+
+  it("no password is unauthenticated and never reaches the API", async () => {
+    const bare = createClient(MigrationService, createConnectTransport({ baseUrl: t.baseUrl, httpVersion: "1.1" }));
+    const error = await bare.reset({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
+    expect(error?.code).toBe(Code.Unauthenticated);
+    expect(t.api.calls).toEqual([]);
+  });
+});
+
+describe("Connect protocol details", () => {
+  it("a message over the body limit is resource_exhausted (readMaxBytes)", async () => {
+    const response = await request1(t.port, {
+      path: "/migrations.v1.MigrationService/Migrate",
+      headers: { authorization: PLAIN_AUTH, "content-type": "application/json" },
+      body: JSON.stringify({ verbose: true, pad: "x".repeat(70 * 1024) }),
+    });
+    expect(json(response).code).toBe("resource_exhausted");
+    expect(t.api.calls).toEqual([]);
+  });
+
+  it("a plain JSON POST in the Connect protocol works (curl-friendly)", async () => {
+    t.api.statsResult = { status: "finalized", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [] };
+    const response = await request1(t.port, {
+      path: "/migrations.v1.MigrationService/Stats",
+      headers: { authorization: PLAIN_AUTH, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(response.status).toBe(200);
+    expect(json(response).status).toBe("MIGRATION_STATE_FINALIZED");
+  });
+});

@@ -1,0 +1,37 @@
+import type { CommandResult, MigrationApi, Stats } from "../../../src/core/results.ts";
+
+/** The commands the fake records, in call order. */
+export type FakeCall = { command: "migrate" | "finalize" | "reset" | "progress"; verbose: boolean } | { command: "stats" };
+
+/** An in-memory MigrationApi: answers what it is told, or throws what it is told, and records the calls. */
+export class FakeApi implements MigrationApi {
+  /** Every call received. */
+  readonly calls: FakeCall[] = [];
+  /** What execute() answers. */
+  commandResult: CommandResult = { status: "finalization_required", output: "migration started\nmigration finished\n" };
+  /** What stats() answers. */
+  statsResult: Stats = {
+    status: "finalization_required",
+    output: "migration started\nmigration finished\n",
+    currentMigrationIndex: 3,
+    targetMigrationIndex: 5,
+    migratableModels: { count: 120, migrated: 120 },
+    warnings: [],
+  };
+  /** When set, execute() and stats() throw it. */
+  failWith: unknown = undefined;
+
+  /** Records the call, then answers or throws. */
+  async execute(command: "migrate" | "finalize" | "reset" | "progress", verbose: boolean): Promise<CommandResult> {
+    this.calls.push({ command, verbose });
+    if (this.failWith !== undefined) throw this.failWith;
+    return { ...this.commandResult };
+  }
+
+  /** Records the call, then answers or throws. */
+  async stats(): Promise<Stats> {
+    this.calls.push({ command: "stats" });
+    if (this.failWith !== undefined) throw this.failWith;
+    return { ...this.statsResult };
+  }
+}
