@@ -1,0 +1,69 @@
+import { parseArgs } from "node:util";
+import { readPasswordFile } from "../config/password-file.ts";
+import { UsageError } from "./exit-codes.ts";
+
+/** Default server URL of the client commands. */
+export const DEFAULT_URL = "http://127.0.0.1:9011";
+
+/** What a client command needs: where the server is, the password, and how to print. */
+export interface ClientOptions {
+  /** Base URL of the service; `--url`, else MIGRATIONS_URL, else http://127.0.0.1:9011. */
+  url: string;
+  /** The password; from `--password-file`, else INTERNAL_AUTH_PASSWORD_FILE, else `dev`. */
+  password: string;
+  /** Ask for detail lines in the output. */
+  verbose: boolean;
+  /** Print JSON instead of text (stats). */
+  json: boolean;
+  /** Print the command's help and do nothing else. */
+  help: boolean;
+}
+
+/** The help text shared by the client commands. */
+export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|stats [flags]
+
+  --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
+  --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
+  --verbose              ask for detail lines (per table: rows, batches, durations)
+  --json                 print the result as JSON (stats)
+  -h, --help             show this help
+
+migrate and finalize follow the command until it ends. Exit codes: 0 success,
+1 the command failed, 2 the request was rejected, 3 the service is unreachable.
+`;
+
+/** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */
+export async function parseClientOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ClientOptions> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: "string" },
+        "password-file": { type: "string" },
+        verbose: { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
+    throw new UsageError(`${message}. Valid flags: --url, --password-file, --verbose, --json, --help`);
+  }
+  const url = values.url || env.MIGRATIONS_URL || DEFAULT_URL;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
+  }
+  const passwordFile = values["password-file"] || env.INTERNAL_AUTH_PASSWORD_FILE;
+  let password = "dev";
+  if (passwordFile) {
+    try {
+      password = await readPasswordFile(passwordFile);
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
+  }
+  return { url, password, verbose: values.verbose === true, json: values.json === true, help: values.help === true };
+}

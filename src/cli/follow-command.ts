@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RunCommand } from "../core/commands.ts";
+import { isRunningState, MigrationState } from "../core/states.ts";
+import type { MigrationClient } from "./migration-client.ts";
+import { OutputFollower } from "./output-follower.ts";
+import { ProgressBar } from "./progress-bar.ts";
+import { statsView, type CommandView, type StatsView } from "./stats-view.ts";
+import type { Terminal } from "./terminal.ts";
+
+/** How a command is followed. */
+export interface FollowOptions {
+  /** The command that was started; `finalize` waits out a passing `finalization_required` between its two phases. */
+  command: RunCommand;
+  /** Print the output lines as they arrive; default true. */
+  showOutput?: boolean;
+  /** Poll interval in ms; default 250 (about 4 polls a second). */
+  pollMs?: number;
+  /** How long `finalize` accepts `finalization_required` as its end state before stopping; default 2000 ms. */
+  settleMs?: number;
+}
+
+/** True when the followed command can be taken as ended in `state`, given since when that state was seen. */
+function ended(command: RunCommand, state: MigrationState, stableMs: number, settleMs: number): boolean {
+  if (isRunningState(state)) return false;
+  // finalize from migration_required migrates first; between its phases the state may read finalization_required.
+  if (command === "finalize" && state === MigrationState.FINALIZATION_REQUIRED) return stableMs >= settleMs;
+  return true;
+}
+
+/**
+ * Follows a started command by polling `Stats` until its state is no longer running, printing new output
+ * lines (and a progress bar on a TTY) as they arrive. Returns the last stats. Client errors propagate.
+ */
+export async function followCommand(
+  client: MigrationClient,
+  first: CommandView,
+  terminal: Terminal,
+  options: FollowOptions,
+): Promise<StatsView> {
+  const { command, showOutput = true, pollMs = 250, settleMs = 2000 } = options;
+  const follower = new OutputFollower(terminal, showOutput);
+  const bar = new ProgressBar(terminal.columns);
+  follower.update(first.output);
+  let state = first.status;
+  let since = Date.now();
+  let view: StatsView | null = null;
+  while (!ended(command, state, Date.now() - since, settleMs)) {
+    await sleep(pollMs);
+    view = statsView(await client.stats({}));
+    if (view.status !== state) since = Date.now();
+    state = view.status;
+    follower.update(view.output);
+    follower.drawBar(isRunningState(state) ? bar.render(view.migratable_models.count, view.migratable_models.migrated) : "");
+  }
+  view ??= statsView(await client.stats({}));
+  follower.finish(view.output);
+  return view;
+}
