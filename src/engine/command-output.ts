@@ -1,0 +1,48 @@
+import type { RunnerEvent } from "../runner/messages.ts";
+import type { StateStore } from "../stores/store.ts";
+
+/** The output of one command: each line goes to the store (in order) and to the event listener. */
+export class CommandOutput {
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+
+  /** `emit` also receives the text of every line; `verbose` enables `detail` lines. */
+  constructor(
+    private readonly store: StateStore,
+    private readonly owner: string,
+    readonly verbose: boolean,
+    private readonly emit: (event: RunnerEvent) => void = () => {},
+  ) {}
+
+  /** Appends one `\n`-terminated line. */
+  line(text: string): void {
+    const line = `${text}\n`;
+    this.emit({ type: "output", text: line });
+    this.chain = this.chain.then(() =>
+      this.store.appendOutput(this.owner, line).catch((error: unknown) => {
+        this.failure ??= error;
+      }),
+    );
+  }
+
+  /** Appends a line only when the command runs verbose. */
+  detail(text: string): void {
+    if (this.verbose) this.line(text);
+  }
+
+  /** Tells the listener about text another store write (the finalize swap) already persisted. */
+  announce(text: string): void {
+    this.emit({ type: "output", text });
+  }
+
+  /** Waits until every line is stored; rethrows the first store failure. */
+  async flush(): Promise<void> {
+    await this.chain;
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+/** `12.3 ms` style durations for detail lines. */
+export function formatMs(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}

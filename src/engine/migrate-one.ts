@@ -1,0 +1,66 @@
+import { performance } from "node:perf_hooks";
+import type { LoadedMigration } from "../migrations/types.ts";
+import type { ShadowSession } from "../stores/store.ts";
+import { formatMs } from "./command-output.ts";
+import { PrerequisiteRefusal } from "./error-text.ts";
+import { protectionMessage } from "./record-states.ts";
+import { transformTable } from "./transform-table.ts";
+import type { CommandContext } from "./types.ts";
+
+/** How many rows each table of a migration is expected to move (computed before the run). */
+export type TableBudgets = ReadonlyMap<string, number>;
+
+/** Runs the steps of one migration on the shadow session, in the order of CONTRACT §7. */
+export async function migrateOne(
+  ctx: CommandContext,
+  session: ShadowSession,
+  loaded: LoadedMigration,
+  budgets: TableBudgets,
+  protectedBy: Map<string, string>,
+): Promise<void> {
+  const { migration, name } = loaded;
+  const prefix = `migration ${name}`;
+  const started = performance.now();
+  ctx.out.line(`${prefix}: started`);
+
+  const refusal = await migration.checkPrerequisites?.(session.db);
+  if (typeof refusal === "string" && refusal.length > 0) throw new PrerequisiteRefusal(refusal);
+
+  const transforms = migration.transform ?? {};
+  const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(budgets.get(t) ?? 0)]));
+  for (const table of migration.tables) {
+    if (await ctx.store.protect(table, protectionMessage(table, name, "migrate running"))) protectedBy.set(table, name);
+    if ((await session.locate(table)) !== "origin") continue;
+    const copyStarted = performance.now();
+    const copied = await session.copyToShadow(table);
+    ctx.out.line(`${prefix}: copied table "${table}" (${copied} rows)`);
+    ctx.out.detail(`${prefix}: copy of "${table}" took ${formatMs(performance.now() - copyStarted)}`);
+  }
+  for (const table of migration.tables) if (!(table in transforms)) shares.get(table)!.finish();
+
+  await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
+  for (const table of Object.keys(transforms)) {
+    const share = shares.get(table)!;
+    await transformTable(ctx, session, loaded, table, share);
+    share.finish();
+  }
+  await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));
+
+  // A table of `tables` that resolves to the origin now was dropped from the shadow by this migration.
+  for (const table of migration.tables) {
+    if ((await session.locate(table)) === "origin") {
+      await session.markDropped(table);
+      ctx.out.line(`${prefix}: dropped table "${table}"`);
+    }
+  }
+  ctx.out.line(`${prefix}: done`);
+  ctx.out.detail(`${prefix}: took ${formatMs(performance.now() - started)}`);
+}
+
+async function step(ctx: CommandContext, prefix: string, label: string, run: () => unknown): Promise<void> {
+  const started = performance.now();
+  const result = run();
+  if (result === undefined) return;
+  await result;
+  ctx.out.detail(`${prefix}: ${label} took ${formatMs(performance.now() - started)}`);
+}

@@ -1,0 +1,65 @@
+import { MigrationState } from "../core/states.ts";
+import type { LoadedMigration } from "../migrations/types.ts";
+import type { MigrationRef } from "../runner/messages.ts";
+import type { ShadowSession } from "../stores/store.ts";
+import { errorText } from "./error-text.ts";
+import { migrateOne, type TableBudgets } from "./migrate-one.ts";
+import { migrationsIn, pendingMigrations, protectionMessage, setStates } from "./record-states.ts";
+import type { CommandContext } from "./types.ts";
+
+/**
+ * The migrate part of `migrate` and `finalize`: runs every pending migration in index order on the
+ * shadow copies. Returns null on success (records → finalization_required) or the exception text.
+ */
+export async function migratePhase(ctx: CommandContext): Promise<string | null> {
+  const pending = await pendingMigrations(ctx);
+  const continuing = (await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED])).length > 0;
+  ctx.out.line("migration started");
+  // Without migrated-but-unfinalized work, whatever the shadow holds is a stale leftover.
+  if (!continuing) await ctx.store.clearShadow();
+  const session = await ctx.store.openSession({ verbose: ctx.task.verbose, log: (line) => ctx.out.line(line) });
+  let current: MigrationRef | null = null;
+  try {
+    const loaded: LoadedMigration[] = [];
+    for (const ref of pending) {
+      current = ref;
+      loaded.push(await ctx.load(ref));
+    }
+    current = null;
+    const budgets = await tableBudgets(session, loaded);
+    ctx.progress.start([...budgets.values()].reduce((sum, b) => sum + [...b.values()].reduce((s, n) => s + n, 0), 0));
+    const protectedBy = new Map<string, string>();
+    for (const migration of loaded) {
+      current = migration;
+      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, protectedBy);
+    }
+    current = null;
+    for (const [table, name] of protectedBy) {
+      await ctx.store.protect(table, protectionMessage(table, name, "migrated, waiting for finalize"));
+    }
+    await setStates(ctx, loaded, MigrationState.FINALIZATION_REQUIRED);
+    ctx.progress.complete();
+    ctx.out.line("migration finished");
+    return null;
+  } catch (error) {
+    const exception = errorText(error);
+    ctx.out.line(current ? `migration ${current.name} failed: ${exception}` : `migration failed: ${exception}`);
+    if (current) await setStates(ctx, [current], MigrationState.MIGRATION_FAILED);
+    await setStates(ctx, pending.filter((ref) => ref.index !== current?.index), MigrationState.MIGRATION_REQUIRED);
+    await ctx.store.unprotectAll();
+    return exception;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Rows each pending migration's existing tables hold now (shadow copy if any, else origin), per migration. */
+async function tableBudgets(session: ShadowSession, loaded: readonly LoadedMigration[]): Promise<Map<number, TableBudgets>> {
+  const budgets = new Map<number, TableBudgets>();
+  for (const migration of loaded) {
+    const tables = new Map<string, number>();
+    for (const table of migration.migration.tables) tables.set(table, await session.countRows(table));
+    budgets.set(migration.index, tables);
+  }
+  return budgets;
+}

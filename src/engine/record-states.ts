@@ -1,0 +1,41 @@
+import { MigrationState } from "../core/states.ts";
+import type { MigrationRef } from "../runner/messages.ts";
+import type { MigrationRecord } from "../stores/store.ts";
+import type { CommandContext } from "./types.ts";
+
+/** Writes `state` for each migration, conditioned on the task's owner; fails loudly when the lock is gone. */
+export async function setStates(ctx: CommandContext, refs: readonly MigrationRef[], state: MigrationState): Promise<void> {
+  if (refs.length === 0) return;
+  const records: MigrationRecord[] = refs.map((r) => ({ index: r.index, name: r.name, checksum: r.checksum, state }));
+  if (!(await ctx.store.setMigrationStates(ctx.task.owner, records))) {
+    throw new Error(`The command lost its run lock (owner ${ctx.task.owner}) while setting migrations to ${state}`);
+  }
+}
+
+/** Registered migrations whose persisted state is one of `states`. */
+export async function migrationsIn(ctx: CommandContext, states: readonly MigrationState[]): Promise<MigrationRef[]> {
+  const { migrations } = await ctx.store.snapshot();
+  const byIndex = new Map(migrations.map((m) => [m.index, m.state]));
+  return ctx.task.migrations.filter((ref) => {
+    const state = byIndex.get(ref.index);
+    return state !== undefined && states.includes(state);
+  });
+}
+
+const NOT_PENDING: readonly MigrationState[] = [
+  MigrationState.FINALIZED,
+  MigrationState.FINALIZATION_REQUIRED,
+  MigrationState.FINALIZATION_RUNNING,
+];
+
+/** Registered migrations the migrate part still has to run: no record, or not finalized and not migrated yet. */
+export async function pendingMigrations(ctx: CommandContext): Promise<MigrationRef[]> {
+  const { migrations } = await ctx.store.snapshot();
+  const byIndex = new Map(migrations.map((m) => [m.index, m.state]));
+  return ctx.task.migrations.filter((ref) => !NOT_PENDING.includes(byIndex.get(ref.index) ?? MigrationState.MIGRATION_REQUIRED));
+}
+
+/** The write-protection text of a table (CONTRACT §3: the application sees who holds it and why). */
+export function protectionMessage(table: string, migration: string, phase: string): string {
+  return `Table "${table}" is write-protected by migration ${migration} (${phase})`;
+}

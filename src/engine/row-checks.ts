@@ -1,0 +1,45 @@
+import type { Row } from "../migrations/types.ts";
+import type { TableShape } from "../stores/store.ts";
+
+/**
+ * Checks one transform result against the table (CONTRACT §7): `null` deletes the row; an object may
+ * only name columns of the table and must keep the primary key (a missing key column keeps its value).
+ */
+export function checkTransformedRow(shape: TableShape, original: Row, result: unknown): Row | null {
+  const table = shape.table;
+  if (result === null) return null;
+  if (typeof result !== "object" || Array.isArray(result) || result === undefined) {
+    throw new Error(`The transform of table "${table}" must return a row object or null, but returned ${describe(result)}`);
+  }
+  const row = result as Row;
+  for (const key of Object.keys(row)) {
+    if (!shape.columns.includes(key)) {
+      throw new Error(`The transform of table "${table}" returned the key "${key}", which is not a column of table "${table}"`);
+    }
+  }
+  let checked = row;
+  for (const key of shape.keyColumns) {
+    if (!(key in row)) {
+      checked = { ...checked, [key]: original[key] };
+    } else if (!sameValue(row[key], original[key])) {
+      throw new Error(
+        `The transform of table "${table}" changed the primary key column "${key}" from ${describe(original[key])} to ${describe(row[key])}; the primary key must not change`,
+      );
+    }
+  }
+  return checked;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  // A bigint and a number of the same integer value name the same key.
+  if (typeof a === "bigint" || typeof b === "bigint") return typeof a !== "object" && typeof b !== "object" && String(a) === String(b);
+  return Object.is(a, b) || a === b;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value);
+}

@@ -1,0 +1,63 @@
+import type { LoadedMigration, Row } from "../migrations/types.ts";
+import type { CommandTask, MigrationRef, RunnerEvent } from "../runner/messages.ts";
+import type { Store } from "../stores/store.ts";
+import type { CommandOutput } from "./command-output.ts";
+import type { ProgressTracker } from "./progress-tracker.ts";
+
+/** One batch of rows for a table's `transform`, as plain data a worker thread can receive. */
+export interface TransformJob {
+  /** Absolute path of the migration file; the thread imports it itself. */
+  path: string;
+  /** sha256 of the file, so a thread reloads an edited file. */
+  checksum: string;
+  /** Table whose transform applies. */
+  table: string;
+  /** The rows, in their shape after `dataDefinition`. */
+  rows: Row[];
+}
+
+/** Runs transform batches, in parallel on worker threads in production. */
+export interface BatchTransformer {
+  /** Applies the table's transform to every row; the result is parallel to `job.rows`. */
+  transform(job: TransformJob): Promise<unknown[]>;
+  /** Stops the threads. */
+  close(): Promise<void>;
+}
+
+/** What `runCommand` needs besides the task. */
+export interface EngineDeps {
+  /** The store, opened by the caller and closed by it. */
+  store: Store;
+  /** Where `transform` batches run. */
+  transformer: BatchTransformer;
+  /** Loads a registered migration file (default: import and validate it by path). */
+  load?: (ref: MigrationRef) => Promise<LoadedMigration>;
+  /** Receives output and progress as they happen (the store has them too). */
+  emit?: (event: RunnerEvent) => void;
+  /** Rows per transform batch (default 500). */
+  batchRows?: number;
+}
+
+/** How a command ended. */
+export interface CommandOutcome {
+  /** The exception recorded for the command, or null on success. */
+  exception: string | null;
+}
+
+/** Everything one running command shares across its phases. */
+export interface CommandContext {
+  /** The claimed task. */
+  task: CommandTask;
+  /** The store. */
+  store: Store;
+  /** Transform batches. */
+  transformer: BatchTransformer;
+  /** Loads a migration file. */
+  load: (ref: MigrationRef) => Promise<LoadedMigration>;
+  /** The output of the command. */
+  out: CommandOutput;
+  /** Progress of the command. */
+  progress: ProgressTracker;
+  /** Rows per transform batch. */
+  batchRows: number;
+}

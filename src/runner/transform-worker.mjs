@@ -1,0 +1,9 @@
+// Worker-thread entry of the transform pool; the same tsx shim as worker.mjs, because the migration
+// files a transform thread imports may be TypeScript.
+import { register } from "tsx/esm/api";
+
+register();
+const worker = await import("./transform-task.ts");
+
+/** Applies one table's transform to a batch of rows (see transform-task.ts). */
+export default worker.default;
