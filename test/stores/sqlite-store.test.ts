@@ -1,0 +1,124 @@
+import Database from "better-sqlite3";
+import { rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/stores/open-store.ts";
+import { HEARTBEAT_TIMEOUT_MS } from "../../src/stores/owner-liveness.ts";
+import type { CommandRecord, MigrationRecord, Store } from "../../src/stores/store.ts";
+import { makeTempDir } from "../helpers/migration-fixtures.ts";
+
+let dir: string;
+let store: Store;
+const me = `${hostname()}:${process.pid}:abc`;
+const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
+
+beforeEach(async () => {
+  dir = makeTempDir("mig-store-");
+  store = await openStore(`sqlite:${join(dir, "nested", "app.db")}`);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("SQLite state store", () => {
+  it("starts with an idle command row and no records; init is idempotent", async () => {
+    await store.init();
+    const { migrations, command } = await store.snapshot();
+    expect(migrations).toEqual([]);
+    expect(command).toMatchObject({ command: null, running: false, owner: null, output: "", exception: null, count: 0, migrated: 0 });
+  });
+
+  it("claims compare-and-set: a second claim loses while one runs", async () => {
+    const claim = { command: "migrate" as const, owner: me, verbose: true, migrations: [record(1, "migration_running")], count: 7 };
+    expect(await store.claimCommand(claim)).toBe(true);
+    expect(await store.claimCommand({ ...claim, owner: "other:1:x" })).toBe(false);
+    const { migrations, command } = await store.snapshot();
+    expect(migrations).toEqual([record(1, "migration_running")]);
+    expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0 });
+    expect(command.startedAt).toBeTypeOf("number");
+  });
+
+  it("conditions every write on the owner", async () => {
+    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [], count: 10 });
+    expect(await store.setMigrationStates("other:1:x", [record(1, "finalized")])).toBe(false);
+    await store.appendOutput("other:1:x", "stranger\n");
+    await store.setProgress("other:1:x", 10, 10);
+    expect(await store.finishCommand("other:1:x", null)).toBe(false);
+    expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
+    await store.appendOutput(me, "a\n");
+    await store.appendOutput(me, "b\n");
+    await store.setProgress(me, 10, 6);
+    await store.setProgress(me, 10, 4);
+    let snap = await store.snapshot();
+    expect(snap.command).toMatchObject({ output: "a\nb\n", count: 10, migrated: 6, running: true });
+    expect(snap.migrations).toEqual([record(1, "finalization_required")]);
+    expect(await store.finishCommand(me, "it broke")).toBe(true);
+    snap = await store.snapshot();
+    expect(snap.command).toMatchObject({ running: false, exception: "it broke" });
+    expect(snap.command.endedAt).toBeTypeOf("number");
+    await store.appendOutput(me, "too late\n");
+    expect((await store.snapshot()).command.output).toBe("a\nb\n");
+  });
+
+  it("interrupts a dead owner's command: records failed, protection lifted", async () => {
+    const app = new Database(join(dir, "nested", "app.db"));
+    app.exec("CREATE TABLE item (id INTEGER PRIMARY KEY)");
+    await store.claimCommand({ command: "finalize", owner: me, verbose: false, migrations: [record(1, "finalization_running"), record(2, "migration_running")], count: 0 });
+    expect(await store.protect("item", "locked by test")).toBe(true);
+    expect(await store.protect("ghost", "no such table")).toBe(false);
+    expect(() => app.exec("INSERT INTO item DEFAULT VALUES")).toThrow("locked by test");
+    expect(await store.interruptCommand("other:1:x", "nope")).toBe(false);
+    expect(await store.interruptCommand(me, "The command was interrupted")).toBe(true);
+    const { migrations, command } = await store.snapshot();
+    expect(migrations.map((m) => m.state)).toEqual(["finalization_failed", "migration_failed"]);
+    expect(command).toMatchObject({ running: false, exception: "The command was interrupted" });
+    app.exec("INSERT INTO item DEFAULT VALUES");
+    expect(await store.interruptCommand(me, "again")).toBe(false);
+    app.close();
+  });
+
+  it("returns unseen output once to legacy progress polls", async () => {
+    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [], count: 0 });
+    await store.appendOutput(me, "one\n");
+    expect(await store.takeUnseenOutput()).toBe("one\n");
+    await store.appendOutput(me, "two\n");
+    expect(await store.takeUnseenOutput()).toBe("two\n");
+    expect(await store.takeUnseenOutput()).toBe("");
+  });
+
+  it("counts the rows of existing tables", async () => {
+    const app = new Database(join(dir, "nested", "app.db"));
+    app.exec("CREATE TABLE a (x); INSERT INTO a VALUES (1), (2); CREATE TABLE b (y); INSERT INTO b VALUES (3);");
+    app.close();
+    expect(await store.countRows(["a", "b", "missing", "a"])).toBe(3);
+  });
+});
+
+describe("ownerAlive", () => {
+  const base: CommandRecord = {
+    command: "migrate", running: true, owner: me, verbose: false, output: "", exception: null, count: 0, migrated: 0,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0,
+  };
+  it.each<[string, Partial<CommandRecord>, boolean]>([
+    ["this process with a fresh heartbeat", {}, true],
+    ["a dead pid on this host", { owner: `${hostname()}:2147483646:abc` }, false],
+    ["this process with a stale heartbeat", { heartbeatAt: Date.now() - HEARTBEAT_TIMEOUT_MS - 1000 }, false],
+    ["another host with a fresh heartbeat", { owner: "elsewhere:1:abc" }, true],
+    ["another host with a stale heartbeat", { owner: "elsewhere:1:abc", heartbeatAt: Date.now() - HEARTBEAT_TIMEOUT_MS - 1 }, false],
+    ["a command that does not run", { running: false }, false],
+  ])("%s → %s", async (_case, patch, alive) => {
+    expect(await store.ownerAlive({ ...base, ...patch })).toBe(alive);
+  });
+});
+
+describe("openStore", () => {
+  it.each([
+    ["postgres://u@h/db", /PostgreSQL databases are not supported yet/],
+    ["mysql://h/db", /Unsupported database URL "mysql:\/\/h\/db"/],
+    ["sqlite:", /has no path/],
+  ])("rejects %s", async (url, message) => {
+    await expect(openStore(url)).rejects.toThrow(message);
+  });
+});
