@@ -1,0 +1,92 @@
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadMigrations } from "../../src/migrations/loader.ts";
+import type { CommandTask, MigrationRef, RunnerEvent } from "../../src/runner/messages.ts";
+import { EngineFixture } from "../helpers/migration-fixtures.ts";
+
+let fx: EngineFixture;
+let pool: Piscina | null = null;
+const openPorts: MessagePort[] = [];
+afterEach(async () => {
+  for (const port of openPorts.splice(0)) port.close();
+  await pool?.destroy();
+  pool = null;
+  await fx?.dispose();
+});
+
+/** The refs the main thread would pass for the fixture's migrations directory. */
+async function registeredMigrations(): Promise<MigrationRef[]> {
+  return (await loadMigrations(fx.migrationsDir)).map(({ index, name, path, checksum }) => ({ index, name, path, checksum }));
+}
+
+/** Claims `migrate` and runs it through the real worker shim, as the command pool does. */
+async function runInWorker(registered?: MigrationRef[]): Promise<{ result: unknown; events: RunnerEvent[]; ticks: number }> {
+  const store = await fx.openStore();
+  const migrations = registered ?? (await registeredMigrations());
+  const owner = `test:${process.pid}:worker`;
+  await store.claimCommand({
+    command: "migrate",
+    owner,
+    verbose: true,
+    migrations: migrations.map((m) => ({ ...m, state: "migration_running" as const })),
+    count: 0,
+  });
+  const task: CommandTask = { command: "migrate", verbose: true, owner, databaseUrl: fx.url, migrations, transformWorkers: 2 };
+  pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
+  const { port1, port2 } = new MessageChannel();
+  const events: RunnerEvent[] = [];
+  port1.on("message", (event: RunnerEvent) => events.push(event));
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  try {
+    const result = await pool.run({ task, port: port2 }, { transferList: [port2] });
+    return { result, events, ticks };
+  } finally {
+    clearInterval(timer);
+    openPorts.push(port1);
+  }
+}
+
+describe("command worker", () => {
+  it("runs a claimed command in its own thread, posts output and progress, and keeps the main thread free", async () => {
+    fx = new EngineFixture("CREATE TABLE item (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO item (n) VALUES (1), (2), (3);");
+    fx.write(
+      "0001_burn.ts",
+      `export default {
+        tables: ["item"],
+        dataDefinition() { const end = Date.now() + 400; while (Date.now() < end) { /* burn CPU */ } },
+        transform: { item: (row: { n: number }) => ({ ...row, n: row.n * 2 }) },
+      };`,
+    );
+    const { result, events, ticks } = await runInWorker();
+    expect(result).toEqual({ exception: null });
+    expect(ticks).toBeGreaterThan(10);
+    const { command, migrations } = await (await fx.openStore()).snapshot();
+    // Events travel on their own channel; wait until the last one arrived.
+    await vi.waitFor(() => expect(events.flatMap((e) => (e.type === "output" ? [e.text] : [])).join("")).toBe(command.output));
+    expect(command).toMatchObject({ running: false, exception: null, count: 3, migrated: 3 });
+    expect(migrations.map((m) => m.state)).toEqual(["finalization_required"]);
+    expect(events.at(-1)).toMatchObject({ type: "output", text: "migration finished\n" });
+    expect(events.filter((e) => e.type === "progress").at(-1)).toEqual({ type: "progress", count: 3, migrated: 3 });
+  });
+
+  it("records a migration file that no longer validates as that migration's failure", async () => {
+    fx = new EngineFixture("CREATE TABLE item (id INTEGER PRIMARY KEY);");
+    fx.write("0001_ok.mjs", `export default { tables: ["item"] };`);
+    const refs = await registeredMigrations();
+    // Edited between start-up and the command: the worker imports and validates the file itself.
+    fx.write("0001_ok.mjs", `export default { tables: "item" };`);
+    const { result } = await runInWorker(refs);
+    expect(result).toMatchObject({ exception: expect.stringContaining("`tables` must be a non-empty array") });
+    expect((await (await fx.openStore()).snapshot()).migrations.map((m) => m.state)).toEqual(["migration_failed"]);
+  });
+
+  it("rejects without recording anything when the store cannot be opened", async () => {
+    fx = new EngineFixture("");
+    pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
+    const { port2 } = new MessageChannel();
+    const task: CommandTask = { command: "reset", verbose: false, owner: "x:1:y", databaseUrl: "postgres://h/db", migrations: [], transformWorkers: 1 };
+    await expect(pool.run({ task, port: port2 }, { transferList: [port2] })).rejects.toThrow(/not supported yet/);
+  });
+});
