@@ -24,7 +24,7 @@ const withAuth: Interceptor = (next) => (req) => {
 const faces: { name: string; transport: (baseUrl: string) => Transport }[] = [
   { name: "Connect over HTTP/1.1", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [withAuth] }) },
   { name: "Connect over h2c", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "2", interceptors: [withAuth] }) },
-  { name: "gRPC over h2c", transport: (baseUrl) => createGrpcTransport({ baseUrl, httpVersion: "2", interceptors: [withAuth] }) },
+  { name: "gRPC over h2c", transport: (baseUrl) => createGrpcTransport({ baseUrl, interceptors: [withAuth] }) },
   { name: "gRPC-Web over HTTP/1.1", transport: (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: [withAuth] }) },
 ];
 
