@@ -9,6 +9,8 @@ export class RequestAbortedError extends Error {
   override readonly name = "RequestAbortedError";
 }
 
+const discarding = new WeakSet<NodeRequest>();
+
 /** How many bytes past an answered request are read and thrown away before the connection is cut. */
 export const DISCARD_LIMIT = 1024 * 1024;
 
@@ -67,7 +69,8 @@ export function readBody(req: NodeRequest, limit: number): Promise<Buffer> {
  * past DISCARD_LIMIT bytes the request (and on HTTP/1 its connection) is destroyed instead.
  */
 export function discardBody(req: NodeRequest): void {
-  if (req.readableEnded || req.destroyed) return;
+  if (req.readableEnded || req.destroyed || discarding.has(req)) return;
+  discarding.add(req);
   let discarded = 0;
   req.on("error", () => {});
   req.on("data", (chunk: Buffer) => {

@@ -35,7 +35,7 @@ export function createJsonRoute(options: JsonRouteOptions): (req: NodeRequest, r
         return;
       }
       const answer = describeError(error, options.logger);
-      if (!req.readableEnded) discardBody(req);
+      discardBody(req);
       const headers = error instanceof MethodNotAllowedError ? { allow: "POST" } : undefined;
       sendJson(res, answer.status, errorBody(answer.message), headers);
     });
