@@ -43,6 +43,8 @@ export function createProtocolSniffer(targets: SnifferTargets, logger: Logger): 
       socket.pause();
       socket.unshift(seen);
       if (protocol === "h2") {
+        // Half-open sockets suit the HTTP/1 server only; an HTTP/2 session never closes one the client ended.
+        socket.allowHalfOpen = false;
         targets.h2(socket);
       } else {
         targets.http1(socket);

@@ -77,6 +77,23 @@ describe("the sniffer", () => {
     expect(Buffer.from(raw, "latin1")[3]).toBe(4);
   });
 
+  it.each([
+    { name: "HTTP/2", first: Buffer.concat([HTTP2_PREFACE, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]) },
+    { name: "HTTP/1", first: Buffer.from("POST /internal/migrations HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{") },
+  ])("closes its side when an $name client half-closes", async ({ first }) => {
+    const closedAfter = await new Promise<number>((resolve) => {
+      const started = Date.now();
+      const socket = net.connect(t.port, "127.0.0.1", () => {
+        socket.write(first);
+        setTimeout(() => socket.end(), 30);
+      });
+      socket.on("data", () => {});
+      socket.on("error", () => {});
+      socket.on("close", () => resolve(Date.now() - started));
+    });
+    expect(closedAfter).toBeLessThan(1000);
+  });
+
   it("drops a connection that ends inside the preface, and keeps serving", async () => {
     await rawExchange(t.port, ["PRI * HTTP/2"], 100);
     expect((await request1(t.port, { body: '{"cmd":"stats"}', headers: { authorization: PLAIN_AUTH } })).status).toBe(200);
