@@ -17,6 +17,7 @@ describe("npm start: the demo", () => {
     mkdirSync(cwd);
     const serve = await startServe(["--demo", "--port", "0"], { cwd });
     try {
+      await serve.waitForStdout(/^WARNING: dev mode/m);
       const before = await runCli(["stats", "--json", "--url", serve.url]);
       expect(json(before.stdout)).toMatchObject({ status: "migration_required", target_migration_index: 3 });
       const migrate = await runCli(["migrate", "--url", serve.url]);
@@ -28,7 +29,6 @@ describe("npm start: the demo", () => {
     } finally {
       expect(await serve.stop()).toBe(0);
     }
-    expect(serve.output().stdout).toContain("WARNING: dev mode");
     const db = new Database(join(cwd, "data", "migrations.db"), { readonly: true });
     expect(db.prepare(`SELECT COUNT(*) AS "n" FROM "address"`).get()).toEqual({ n: 2000 });
     expect(Object.keys(db.prepare(`SELECT * FROM "customer" LIMIT 1`).get() as object)).toContain("full_name");

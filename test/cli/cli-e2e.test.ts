@@ -53,10 +53,11 @@ describe("migrations CLI against a served migration (child processes)", () => {
   });
   afterAll(async () => {
     expect(await serve.stop()).toBe(0);
-    expect(serve.output().stdout).toContain("shutting down gracefully");
+    await serve.waitForStdout(/shutting down gracefully\nstopped\n/);
   });
 
-  it("serve prints where it listens and the dev-mode warning", () => {
+  it("serve prints where it listens and the dev-mode warning", async () => {
+    await serve.waitForStdout(/^WARNING: dev mode/m);
     const out = lines(serve.output().stdout);
     expect(out[0]).toMatch(/^migration service listening on http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.some((line) => line.startsWith("WARNING: dev mode"))).toBe(true);

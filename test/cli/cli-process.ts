@@ -44,6 +44,8 @@ export interface ServeProcess {
   child: ChildProcess;
   /** Everything printed so far, stdout then stderr. */
   output(): { stdout: string; stderr: string };
+  /** Resolves once stdout matches `pattern`; rejects after `timeoutMs` (default 10 s). */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -71,6 +73,13 @@ export function startServe(args: string[], options: { env?: NodeJS.ProcessEnv; c
         url: match[1]!,
         child,
         output: () => ({ stdout, stderr }),
+        async waitForStdout(pattern, timeoutMs = 10_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (!pattern.test(stdout)) {
+            if (Date.now() > deadline) throw new Error(`stdout never matched ${pattern}:\n${stdout}`);
+            await new Promise((next) => setTimeout(next, 20));
+          }
+        },
         stop: () => {
           child.kill("SIGTERM");
           return exited;
