@@ -10,7 +10,7 @@ describe("service state priority (CONTRACT §2)", () => {
   it("picks the first state of the priority list that any migration has", () => {
     for (let i = 0; i < STATE_PRIORITY.length; i++) {
       const lower = STATE_PRIORITY.slice(i);
-      expect(serviceState([S.FINALIZED, ...lower.toReversed()])).toBe(STATE_PRIORITY[i]);
+      expect(serviceState([S.FINALIZED, ...[...lower].reverse()])).toBe(STATE_PRIORITY[i]);
     }
   });
 

@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,8 +89,8 @@ export async function startTestService(db: TestDatabase, migrationsDir: string, 
   };
 }
 
-function authInterceptor(authorization: string) {
-  return (next: (req: { header: Headers }) => Promise<unknown>) => async (req: { header: Headers }) => {
+function authInterceptor(authorization: string): Interceptor {
+  return (next) => async (req) => {
     req.header.set("authorization", authorization);
     return next(req);
   };

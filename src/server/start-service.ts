@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { ServiceConfig } from "../config/service-config.ts";
+import { redactDatabaseUrl } from "../config/database-url.ts";
+import { MigrationManager } from "../core/migration-manager.ts";
+import { openDemoDb } from "../demo/open-demo-db.ts";
+import { seedDemo } from "../demo/seed-demo.ts";
+import { loadMigrations } from "../migrations/loader.ts";
+import { CommandPool } from "../runner/command-pool.ts";
+import { openStore } from "../stores/open-store.ts";
+import { createHttpServer } from "./http-server.ts";
+import { createLineLogger } from "./line-logger.ts";
+
+/** A started service. */
+export interface RunningService {
+  /** The port it listens on (the real one when 0 was asked for). */
+  port: number;
+  /** This process's replica id. */
+  replicaId: string;
+  /** Stops accepting requests, waits for the running command, closes the pool and the store. */
+  close(): Promise<void>;
+}
+
+/** Options of the composition root. */
+export interface StartOptions {
+  /** Receives each log line (JSON); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** Composition root: store, migrations, runner, core and the HTTP server on one port. */
+export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
+  const logger = createLineLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const migrations = await loadMigrations(config.migrationsDir);
+  if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
+  const store = await openStore(config.databaseUrl);
+  try {
+    await store.init();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const pool = new CommandPool({
+    databaseUrl: config.databaseUrl,
+    migrations: migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum })),
+    transformWorkers: config.workers,
+    onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
+  });
+  const manager = new MigrationManager({
+    store,
+    registry: migrations.map(({ index, name, checksum, migration }) => ({ index, name, checksum, tables: migration.tables })),
+    startRun: (command, verbose, owner) => pool.run(command, verbose, owner),
+    replicaId,
+    logger: { warn: (message) => logger.warn(message) },
+  });
+  await manager.recover();
+  const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger });
+  const { port } = await server.listen(config.port, config.host);
+  logger.info({
+    msg: "service started", replicaId, database: redactDatabaseUrl(config.databaseUrl),
+    migrations: migrations.length, dev: config.dev, demo: config.demo,
+  });
+  return {
+    port,
+    replicaId,
+    async close() {
+      await server.close();
+      await manager.idle();
+      await pool.close();
+      await store.close();
+    },
+  };
+}
+
+async function seedDemoData(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  const db = await openDemoDb(databaseUrl);
+  try {
+    if (await seedDemo(db)) log("demo data seeded");
+  } finally {
+    await db.close();
+  }
+}
