@@ -1,16 +1,17 @@
 import { MigrationState } from "../core/states.ts";
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { MigrationRef } from "../runner/messages.ts";
+import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { errorText } from "./error-text.ts";
-import { migrationsIn, setStates } from "./record-states.ts";
-import type { CommandContext } from "./types.ts";
+import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
+import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
  * The finalize part: `cleanup` of each migrated migration on the shadow session, then the atomic swap,
- * which also sets the records `finalized`. Returns null on success or the exception text.
+ * which also sets the records `finalized` and ends the command (`ctx.finished`).
  */
-export async function finalizePhase(ctx: CommandContext): Promise<string | null> {
+export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   const finalizing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED, MigrationState.FINALIZATION_RUNNING]);
   await setStates(ctx, finalizing, MigrationState.FINALIZATION_RUNNING);
   ctx.out.line("finalization started");
@@ -23,26 +24,36 @@ export async function finalizePhase(ctx: CommandContext): Promise<string | null>
     }
     await runCleanups(ctx, loaded, (ref) => (current = ref));
     current = null;
-    const output = loaded.map((m) => `finalization ${m.name}: finalized\n`).join("");
-    const result = await ctx.store.finalizeSwap({
+    await ctx.out.flush();
+    await ctx.progress.flush();
+    let closing = "";
+    await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
-      output,
+      closingOutput: (summary) => (closing = closingLines(ctx, loaded, summary)),
     });
-    ctx.out.announce(output);
-    for (const table of result.swapped) ctx.out.line(`finalization: swapped in table "${table}"`);
-    for (const table of result.dropped) ctx.out.line(`finalization: dropped table "${table}"`);
-    ctx.out.detail(`finalization: lock window ${formatMs(result.lockWindowMs)}`);
-    ctx.out.line("finalization finished");
-    return null;
+    // The swap stored these lines and ended the command; the listener still has to hear them.
+    ctx.out.announce(closing);
+    ctx.finished = true;
+    return { exception: null, records: [] };
   } catch (error) {
     const exception = errorText(error);
     ctx.out.line(current ? `finalization ${current.name} failed: ${exception}` : `finalization failed: ${exception}`);
-    await setStates(ctx, finalizing, MigrationState.FINALIZATION_FAILED);
     await ctx.store.unprotectAll();
-    return exception;
+    return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED) };
   }
+}
+
+function closingLines(ctx: CommandContext, loaded: readonly LoadedMigration[], summary: SwapResult): string {
+  const lines = [
+    ...summary.swapped.map((table) => `finalization: swapped in table "${table}"`),
+    ...summary.dropped.map((table) => `finalization: dropped table "${table}"`),
+    ...(ctx.task.verbose ? [`finalization: lock window ${formatMs(summary.lockWindowMs)}`] : []),
+    ...loaded.map((m) => `finalization ${m.name}: finalized`),
+    "finalization finished",
+  ];
+  return lines.map((line) => `${line}\n`).join("");
 }
 
 async function runCleanups(

@@ -4,14 +4,14 @@ import type { MigrationRef } from "../runner/messages.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { errorText } from "./error-text.ts";
 import { migrateOne, type TableBudgets } from "./migrate-one.ts";
-import { migrationsIn, pendingMigrations, protectionMessage, setStates } from "./record-states.ts";
-import type { CommandContext } from "./types.ts";
+import { migrationsIn, pendingMigrations, protectionMessage, recordsIn } from "./record-states.ts";
+import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
  * The migrate part of `migrate` and `finalize`: runs every pending migration in index order on the
- * shadow copies. Returns null on success (records → finalization_required) or the exception text.
+ * shadow copies. On success the result's records are the migrated ones in `finalization_required`.
  */
-export async function migratePhase(ctx: CommandContext): Promise<string | null> {
+export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   const pending = await pendingMigrations(ctx);
   const continuing = (await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED])).length > 0;
   ctx.out.line("migration started");
@@ -37,17 +37,18 @@ export async function migratePhase(ctx: CommandContext): Promise<string | null> 
     for (const [table, name] of protectedBy) {
       await ctx.store.protect(table, protectionMessage(table, name, "migrated, waiting for finalize"));
     }
-    await setStates(ctx, loaded, MigrationState.FINALIZATION_REQUIRED);
     ctx.progress.complete();
     ctx.out.line("migration finished");
-    return null;
+    return { exception: null, records: recordsIn(loaded, MigrationState.FINALIZATION_REQUIRED) };
   } catch (error) {
     const exception = errorText(error);
     ctx.out.line(current ? `migration ${current.name} failed: ${exception}` : `migration failed: ${exception}`);
-    if (current) await setStates(ctx, [current], MigrationState.MIGRATION_FAILED);
-    await setStates(ctx, pending.filter((ref) => ref.index !== current?.index), MigrationState.MIGRATION_REQUIRED);
     await ctx.store.unprotectAll();
-    return exception;
+    const others = pending.filter((ref) => ref.index !== current?.index);
+    return {
+      exception,
+      records: [...recordsIn(current ? [current] : [], MigrationState.MIGRATION_FAILED), ...recordsIn(others, MigrationState.MIGRATION_REQUIRED)],
+    };
   } finally {
     await session.close();
   }

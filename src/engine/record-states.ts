@@ -3,11 +3,18 @@ import type { MigrationRef } from "../runner/messages.ts";
 import type { MigrationRecord } from "../stores/store.ts";
 import type { CommandContext } from "./types.ts";
 
+/** What identifies a migration in its record. */
+export type MigrationIdentity = Pick<MigrationRef, "index" | "name" | "checksum">;
+
+/** Records of `refs` in `state`, with their names and checksums. */
+export function recordsIn(refs: readonly MigrationIdentity[], state: MigrationState): MigrationRecord[] {
+  return refs.map((r) => ({ index: r.index, name: r.name, checksum: r.checksum, state }));
+}
+
 /** Writes `state` for each migration, conditioned on the task's owner; fails loudly when the lock is gone. */
-export async function setStates(ctx: CommandContext, refs: readonly MigrationRef[], state: MigrationState): Promise<void> {
+export async function setStates(ctx: CommandContext, refs: readonly MigrationIdentity[], state: MigrationState): Promise<void> {
   if (refs.length === 0) return;
-  const records: MigrationRecord[] = refs.map((r) => ({ index: r.index, name: r.name, checksum: r.checksum, state }));
-  if (!(await ctx.store.setMigrationStates(ctx.task.owner, records))) {
+  if (!(await ctx.store.setMigrationStates(ctx.task.owner, recordsIn(refs, state)))) {
     throw new Error(`The command lost its run lock (owner ${ctx.task.owner}) while setting migrations to ${state}`);
   }
 }

@@ -1,8 +1,8 @@
 import { MigrationState } from "../core/states.ts";
-import type { CommandContext } from "./types.ts";
+import type { CommandContext, PhaseResult } from "./types.ts";
 
 /** `reset`: drops the shadow work, lifts the write protection, and puts every unfinalized record back to required. */
-export async function resetCommand(ctx: CommandContext): Promise<void> {
+export async function resetCommand(ctx: CommandContext): Promise<PhaseResult> {
   ctx.out.line("reset started");
   await ctx.store.clearShadow();
   ctx.out.detail("reset: shadow copies dropped");
@@ -10,10 +10,7 @@ export async function resetCommand(ctx: CommandContext): Promise<void> {
   ctx.out.detail("reset: write protection lifted");
   const { migrations } = await ctx.store.snapshot();
   const unfinalized = migrations.filter((m) => m.state !== MigrationState.FINALIZED);
-  const records = unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED }));
-  if (records.length > 0 && !(await ctx.store.setMigrationStates(ctx.task.owner, records))) {
-    throw new Error(`The reset lost its run lock (owner ${ctx.task.owner})`);
-  }
   for (const m of unfinalized) ctx.out.line(`reset ${m.name}: ${m.state} → migration_required`);
   ctx.out.line("reset finished");
+  return { exception: null, records: unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED })) };
 }

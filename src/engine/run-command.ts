@@ -5,9 +5,9 @@ import { errorText } from "./error-text.ts";
 import { finalizePhase } from "./finalize-phase.ts";
 import { migratePhase } from "./migrate-phase.ts";
 import { ProgressTracker } from "./progress-tracker.ts";
-import { migrationsIn, pendingMigrations, setStates } from "./record-states.ts";
+import { pendingMigrations, setStates } from "./record-states.ts";
 import { resetCommand } from "./reset-command.ts";
-import type { CommandContext, CommandOutcome, EngineDeps } from "./types.ts";
+import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./types.ts";
 import type { CommandTask } from "../runner/messages.ts";
 
 /** Rows per transform batch unless the caller says otherwise. */
@@ -27,38 +27,39 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     out: new CommandOutput(store, task.owner, task.verbose, deps.emit),
     progress: new ProgressTracker(store, task.owner, deps.emit),
     batchRows: deps.batchRows ?? DEFAULT_BATCH_ROWS,
+    finished: false,
   };
-  let exception: string | null;
+  let result: PhaseResult;
   try {
-    exception = await dispatch(ctx);
+    result = await dispatch(ctx);
     await ctx.progress.flush();
     await ctx.out.flush();
   } catch (error) {
     // A fault outside any migration (the store itself): fail what runs and lift the protection.
-    exception = errorText(error);
+    const exception = errorText(error);
     await ctx.out.flush().catch(() => {});
     await store.interruptCommand(task.owner, exception).catch(() => false);
     return { exception };
   }
-  await store.finishCommand(task.owner, exception);
-  return { exception };
+  // The last states and the end of the command become visible together, never a finished state first.
+  if (!ctx.finished) await store.completeCommand(task.owner, result.records, result.exception);
+  return { exception: result.exception };
 }
 
-async function dispatch(ctx: CommandContext): Promise<string | null> {
+async function dispatch(ctx: CommandContext): Promise<PhaseResult> {
   switch (ctx.task.command) {
     case "migrate":
       return migratePhase(ctx);
     case "finalize": {
       if ((await pendingMigrations(ctx)).length > 0) {
-        const failed = await migratePhase(ctx);
-        if (failed !== null) return failed;
-        const migrated = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED]);
-        await setStates(ctx, migrated, MigrationState.FINALIZATION_RUNNING);
+        const migrated = await migratePhase(ctx);
+        if (migrated.exception !== null) return migrated;
+        // Straight to finalization_running: an observer must not see finalization_required mid-command.
+        await setStates(ctx, migrated.records, MigrationState.FINALIZATION_RUNNING);
       }
       return finalizePhase(ctx);
     }
     case "reset":
-      await resetCommand(ctx);
-      return null;
+      return resetCommand(ctx);
   }
 }

@@ -1,6 +1,6 @@
 import type { LoadedMigration, Row } from "../migrations/types.ts";
 import type { CommandTask, MigrationRef, RunnerEvent } from "../runner/messages.ts";
-import type { Store } from "../stores/store.ts";
+import type { MigrationRecord, Store } from "../stores/store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
 
@@ -44,6 +44,14 @@ export interface CommandOutcome {
   exception: string | null;
 }
 
+/** How a phase ended: the exception (null on success) and the records to write when the command ends. */
+export interface PhaseResult {
+  /** Error text, or null. */
+  exception: string | null;
+  /** Last record states, written together with the end of the command. */
+  records: MigrationRecord[];
+}
+
 /** Everything one running command shares across its phases. */
 export interface CommandContext {
   /** The claimed task. */
@@ -60,4 +68,6 @@ export interface CommandContext {
   progress: ProgressTracker;
   /** Rows per transform batch. */
   batchRows: number;
+  /** Set when a store write already ended the command (the finalize swap does). */
+  finished: boolean;
 }

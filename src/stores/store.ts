@@ -171,8 +171,12 @@ export interface SwapPlan {
   tables: readonly string[];
   /** Migration records written in the same transaction (state `finalized`). */
   records: MigrationRecord[];
-  /** Output text appended in the same transaction. */
-  output: string;
+  /**
+   * The last output lines of the command, appended in the same transaction that also ends the command
+   * (running=false, no exception): a crash leaves either the old data, states and running command, or
+   * all of the new. Receives what was swapped, with the lock window measured up to this point.
+   */
+  closingOutput(summary: SwapResult): string;
 }
 
 /** What the finalize swap did. */
@@ -195,9 +199,16 @@ export interface ShadowStore {
   unprotectAll(): Promise<void>;
   /** Opens the connection migration functions run on. */
   openSession(options: SessionOptions): Promise<ShadowSession>;
-  /** Swaps the shadow copies in, sets records and output, in one transaction; then empties the shadow. */
+  /** Swaps the shadow copies in, sets records and output and ends the command, in one transaction; then empties the shadow. */
   finalizeSwap(plan: SwapPlan): Promise<SwapResult>;
 }
 
 /** A complete store: bookkeeping plus shadow work, as the worker's engine uses it. */
-export interface Store extends StateStore, ShadowStore {}
+export interface Store extends StateStore, ShadowStore {
+  /**
+   * Ends the command `owner` runs (running=false, endedAt, exception) and writes its last migration
+   * records in ONE transaction, so no reader sees a finished state while the command still runs.
+   * False, changing nothing, when `owner` no longer holds the run lock.
+   */
+  completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean>;
+}

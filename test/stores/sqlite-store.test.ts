@@ -62,6 +62,17 @@ describe("SQLite state store", () => {
     expect((await store.snapshot()).command.output).toBe("a\nb\n");
   });
 
+  it("completes a command and writes its last records in one step, only for the owner", async () => {
+    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [record(1, "migration_running")], count: 0 });
+    expect(await store.completeCommand("other:1:x", [record(1, "finalized")], null)).toBe(false);
+    expect((await store.snapshot()).migrations).toEqual([record(1, "migration_running")]);
+    expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom")).toBe(true);
+    const { migrations, command } = await store.snapshot();
+    expect(migrations).toEqual([record(1, "migration_failed")]);
+    expect(command).toMatchObject({ running: false, exception: "boom" });
+    expect(await store.completeCommand(me, [record(1, "finalized")], null)).toBe(false);
+  });
+
   it("interrupts a dead owner's command: records failed, protection lifted", async () => {
     const app = new Database(join(dir, "nested", "app.db"));
     app.exec("CREATE TABLE item (id INTEGER PRIMARY KEY)");

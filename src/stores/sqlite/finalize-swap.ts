@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { appendOutputRow, holdsRunLock, upsertMigrations } from "./bookkeeping.ts";
+import { finishCommandRow } from "./state-writes.ts";
 import type { Connection } from "./connection.ts";
 import { dropAllProtection, PROTECT_PREFIX } from "./protection.ts";
 import { emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
@@ -9,8 +10,9 @@ import { copyTableIntoMain } from "./table-copy.ts";
 import { checkForeignKeys, recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
 
 /**
- * Swaps the shadow copies into the origin in ONE transaction together with the migration records and
- * output, so a crash leaves either the old data and states or the new ones; then empties the shadow file.
+ * Swaps the shadow copies into the origin in ONE transaction together with the migration records, the
+ * closing output and the end of the command, so a crash leaves either all old or all new; then empties
+ * the shadow file.
  */
 export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPlan): SwapResult {
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
@@ -23,6 +25,9 @@ export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPla
     let result: Omit<SwapResult, "lockWindowMs">;
     try {
       result = swapTables(db, plan);
+      const output = plan.closingOutput({ ...result, lockWindowMs: performance.now() - started });
+      appendOutputRow(db, plan.owner, output);
+      finishCommandRow(db, plan.owner, null, Date.now());
       db.exec("COMMIT");
     } catch (error) {
       db.exec("ROLLBACK");
@@ -60,7 +65,6 @@ function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindo
   dropAllProtection(db);
   checkForeignKeys(db, new Set(tables));
   upsertMigrations(db, plan.records);
-  if (plan.output.length > 0) appendOutputRow(db, plan.owner, plan.output);
   return { swapped, dropped };
 }
 

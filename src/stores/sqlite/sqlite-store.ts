@@ -68,6 +68,11 @@ export class SqliteStore implements Store {
     return writes.finishCommandRow(this.db, owner, exception, Date.now());
   }
 
+  /** See Store.completeCommand. */
+  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean> {
+    return writes.completeCommandRows(this.db, owner, records, exception, Date.now());
+  }
+
   /** See StateStore.heartbeat. */
   async heartbeat(owner: string): Promise<void> {
     writes.heartbeatRow(this.db, owner, Date.now());

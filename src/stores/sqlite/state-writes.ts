@@ -47,6 +47,21 @@ export function finishCommandRow(db: Connection, owner: string, exception: strin
   return db.prepare(sql).run(exception, now, owner).changes === 1;
 }
 
+/** Ends the command `owner` runs and upserts its last records in one transaction. */
+export function completeCommandRows(
+  db: Connection,
+  owner: string,
+  records: readonly MigrationRecord[],
+  exception: string | null,
+  now: number,
+): boolean {
+  return inWriteTransaction(db, () => {
+    if (!finishCommandRow(db, owner, exception, now)) return false;
+    upsertMigrations(db, records);
+    return true;
+  });
+}
+
 /** Refreshes the heartbeat of the command `owner` runs. */
 export function heartbeatRow(db: Connection, owner: string, now: number): void {
   db.prepare(`UPDATE ${COMMAND_TABLE} SET heartbeat_at = ? WHERE id = 1 AND running = 1 AND owner = ?`).run(now, owner);
