@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { EngineFixture } from "../helpers/migration-fixtures.ts";
 
@@ -76,6 +77,17 @@ describe("finalize", () => {
     const run = await fx.run("finalize");
     expect(run.exception).toMatch(/Cannot re-create trigger "order_logged" on table "order" after the swap: .*no such column/);
     expect(fx.rows('SELECT count(*) AS n FROM "order"')).toEqual([{ n: 3 }]);
+  });
+
+  it("refuses to drop an origin table whose shadow copy went missing", async () => {
+    fx = new EngineFixture(SHOP);
+    fx.write("0001_tags.mjs", `export default { tables: ["tag"], dataManipulation: (db) => db.exec("DELETE FROM tag") };`);
+    expect((await fx.run("migrate")).exception).toBeNull();
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${fx.dbPath}.shadow${suffix}`, { force: true });
+    const run = await fx.run("finalize");
+    expect(run.exception).toBe('Table "tag" has no shadow copy to swap in; reset and migrate again');
+    expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalization_failed"]);
+    expect(fx.rows("SELECT count(*) AS n FROM tag")).toEqual([{ n: 2 }]);
   });
 });
 

@@ -4,7 +4,7 @@ import { appendOutputRow, holdsRunLock, upsertMigrations } from "./bookkeeping.t
 import { finishCommandRow } from "./state-writes.ts";
 import type { Connection } from "./connection.ts";
 import { dropAllProtection, PROTECT_PREFIX } from "./protection.ts";
-import { emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
+import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
 import { copyTableIntoMain } from "./table-copy.ts";
 import { checkForeignKeys, recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
@@ -34,7 +34,11 @@ export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPla
       throw error;
     }
     const lockWindowMs = performance.now() - started;
-    emptyShadowSchema(db, "shadow");
+    try {
+      emptyShadowSchema(db, "shadow");
+    } catch {
+      // Committed already; leftovers are cleared when the next migrate starts.
+    }
     return { ...result, lockWindowMs };
   } finally {
     db.exec("DETACH DATABASE shadow");
@@ -45,6 +49,7 @@ export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPla
 function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindowMs"> {
   if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
   const shadowed = userTables(db, "shadow");
+  const droppedByMigration = droppedTables(db, "shadow");
   const tables = [...new Set([...shadowed, ...plan.tables])];
   const swapped: string[] = [];
   const dropped: string[] = [];
@@ -52,6 +57,10 @@ function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindo
   for (const table of tables) {
     triggers.set(table, savedTriggers(db, table));
     const existed = schemaHasTable(db, "main", table);
+    if (existed && !shadowed.includes(table) && !droppedByMigration.includes(table)) {
+      // Never drop an origin table just because its shadow copy is missing (e.g. a deleted shadow file).
+      throw new Error(`Table "${table}" has no shadow copy to swap in; reset and migrate again`);
+    }
     db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(table)}`);
     if (shadowed.includes(table)) {
       copyTableIntoMain(db, "shadow", table);

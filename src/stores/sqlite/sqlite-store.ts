@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type {
   CommandClaim,
   CommandRecord,
@@ -15,6 +14,7 @@ import { createBookkeeping, readCommand, readMigrations } from "./bookkeeping.ts
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { dropAllProtection, protectTable } from "./protection.ts";
+import { countTableRows } from "./row-counts.ts";
 import { clearShadowFile } from "./shadow-file.ts";
 import { SqliteShadowSession } from "./shadow-session.ts";
 import * as writes from "./state-writes.ts";
@@ -93,17 +93,9 @@ export class SqliteStore implements Store {
     return writes.takeUnseenOutputRow(this.db);
   }
 
-  /** Counts through a short shadow session, so a table's shadow copy counts instead of its origin. */
+  /** Counts a table's shadow copy when it has one, else its origin. */
   async countRows(tables: readonly string[]): Promise<number> {
-    if (!existsSync(this.shadowPath)) return countOrigin(this.db, tables);
-    const session = new SqliteShadowSession(this.shadowPath, this.path, { verbose: false, log: () => {} });
-    try {
-      let total = 0;
-      for (const table of new Set(tables)) total += await session.countRows(table);
-      return total;
-    } finally {
-      await session.close();
-    }
+    return countTableRows(this.path, this.shadowPath, this.db, tables);
   }
 
   /** Empties the shadow file. */
@@ -135,14 +127,4 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function countOrigin(db: Connection, tables: readonly string[]): number {
-  let total = 0;
-  for (const table of new Set(tables)) {
-    const exists = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?").get(table);
-    if (exists === undefined) continue;
-    total += (db.prepare(`SELECT count(*) AS n FROM main."${table.replaceAll('"', '""')}"`).get() as { n: number }).n;
-  }
-  return total;
 }
