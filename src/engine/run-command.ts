@@ -15,7 +15,8 @@ export const DEFAULT_BATCH_ROWS = 500;
 
 /**
  * Runs a command the main thread already claimed, to its end. Migration errors never throw: they are
- * recorded through the store (every write conditioned on `task.owner`) and end in `finishCommand`.
+ * recorded through the store (every write conditioned on `task.owner`), and the command ends with its
+ * last record states in one transaction (`completeCommand`, or the finalize swap itself).
  */
 export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<CommandOutcome> {
   const { store } = deps;
@@ -29,11 +30,13 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     batchRows: deps.batchRows ?? DEFAULT_BATCH_ROWS,
     finished: false,
   };
-  let result: PhaseResult;
   try {
-    result = await dispatch(ctx);
+    const result = await dispatch(ctx);
     await ctx.progress.flush();
     await ctx.out.flush();
+    // The last states and the end of the command become visible together, never a finished state first.
+    if (!ctx.finished) await store.completeCommand(task.owner, result.records, result.exception);
+    return { exception: result.exception };
   } catch (error) {
     // A fault outside any migration (the store itself): fail what runs and lift the protection.
     const exception = errorText(error);
@@ -41,9 +44,6 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     await store.interruptCommand(task.owner, exception).catch(() => false);
     return { exception };
   }
-  // The last states and the end of the command become visible together, never a finished state first.
-  if (!ctx.finished) await store.completeCommand(task.owner, result.records, result.exception);
-  return { exception: result.exception };
 }
 
 async function dispatch(ctx: CommandContext): Promise<PhaseResult> {
