@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -51,6 +53,8 @@ async function runInWorker(registered?: MigrationRef[]): Promise<{ result: unkno
 describe("command worker", () => {
   it("runs a claimed command in its own thread, posts output and progress, and keeps the main thread free", async () => {
     fx = new EngineFixture("CREATE TABLE item (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO item (n) VALUES (1), (2), (3);");
+    // Outside a "type": "module" package a .ts file loads as CommonJS: the worker threads must cope.
+    rmSync(join(fx.migrationsDir, "package.json"));
     fx.write(
       "0001_burn.ts",
       `export default {
