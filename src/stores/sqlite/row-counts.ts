@@ -6,17 +6,17 @@ import { quoteIdent } from "./sql.ts";
 
 /**
  * Rows of `tables` as a migration would see them: the shadow copy when the shadow file has one,
- * else the origin table; missing tables count 0. `origin` is a connection to the database file.
+ * else the origin table; missing tables count 0. A table listed twice counts twice: two pending
+ * migrations move its rows twice (the engine's `count` does the same). `origin` connects to the database file.
  */
 export async function countTableRows(originPath: string, shadowPath: string, origin: Connection, tables: readonly string[]): Promise<number> {
-  const unique = [...new Set(tables)];
   if (!existsSync(shadowPath)) {
-    return unique.reduce((sum, table) => sum + (schemaHasTable(origin, "main", table) ? countIn(origin, "main", table) : 0), 0);
+    return tables.reduce((sum, table) => sum + (schemaHasTable(origin, "main", table) ? countIn(origin, "main", table) : 0), 0);
   }
   const session = new SqliteShadowSession(shadowPath, originPath, { verbose: false, log: () => {} });
   try {
     let total = 0;
-    for (const table of unique) total += await session.countRows(table);
+    for (const table of tables) total += await session.countRows(table);
     return total;
   } finally {
     await session.close();
