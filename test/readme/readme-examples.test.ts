@@ -57,7 +57,7 @@ describe("the README's examples, run against a live demo server", () => {
     expect(answers[0]).toEqual(documented);
     const connectStats = answers.at(-2) as { status: string };
     const bufStats = answers.at(-1) as { status: string };
-    expect(connectStats.status).toBe("MIGRATION_STATE_MIGRATION_REQUIRED");
-    expect(bufStats.status).toBe("MIGRATION_STATE_MIGRATION_REQUIRED");
+    expect(connectStats.status).toBe("MIGRATION_STATE_FINALIZED");
+    expect(bufStats.status).toBe("MIGRATION_STATE_FINALIZED");
   });
 });
