@@ -82,6 +82,23 @@ export class MigrationManager implements MigrationApi {
     };
   }
 
+  /**
+   * Looks every `intervalMs` for a command whose runner died (on any replica) and reports it as
+   * interrupted, lifting the write protection, even when no client asks. Returns a stop function.
+   */
+  startWatchdog(intervalMs = 2000): () => void {
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      this.freshSnapshot()
+        .catch((error) => this.options.logger.warn(`watchdog check failed: ${error}`))
+        .finally(() => (checking = false));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Resolves when the command this replica runs has ended (immediately when none runs). */
   async idle(): Promise<void> {
     await this.activeRun?.catch(() => undefined);
@@ -122,8 +139,9 @@ export class MigrationManager implements MigrationApi {
         // The worker died without recording an end; make the failure visible to every replica.
         await this.options.store.interruptCommand(owner, `The ${command} command was interrupted: its worker failed (${describe(error)}).`);
       })
-      .finally(() => {
+      .finally(async () => {
         clearInterval(heartbeat);
+        await this.options.store.releaseRunLock(owner).catch((error) => this.options.logger.warn(`releasing the run lock failed: ${error}`));
         if (this.activeRun === run) this.activeRun = null;
       });
     this.activeRun = run;

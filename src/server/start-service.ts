@@ -54,6 +54,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     logger: { warn: (message) => logger.warn(message) },
   });
   await manager.recover();
+  const stopWatchdog = manager.startWatchdog();
   const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger });
   const { port } = await server.listen(config.port, config.host);
   logger.info({
@@ -64,6 +65,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     port,
     replicaId,
     async close() {
+      stopWatchdog();
       await server.close();
       await manager.idle();
       await pool.close();

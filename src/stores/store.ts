@@ -91,6 +91,11 @@ export interface StateStore {
   finishCommand(owner: string, exception: string | null): Promise<boolean>;
   /** Refreshes the heartbeat of the command `owner` runs. */
   heartbeat(owner: string): Promise<void>;
+  /**
+   * Called by the claiming replica once its run has ended (or failed to start): releases whatever
+   * liveness token `claimCommand` took (PostgreSQL: the advisory lock on the pinned connection).
+   */
+  releaseRunLock(owner: string): Promise<void>;
   /** Whether the process `owner` still runs its command (pid probe, advisory lock or heartbeat age). */
   ownerAlive(command: CommandRecord): Promise<boolean>;
   /**

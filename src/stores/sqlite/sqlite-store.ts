@@ -43,6 +43,9 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db) }))();
   }
 
+  /** Nothing to release: on SQLite liveness is a pid probe plus the heartbeat. */
+  async releaseRunLock(): Promise<void> {}
+
   /** See StateStore.claimCommand. */
   async claimCommand(claim: CommandClaim): Promise<boolean> {
     return writes.claimCommandRow(this.db, claim, Date.now());
