@@ -1,23 +1,6 @@
-import { MigrationState as ProtoState, type StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
-import { MigrationState } from "../core/states.ts";
-
-/** The proto enum value of each route state string. */
-const FROM_PROTO: Readonly<Record<number, MigrationState>> = {
-  [ProtoState.MIGRATION_REQUIRED]: MigrationState.MIGRATION_REQUIRED,
-  [ProtoState.MIGRATION_RUNNING]: MigrationState.MIGRATION_RUNNING,
-  [ProtoState.MIGRATION_FAILED]: MigrationState.MIGRATION_FAILED,
-  [ProtoState.FINALIZATION_REQUIRED]: MigrationState.FINALIZATION_REQUIRED,
-  [ProtoState.FINALIZATION_RUNNING]: MigrationState.FINALIZATION_RUNNING,
-  [ProtoState.FINALIZED]: MigrationState.FINALIZED,
-  [ProtoState.FINALIZATION_FAILED]: MigrationState.FINALIZATION_FAILED,
-};
-
-/** The route's lowercase state string of a proto state; throws on UNSPECIFIED, which the service never sends. */
-export function stateFromProto(state: ProtoState): MigrationState {
-  const name = FROM_PROTO[state];
-  if (name === undefined) throw new Error(`The service sent an unknown state (${state})`);
-  return name;
-}
+import type { MigrationState as ProtoState, StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
+import type { MigrationState } from "../core/states.ts";
+import { fromProtoState } from "../server/proto-state.ts";
 
 /** A command answer as the CLI prints it: the route's shape (migration_route.md). */
 export interface CommandView {
@@ -44,7 +27,7 @@ export interface StatsView extends CommandView {
 /** Converts a Migrate/Finalize/Reset response to the route's shape. */
 export function commandView(response: { status: ProtoState; output?: string; exception?: string }): CommandView {
   return {
-    status: stateFromProto(response.status),
+    status: fromProtoState(response.status),
     ...(response.output ? { output: response.output } : {}),
     ...(response.exception ? { exception: response.exception } : {}),
   };

@@ -15,3 +15,14 @@ const TO_PROTO: Readonly<Record<CoreState, ProtoState>> = {
 export function toProtoState(state: CoreState): ProtoState {
   return TO_PROTO[state];
 }
+
+const FROM_PROTO: ReadonlyMap<ProtoState, CoreState> = new Map(
+  Object.entries(TO_PROTO).map(([core, proto]) => [proto, core as CoreState]),
+);
+
+/** The core state string of a proto enum value; throws on UNSPECIFIED, which the service never sends. */
+export function fromProtoState(state: ProtoState): CoreState {
+  const name = FROM_PROTO.get(state);
+  if (name === undefined) throw new Error(`The service sent an unknown state (${state})`);
+  return name;
+}
