@@ -39,12 +39,12 @@ for (const target of STORE_TARGETS) {
         const gate = join(dir, "gate");
         writeFileSync(join(dir, "0001_add_label.mjs"), itemMigration({ gate: { step, file: gate } }));
         const args = ["--database", db.url, "--migrations", dir];
-        let service = await startChildService(args);
         cleanups.push(async () => {
-          await service.kill();
           await db.drop();
           removeDir(dir);
         });
+        let service = await startChildService(args);
+        cleanups.push(() => service.kill());
         const original = await db.query("SELECT * FROM item ORDER BY id");
         if (cmd === "finalize") {
           await service.post({ cmd: "migrate" });

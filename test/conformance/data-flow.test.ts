@@ -12,12 +12,12 @@ async function setUp(target: (typeof STORE_TARGETS)[number], options: ItemMigrat
   const db = await target.create();
   await db.exec(ITEM_SCHEMA);
   const dir = writeMigrations({ "0001_add_label.mjs": itemMigration(options) });
-  let service = await startTestService(db, dir);
   cleanups.push(async () => {
-    await service.close();
     await db.drop();
     removeDir(dir);
   });
+  let service = await startTestService(db, dir);
+  cleanups.push(() => service.close());
   const restart = async () => {
     await service.close();
     service = await startTestService(db, dir);

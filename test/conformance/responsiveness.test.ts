@@ -31,12 +31,12 @@ for (const target of STORE_TARGETS) {
       const dir = writeMigrations({});
       const done = join(dir, "burn-done");
       writeFileSync(join(dir, "0001_burn.mjs"), burner(3000, done));
-      const service = await startTestService(db, dir);
       cleanups.push(async () => {
-        await service.close();
         await db.drop();
         removeDir(dir);
       });
+      const service = await startTestService(db, dir);
+      cleanups.push(() => service.close());
       const started = await service.post({ cmd: "migrate" });
       expect(started.body).toMatchObject({ success: true, status: "migration_running" });
       let answeredDuringBurn = 0;

@@ -27,14 +27,29 @@ export async function reachState(target: StoreTarget, state: string): Promise<St
     finalization_failed: { fail: { step: "cleanup" as const, message: "boom in cleanup" } },
   }[state] ?? {};
   writeFileSync(join(dir, "0001_add_label.mjs"), itemMigration(options));
-  const service = await startTestService(db, dir);
   const release = () => writeFileSync(gateFile, "go");
+  const service = await startTestService(db, dir).catch(async (error: unknown) => {
+    await db.drop();
+    removeDir(dir);
+    throw error;
+  });
   const dispose = async () => {
     release();
     await service.close();
     await db.drop();
     removeDir(dir);
   };
+  try {
+    await drive(state, service);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { service, db, release, dispose };
+}
+
+/** Sends the commands that lead from `migration_required` to `state`, then checks that it got there. */
+async function drive(state: string, service: TestService): Promise<void> {
   const send = async (cmd: string) => {
     const answer = await service.post({ cmd });
     if (answer.status !== 200) throw new Error(`${cmd} → ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -60,5 +75,4 @@ export async function reachState(target: StoreTarget, state: string): Promise<St
   if (!state.endsWith("_running")) await service.settle();
   const stats = (await service.post({ cmd: "stats" })).body.stats as { status: string };
   if (stats.status !== state) throw new Error(`wanted ${state}, reached ${stats.status}`);
-  return { service, db, release, dispose };
 }

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { postgresTarget } from "./postgres-target.ts";
 
 /** A fresh, empty database of one store, owned by one test. */
 export interface TestDatabase {
@@ -58,4 +59,4 @@ export const sqliteTarget: StoreTarget = {
 };
 
 /** Every store the conformance suite runs against. */
-export const STORE_TARGETS: StoreTarget[] = [sqliteTarget];
+export const STORE_TARGETS: StoreTarget[] = [sqliteTarget, postgresTarget];

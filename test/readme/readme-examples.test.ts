@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChildService, type ChildService } from "../helpers/child-service.ts";
+import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
 
 const root = join(import.meta.dirname, "../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -16,18 +16,9 @@ function blocks(language: string): string[] {
 }
 
 const examples = blocks("sh").filter((block) => block.includes("127.0.0.1:9011"));
-const dir = mkdtempSync(join(tmpdir(), "readme-"));
-let service: ChildService;
 
-beforeAll(async () => {
-  service = await startChildService(["--demo", "--database", `sqlite:${join(dir, "demo.db")}`]);
-});
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function waitUntilNotRunning(): Promise<void> {
+/** Polls `stats` until no command runs. */
+async function waitUntilNotRunning(service: ChildService): Promise<void> {
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     const stats = (await service.post({ cmd: "stats" })).body.stats as { status: string };
     if (!stats.status.endsWith("_running")) return;
@@ -36,28 +27,42 @@ async function waitUntilNotRunning(): Promise<void> {
   throw new Error("command still running after 30 s");
 }
 
-describe("the README's examples, run against a live demo server", () => {
-  it("has the curl and buf curl examples this test runs", () => {
-    expect(examples.length).toBeGreaterThanOrEqual(6);
-    expect(examples.some((block) => block.includes("buf curl"))).toBe(true);
-  });
-
-  it("runs every example in order, each succeeding, and the first answers exactly as documented", async () => {
-    const port = new URL(service.baseUrl).port;
-    const answers: unknown[] = [];
-    for (const example of examples) {
-      const script = example.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`);
-      const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: root });
-      const answer = JSON.parse(stdout) as Record<string, unknown>;
-      if (script.includes("/internal/migrations/")) expect(answer.success, script).toBe(true);
-      answers.push(answer);
-      await waitUntilNotRunning();
-    }
-    const documented = JSON.parse(blocks("json")[0]!) as unknown;
-    expect(answers[0]).toEqual(documented);
-    const connectStats = answers.at(-2) as { status: string };
-    const bufStats = answers.at(-1) as { status: string };
-    expect(connectStats.status).toBe("MIGRATION_STATE_FINALIZED");
-    expect(bufStats.status).toBe("MIGRATION_STATE_FINALIZED");
-  });
+it("the README has the curl and buf curl examples this test runs", () => {
+  expect(examples.length).toBeGreaterThanOrEqual(6);
+  expect(examples.some((block) => block.includes("buf curl"))).toBe(true);
 });
+
+for (const target of STORE_TARGETS) {
+  describe(`the README's examples, run against a live demo server on ${target.name}`, () => {
+    let db: TestDatabase;
+    let service: ChildService;
+
+    beforeAll(async () => {
+      db = await target.create();
+      service = await startChildService(["--demo", "--database", db.url]);
+    });
+    afterAll(async () => {
+      await service?.stop();
+      await db?.drop();
+    });
+
+    it("runs every example in order, each succeeding, and the first answers exactly as documented", async () => {
+      const port = new URL(service.baseUrl).port;
+      const answers: unknown[] = [];
+      for (const example of examples) {
+        const script = example.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`);
+        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: root });
+        const answer = JSON.parse(stdout) as Record<string, unknown>;
+        if (script.includes("/internal/migrations/")) expect(answer.success, script).toBe(true);
+        answers.push(answer);
+        await waitUntilNotRunning(service);
+      }
+      const documented = JSON.parse(blocks("json")[0]!) as unknown;
+      expect(answers[0]).toEqual(documented);
+      const connectStats = answers.at(-2) as { status: string };
+      const bufStats = answers.at(-1) as { status: string };
+      expect(connectStats.status).toBe("MIGRATION_STATE_FINALIZED");
+      expect(bufStats.status).toBe("MIGRATION_STATE_FINALIZED");
+    });
+  });
+}
