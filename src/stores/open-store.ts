@@ -1,21 +1,22 @@
 import type { Store } from "./store.ts";
+import { PostgresStore } from "./postgres/postgres-store.ts";
 import { sqlitePathFromUrl } from "./sqlite/connection.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
-/** Opens and initialises the store a database URL names: `sqlite:PATH` (PostgreSQL comes later). */
+/** Opens and initialises the store a database URL names: `sqlite:PATH`, or `postgres://…` / `postgresql://…`. */
 export async function openStore(databaseUrl: string): Promise<Store> {
-  if (databaseUrl.startsWith("sqlite:")) {
-    const store = new SqliteStore(sqlitePathFromUrl(databaseUrl));
-    try {
-      await store.init();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    return store;
+  const store = createStore(databaseUrl);
+  try {
+    await store.init();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
   }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error("PostgreSQL databases are not supported yet: use a sqlite:PATH database URL");
-  }
-  throw new Error(`Unsupported database URL "${databaseUrl}": expected sqlite:PATH`);
+  return store;
+}
+
+function createStore(databaseUrl: string): Store {
+  if (databaseUrl.startsWith("sqlite:")) return new SqliteStore(sqlitePathFromUrl(databaseUrl));
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return new PostgresStore(databaseUrl);
+  throw new Error(`Unsupported database URL "${databaseUrl}": expected sqlite:PATH or postgres://HOST/DATABASE`);
 }

@@ -1,0 +1,113 @@
+import type { RunCommand } from "../../core/commands.ts";
+import type { MigrationState } from "../../core/states.ts";
+import type { CommandRecord, MigrationRecord, Snapshot } from "../store.ts";
+import type { PoolClient } from "./pg-pool.ts";
+import { qualify, toNumber, toNumberOrNull } from "./sql.ts";
+
+/** Per-migration state table, in the origin schema. */
+export const STATE_TABLE = "_migration_state";
+/** Single-row command table, in the origin schema. */
+export const COMMAND_TABLE = "_migration_command";
+
+/** The qualified bookkeeping table names of one origin schema. */
+export interface Bookkeeping {
+  /** The origin schema (the connection's `current_schema()`). */
+  schema: string;
+  /** `schema._migration_state`. */
+  state: string;
+  /** `schema._migration_command`. */
+  command: string;
+}
+
+/** The bookkeeping names in `schema`. */
+export function bookkeepingIn(schema: string): Bookkeeping {
+  return { schema, state: qualify(schema, STATE_TABLE), command: qualify(schema, COMMAND_TABLE) };
+}
+
+/** Creates the bookkeeping tables and the command row when missing (call under a lock: DDL races across replicas). */
+export async function createBookkeeping(client: PoolClient, names: Bookkeeping): Promise<void> {
+  await client.query(`
+    CREATE TABLE IF NOT EXISTS ${names.state} (
+      idx integer PRIMARY KEY CHECK (idx > 0),
+      name text NOT NULL,
+      checksum text NOT NULL,
+      state text NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS ${names.command} (
+      id integer PRIMARY KEY CHECK (id = 1),
+      command text,
+      running boolean NOT NULL DEFAULT false,
+      owner text,
+      "verbose" boolean NOT NULL DEFAULT false,
+      output text NOT NULL DEFAULT '',
+      exception text,
+      count bigint NOT NULL DEFAULT 0,
+      migrated bigint NOT NULL DEFAULT 0,
+      started_at bigint,
+      ended_at bigint,
+      heartbeat_at bigint,
+      progress_cursor integer NOT NULL DEFAULT 0,
+      CHECK (NOT running OR owner IS NOT NULL)
+    );
+    INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
+}
+
+/** Both tables in ONE statement, so the migrations and the command row come from the same MVCC snapshot. */
+export async function readSnapshot(client: PoolClient, names: Bookkeeping): Promise<Snapshot> {
+  const { rows } = await client.query(
+    `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('index', s.idx, 'name', s.name, 'checksum', s.checksum, 'state', s.state)
+                  ORDER BY s.idx), '[]'::json) FROM ${names.state} s) AS migrations
+     FROM ${names.command} c WHERE c.id = 1`,
+  );
+  const row = rows[0] as Record<string, unknown>;
+  return { migrations: row.migrations as MigrationRecord[], command: commandRecord(row) };
+}
+
+function commandRecord(row: Record<string, unknown>): CommandRecord {
+  return {
+    command: row.command as RunCommand | null,
+    running: row.running === true,
+    owner: row.owner as string | null,
+    verbose: row.verbose === true,
+    output: row.output as string,
+    exception: row.exception as string | null,
+    count: toNumber(row.count),
+    migrated: toNumber(row.migrated),
+    startedAt: toNumberOrNull(row.started_at),
+    endedAt: toNumberOrNull(row.ended_at),
+    heartbeatAt: toNumberOrNull(row.heartbeat_at),
+    progressCursor: toNumber(row.progress_cursor),
+  };
+}
+
+/** Inserts or replaces migration records in one statement. */
+export async function upsertMigrations(client: PoolClient, names: Bookkeeping, records: readonly MigrationRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await client.query(
+    `INSERT INTO ${names.state} (idx, name, checksum, state)
+     SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state`,
+    [records.map((r) => r.index), records.map((r) => r.name), records.map((r) => r.checksum), records.map((r) => r.state as MigrationState)],
+  );
+}
+
+/** Locks the command row when `owner` holds the run lock; true then (call inside a transaction). */
+export async function lockOwnedCommand(client: PoolClient, names: Bookkeeping, owner: string): Promise<boolean> {
+  const { rowCount } = await client.query(`SELECT 1 FROM ${names.command} WHERE id = 1 AND running AND owner = $1 FOR UPDATE`, [owner]);
+  return rowCount === 1;
+}
+
+/** Appends text to the output of the command `owner` runs; false when it does not hold the lock. */
+export async function appendOutputRow(client: PoolClient, names: Bookkeeping, owner: string, text: string): Promise<boolean> {
+  const { rowCount } = await client.query(`UPDATE ${names.command} SET output = output || $1 WHERE id = 1 AND running AND owner = $2`, [text, owner]);
+  return rowCount === 1;
+}
+
+/** Ends the command `owner` runs: running=false, exception, ended_at. */
+export async function finishCommandRow(client: PoolClient, names: Bookkeeping, owner: string, exception: string | null): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE ${names.command} SET running = false, exception = $1, ended_at = $2 WHERE id = 1 AND running AND owner = $3`,
+    [exception, Date.now(), owner],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,119 @@
+import { performance } from "node:perf_hooks";
+import type pg from "pg";
+import type { SwapPlan, SwapResult } from "../store.ts";
+import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
+import { type LockPolicy, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
+import { type PoolClient, withClient } from "./pg-pool.ts";
+import { dropAllProtection } from "./protection.ts";
+import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
+import { qualify, quoteIdent } from "./sql.ts";
+import { alignIdentitySequences } from "./table-copy.ts";
+import { type ForeignKeyPlan, checkForeignKeyRows, planForeignKeys } from "./swap-foreign-keys.ts";
+import { dropViews, recreateViews, saveDependentViews } from "./swap-views.ts";
+import { disownSequences, restoreTableObjects, saveTableObjects } from "./swap-tables.ts";
+import { validateForeignKeys } from "./validate-keys.ts";
+
+/** Where the swap works: the pool, the bookkeeping and schema names, and how it waits for locks. */
+export interface SwapTarget {
+  /** The store's pool. */
+  pool: pg.Pool;
+  /** Bookkeeping table names. */
+  names: Bookkeeping;
+  /** Origin and shadow schema. */
+  schemas: Schemas;
+  /** lock_timeout and retries. */
+  lockPolicy: LockPolicy;
+}
+
+/**
+ * The finalize swap: checks the foreign keys against the rows first (no locks), then ONE transaction
+ * locks the origin tables, swaps the shadow copies in by catalog changes only (drop, SET SCHEMA; no row
+ * copies, so the lock window does not grow with the tables), carries views, foreign keys, triggers,
+ * privileges and sequences over, writes records and closing output and ends the command. Foreign keys
+ * come back NOT VALID and are validated after the commit, without blocking the application.
+ */
+export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promise<SwapResult> {
+  await withClient(target.pool, async (client) => {
+    const oids = await originOids(client, target.schemas, await touchedTables(client, target.schemas, plan.tables));
+    await checkForeignKeyRows(client, await planForeignKeys(client, target.schemas, [...oids.values()]));
+  });
+  let lockedAt = 0;
+  const swap = await withLockRetry(target.pool, target.lockPolicy, "Finalize", async (client) => {
+    await client.query(`SET LOCAL search_path TO ${quoteIdent(target.schemas.origin)}`);
+    if (!(await lockOwnedCommand(client, target.names, plan.owner))) throw new Error("The finalize lost its run lock; nothing was swapped");
+    const tables = await touchedTables(client, target.schemas, plan.tables);
+    const oids = await originOids(client, target.schemas, tables);
+    if (oids.size > 0) await client.query(`LOCK TABLE ${[...oids.keys()].map((t) => qualify(target.schemas.origin, t)).join(", ")} IN ACCESS EXCLUSIVE MODE`);
+    lockedAt = performance.now();
+    const result = await swapTables(client, target, tables, oids);
+    await upsertMigrations(client, target.names, plan.records);
+    const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, lockWindowMs: performance.now() - lockedAt });
+    await appendOutputRow(client, target.names, plan.owner, output);
+    await finishCommandRow(client, target.names, plan.owner, null);
+    return result;
+  });
+  const lockWindowMs = performance.now() - lockedAt;
+  await validateForeignKeys(target.pool, target.names, plan.owner, swap.foreignKeys);
+  await withClient(target.pool, (client) => dropShadowSchema(client, target.schemas)).catch(() => {
+    // Committed already; leftovers are dropped when the next migrate starts.
+  });
+  return { swapped: swap.swapped, dropped: swap.dropped, lockWindowMs };
+}
+
+/** Shadowed tables and the plan's tables, each once; fails when an origin table would go without a copy or a drop mark. */
+async function touchedTables(client: PoolClient, schemas: Schemas, planned: readonly string[]): Promise<{ shadowed: string[]; dropped: string[]; all: string[] }> {
+  const shadowed = await userTables(client, schemas.shadow);
+  const dropped = await droppedTables(client, schemas);
+  const all = [...new Set([...shadowed, ...planned])];
+  return { shadowed, dropped, all };
+}
+
+/** Origin oids of those tables that exist in the origin, by name. */
+async function originOids(client: PoolClient, schemas: Schemas, tables: { all: string[] }): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ relname: string; oid: number }>(
+    `SELECT c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+    [schemas.origin, tables.all],
+  );
+  return new Map(rows.map((r) => [r.relname, r.oid]));
+}
+
+async function swapTables(
+  client: PoolClient,
+  target: SwapTarget,
+  tables: { shadowed: string[]; dropped: string[]; all: string[] },
+  oids: Map<string, number>,
+): Promise<{ swapped: string[]; dropped: string[]; foreignKeys: ForeignKeyPlan[] }> {
+  const { schemas } = target;
+  for (const table of oids.keys()) {
+    // Never drop an origin table just because its shadow copy is missing (e.g. a dropped shadow schema).
+    if (!tables.shadowed.includes(table) && !tables.dropped.includes(table)) {
+      throw new Error(`Table "${table}" has no shadow copy to swap in; reset and migrate again`);
+    }
+  }
+  const views = await saveDependentViews(client, [...oids.values()]);
+  const foreignKeys = await planForeignKeys(client, schemas, [...oids.values()]);
+  const saved = [];
+  for (const [table, oid] of oids) saved.push(await saveTableObjects(client, table, oid));
+  await dropViews(client, views);
+  for (const fk of foreignKeys.filter((k) => k.dropFirst)) await client.query(`ALTER TABLE ${fk.childNow} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
+  for (const table of saved) await disownSequences(client, table);
+  for (const table of tables.shadowed) if (oids.has(table)) await alignIdentitySequences(client, schemas.origin, schemas.shadow, table);
+  // One statement, so keys among the dropped tables do not stand in the way.
+  if (oids.size > 0) {
+    await rethrowWithContext("Cannot drop the old tables", () =>
+      client.query(`DROP TABLE ${[...oids.keys()].map((t) => qualify(schemas.origin, t)).join(", ")}`),
+    );
+  }
+  for (const table of tables.shadowed) await client.query(`ALTER TABLE ${qualify(schemas.shadow, table)} SET SCHEMA ${quoteIdent(schemas.origin)}`);
+  for (const table of saved) if (tables.shadowed.includes(table.table)) await restoreTableObjects(client, schemas, table);
+  for (const fk of foreignKeys) {
+    await rethrowWithContext(`Cannot re-create foreign key "${fk.name}" of table "${fk.child}" after the swap`, () =>
+      client.query(`ALTER TABLE ${fk.childAfter} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition} NOT VALID`),
+    );
+  }
+  await recreateViews(client, views);
+  await dropAllProtection(client, schemas.origin);
+  const dropped = [...oids.keys()].filter((t) => !tables.shadowed.includes(t));
+  return { swapped: [...tables.shadowed], dropped, foreignKeys };
+}

@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type pg from "pg";
+import { inTransaction, type PoolClient, withClient } from "./pg-pool.ts";
+import { LOCK_NOT_AVAILABLE, sqlState } from "./sql.ts";
+
+/** How a DDL transaction waits for table locks. */
+export interface LockPolicy {
+  /** `lock_timeout` of each attempt, in ms: the longest a queued ACCESS EXCLUSIVE request can stall other sessions. */
+  lockTimeoutMs: number;
+  /** Attempts before giving up. */
+  attempts: number;
+  /** Pause after the first failed attempt, in ms; doubled (with jitter) after each further one. */
+  backoffMs: number;
+}
+
+/** Finalize: 1 s per attempt, 6 attempts, backing off 100 → 1600 ms: gives up after about 9 s of long readers. */
+export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 1000, attempts: 6, backoffMs: 100 };
+
+/** Raised when every attempt timed out waiting for a lock. */
+export class LockTimeoutError extends Error {
+  override readonly name = "LockTimeoutError";
+}
+
+/**
+ * Runs `fn` in a transaction with `SET LOCAL lock_timeout`, retrying the whole transaction with
+ * exponential backoff when a lock wait times out (55P03) or deadlocks (40P01). While it backs off it holds and requests
+ * nothing, so queries of other sessions never queue behind it for longer than one `lockTimeoutMs`.
+ */
+export async function withLockRetry<T>(pool: pg.Pool, policy: LockPolicy, what: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  let pause = policy.backoffMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withClient(pool, (client) =>
+        inTransaction(client, async () => {
+          await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(policy.lockTimeoutMs))}`);
+          return fn(client);
+        }),
+      );
+    } catch (error) {
+      if (!RETRYABLE_STATES.has(sqlState(error) ?? "")) throw error;
+      if (attempt >= policy.attempts) {
+        throw new LockTimeoutError(
+          `${what} could not get its table locks within ${policy.lockTimeoutMs} ms in ${policy.attempts} attempts: ` +
+            `another transaction holds them (a long reader or writer); try again when it has ended`,
+          { cause: error },
+        );
+      }
+      await sleep(pause * (0.75 + Math.random() * 0.5));
+      pause *= 2;
+    }
+  }
+}
+
+/** SQLSTATEs after which the whole swap transaction is worth retrying: a lock wait timed out, or a deadlock. */
+export const RETRYABLE_STATES: ReadonlySet<string> = new Set([LOCK_NOT_AVAILABLE, "40P01"]);
+
+/** Runs `fn`, prefixing its error with `context`; lock timeouts and deadlocks pass unchanged so the swap retries. */
+export async function rethrowWithContext<T>(context: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const state = sqlState(error);
+    if (state !== undefined && RETRYABLE_STATES.has(state)) throw error;
+    throw new Error(`${context}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,78 @@
+import pg from "pg";
+
+/** A pooled client checked out of a pg.Pool. */
+export type PoolClient = pg.PoolClient;
+
+/** Pool size of a store unless configured: the main thread needs one pinned run-lock client plus a few for reads. */
+export const DEFAULT_POOL_MAX = 5;
+/** How long a first connection may take before start-up fails, in ms. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** A bounded pool; an idle client that the server drops is discarded instead of crashing the process. */
+export function createPool(connectionString: string, max = DEFAULT_POOL_MAX): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, idleTimeoutMillis: 30_000 });
+  pool.on("error", () => {});
+  return pool;
+}
+
+/** A checked-out client that knows whether its connection broke, and gives itself back exactly once. */
+export interface CheckedOut {
+  /** The client. */
+  client: PoolClient;
+  /** True once the connection emitted an error (e.g. the server terminated the backend). */
+  broken(): boolean;
+  /** Returns the client to the pool, or destroys it when `destroy` or when it broke. */
+  release(destroy?: boolean): void;
+}
+
+/**
+ * Checks out a client with an `error` listener of its own: pg-pool listens only while a client is idle,
+ * and an unheard `error` (the server terminating the backend) would crash the process.
+ */
+export async function checkout(pool: pg.Pool): Promise<CheckedOut> {
+  const client = await pool.connect();
+  let broken = false;
+  let released = false;
+  const onError = (): void => {
+    broken = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    broken: () => broken,
+    release(destroy = false) {
+      if (released) return;
+      released = true;
+      client.removeListener("error", onError);
+      client.release(destroy || broken);
+    },
+  };
+}
+
+/** Runs `fn` on a pooled client and always releases it (destroying it when its connection broke). */
+export async function withClient<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const held = await checkout(pool);
+  try {
+    return await fn(held.client);
+  } finally {
+    held.release();
+  }
+}
+
+/** Runs `fn` inside BEGIN … COMMIT on `client`, rolling back when it throws. */
+export async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await fn();
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+/** A pooled client in one transaction. */
+export async function transaction<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, (client) => inTransaction(client, () => fn(client)));
+}

@@ -1,0 +1,186 @@
+import type pg from "pg";
+import type {
+  CommandClaim,
+  CommandRecord,
+  MigrationRecord,
+  SessionOptions,
+  ShadowSession,
+  Snapshot,
+  Store,
+  SwapPlan,
+  SwapResult,
+} from "../store.ts";
+import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, finishCommandRow, readSnapshot } from "./bookkeeping.ts";
+import { finalizeSwapOn } from "./finalize-swap.ts";
+import { DEFAULT_LOCK_POLICY, type LockPolicy, withLockRetry } from "./lock-retry.ts";
+import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient } from "./pg-pool.ts";
+import { checkPostgresUrl, connectError } from "./pg-target.ts";
+import { createProtectFunction, dropAllProtection, protectTable } from "./protection.ts";
+import { RunLock, runLockKey } from "./run-lock.ts";
+import { countLocated, dropShadowSchema, type Schemas, shadowSchemaFor } from "./shadow-schema.ts";
+import { PostgresShadowSession } from "./shadow-session.ts";
+import * as writes from "./state-writes.ts";
+
+/** Tuning of a PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** Most connections of this store's pool (default 5). */
+  poolMax?: number;
+  /** How DDL (protection, finalize swap, interrupt) waits for table locks (default DEFAULT_LOCK_POLICY). */
+  lockPolicy?: Partial<LockPolicy>;
+}
+
+/**
+ * The PostgreSQL store: bookkeeping tables and the protection function in the connection's current
+ * schema, shadow copies in a shadow schema beside it, the run lock as a session advisory lock.
+ */
+export class PostgresStore implements Store {
+  /** Always `"postgres"`. */
+  readonly dialect = "postgres" as const;
+  private readonly pool: pg.Pool;
+  private readonly lockPolicy: LockPolicy;
+  private state: { names: Bookkeeping; schemas: Schemas; runLock: RunLock } | null = null;
+
+  /** Checks the URL (a StartupError without the password when malformed) and creates the pool; call `init()` next. */
+  constructor(
+    private readonly url: string,
+    options: PostgresStoreOptions = {},
+  ) {
+    checkPostgresUrl(url);
+    this.pool = createPool(url, options.poolMax ?? DEFAULT_POOL_MAX);
+    this.lockPolicy = { ...DEFAULT_LOCK_POLICY, ...options.lockPolicy };
+  }
+
+  /** Connects (a StartupError naming host, port and database when it cannot) and creates the bookkeeping when missing. */
+  async init(): Promise<void> {
+    const held = await checkout(this.pool).catch((error: unknown) => {
+      throw connectError(this.url, error);
+    });
+    try {
+      const client = held.client;
+      this.state = await inTransaction(client, async () => {
+        // Replicas starting together would race on CREATE TABLE IF NOT EXISTS; one at a time.
+        await client.query("SELECT pg_advisory_xact_lock(x'4d494752'::int, 0)");
+        const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+        const origin = rows[0]?.schema;
+        if (!origin) throw new Error("The PostgreSQL connection has no current schema: its search_path names no existing schema");
+        const names = bookkeepingIn(origin);
+        await createBookkeeping(client, names);
+        await createProtectFunction(client, origin);
+        const runLock = new RunLock(this.pool, await runLockKey(client, names.command));
+        return { names, schemas: { origin, shadow: shadowSchemaFor(origin) }, runLock };
+      });
+    } finally {
+      held.release();
+    }
+  }
+
+  /** One statement over both tables. */
+  async snapshot(): Promise<Snapshot> {
+    return withClient(this.pool, (client) => readSnapshot(client, this.ready().names));
+  }
+
+  /** Advisory lock first, then the compare-and-set; the winner's client stays pinned holding the lock. */
+  async claimCommand(claim: CommandClaim): Promise<boolean> {
+    const { runLock, names } = this.ready();
+    return runLock.claim(claim.owner, (client) => writes.claimCommandRow(client, names, claim));
+  }
+
+  /** Unlocks and releases the pinned client of `owner`. */
+  async releaseRunLock(owner: string): Promise<void> {
+    await this.ready().runLock.release(owner);
+  }
+
+  /** Alive while the owner's session holds the advisory lock: PostgreSQL frees it when that process dies. */
+  async ownerAlive(command: CommandRecord): Promise<boolean> {
+    return this.ready().runLock.alive(command);
+  }
+
+  /** See StateStore.setMigrationStates. */
+  async setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean> {
+    return withClient(this.pool, (client) => writes.setMigrationStatesRows(client, this.ready().names, owner, records));
+  }
+
+  /** See StateStore.appendOutput. */
+  async appendOutput(owner: string, text: string): Promise<void> {
+    await withClient(this.pool, (client) => appendOutputRow(client, this.ready().names, owner, text));
+  }
+
+  /** See StateStore.setProgress. */
+  async setProgress(owner: string, count: number, migrated: number): Promise<void> {
+    await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, count, migrated));
+  }
+
+  /** See StateStore.finishCommand. */
+  async finishCommand(owner: string, exception: string | null): Promise<boolean> {
+    return withClient(this.pool, (client) => finishCommandRow(client, this.ready().names, owner, exception));
+  }
+
+  /** See Store.completeCommand. */
+  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean> {
+    return withClient(this.pool, (client) => writes.completeCommandRows(client, this.ready().names, owner, records, exception));
+  }
+
+  /** See StateStore.heartbeat (informational here: liveness is the advisory lock). */
+  async heartbeat(owner: string): Promise<void> {
+    await withClient(this.pool, (client) => writes.heartbeatRow(client, this.ready().names, owner));
+  }
+
+  /** See StateStore.interruptCommand; retried like other DDL when a table lock is busy. */
+  async interruptCommand(owner: string, exception: string): Promise<boolean> {
+    const { names } = this.ready();
+    return withLockRetry(this.pool, this.lockPolicy, "Interrupting the command", (client) => writes.interruptCommandRows(client, names, owner, exception));
+  }
+
+  /** See StateStore.takeUnseenOutput. */
+  async takeUnseenOutput(): Promise<string> {
+    return withClient(this.pool, (client) => writes.takeUnseenOutputRow(client, this.ready().names));
+  }
+
+  /** Counts a table's shadow copy when it has one, else its origin, per listing. */
+  async countRows(tables: readonly string[]): Promise<number> {
+    return withClient(this.pool, async (client) => {
+      let total = 0;
+      for (const table of tables) total += await countLocated(client, this.ready().schemas, table);
+      return total;
+    });
+  }
+
+  /** Drops the shadow schema with everything in it. */
+  async clearShadow(): Promise<void> {
+    await withClient(this.pool, (client) => dropShadowSchema(client, this.ready().schemas));
+  }
+
+  /** Installs the statement-level protection trigger; retried with lock_timeout so a long writer does not stall others. */
+  async protect(table: string, message: string): Promise<boolean> {
+    const { origin } = this.ready().schemas;
+    return withLockRetry(this.pool, this.lockPolicy, `Protecting table "${table}"`, (client) => protectTable(client, origin, table, message));
+  }
+
+  /** Drops every protection trigger, in one transaction. */
+  async unprotectAll(): Promise<void> {
+    const { origin } = this.ready().schemas;
+    await withLockRetry(this.pool, this.lockPolicy, "Lifting the write protection", (client) => dropAllProtection(client, origin));
+  }
+
+  /** A pinned client with the shadow schema first on its search path. */
+  async openSession(options: SessionOptions): Promise<ShadowSession> {
+    return PostgresShadowSession.open(this.pool, this.ready().schemas, options);
+  }
+
+  /** See finalizeSwapOn. */
+  async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
+    const { names, schemas } = this.ready();
+    return finalizeSwapOn({ pool: this.pool, names, schemas, lockPolicy: this.lockPolicy }, plan);
+  }
+
+  /** Releases the run lock if held and ends the pool. */
+  async close(): Promise<void> {
+    await this.state?.runLock.close();
+    await this.pool.end();
+  }
+
+  private ready(): { names: Bookkeeping; schemas: Schemas; runLock: RunLock } {
+    if (this.state === null) throw new Error("The PostgreSQL store is used before init()");
+    return this.state;
+  }
+}

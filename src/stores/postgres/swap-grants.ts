@@ -1,0 +1,31 @@
+import type { PoolClient } from "./pg-pool.ts";
+import { quoteIdent } from "./sql.ts";
+
+/** One privilege on a relation. */
+export interface SavedGrant {
+  /** Role name, or null for PUBLIC. */
+  grantee: string | null;
+  /** `SELECT`, `INSERT`, … */
+  privilege: string;
+  /** Granted WITH GRANT OPTION. */
+  grantable: boolean;
+}
+
+/** The explicit privileges of relation `oid` (none when it has the default ACL). */
+export async function readGrants(client: PoolClient, oid: number): Promise<SavedGrant[]> {
+  const { rows } = await client.query<{ grantee: string | null; privilege: string; grantable: boolean }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END AS grantee,
+            a.privilege_type AS privilege, a.is_grantable AS grantable
+     FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1 AND a.grantee <> c.relowner`,
+    [oid],
+  );
+  return rows;
+}
+
+/** Grants the saved privileges on `relation` (a quoted, qualified name). */
+export async function restoreGrants(client: PoolClient, relation: string, grants: readonly SavedGrant[]): Promise<void> {
+  for (const g of grants) {
+    const to = g.grantee === null ? "PUBLIC" : quoteIdent(g.grantee);
+    await client.query(`GRANT ${g.privilege} ON ${relation} TO ${to}${g.grantable ? " WITH GRANT OPTION" : ""}`);
+  }
+}
