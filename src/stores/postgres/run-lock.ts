@@ -18,7 +18,8 @@ export async function runLockKey(client: PoolClient, commandTable: string): Prom
  * the claimed command runs. PostgreSQL frees it when that process dies, which is how others see it is gone.
  */
 export class RunLock {
-  private pinned: { owner: string; held: CheckedOut } | null = null;
+  /** The pinned client and the owners of the claims it holds the lock for (see `claim`). */
+  private pinned: { held: CheckedOut; owners: string[] } | null = null;
 
   /** `key` from runLockKey. */
   constructor(
@@ -31,6 +32,7 @@ export class RunLock {
    * success the client stays pinned holding the lock until `release(owner)`. False, holding nothing, otherwise.
    */
   async claim(owner: string, write: (client: PoolClient) => Promise<boolean>): Promise<boolean> {
+    if (this.pinned !== null) return this.claimOnPinned(this.pinned, owner, write);
     const held = await checkout(this.pool);
     let keep = false;
     try {
@@ -40,17 +42,37 @@ export class RunLock {
       } finally {
         if (!keep) await this.unlock(held.client);
       }
-      if (keep) this.pinned = { owner, held };
+      if (keep) this.pinned = { held, owners: [owner] };
       return keep;
     } finally {
       if (!keep) held.release();
     }
   }
 
-  /** Unlocks and releases the pinned client of `owner`; nothing when this instance does not hold it. */
+  /**
+   * The manager releases a run's lock only after the worker answered, so a client that saw the command
+   * end can claim again first. Holding the lock already, this replica claims on the same client (the
+   * compare-and-set still refuses while the row runs) and counts the claim, so that late release keeps it.
+   */
+  private async claimOnPinned(pinned: { held: CheckedOut; owners: string[] }, owner: string, write: (client: PoolClient) => Promise<boolean>): Promise<boolean> {
+    if (pinned.held.broken()) return false;
+    pinned.owners.push(owner);
+    let won = false;
+    try {
+      won = await write(pinned.held.client);
+      return won;
+    } finally {
+      if (!won) await this.release(owner);
+    }
+  }
+
+  /** Drops one claim of `owner`; the last one unlocks and releases the pinned client. Nothing when it holds none. */
   async release(owner: string): Promise<void> {
     const pinned = this.pinned;
-    if (pinned === null || pinned.owner !== owner) return;
+    const at = pinned?.owners.indexOf(owner) ?? -1;
+    if (pinned === null || at < 0) return;
+    pinned.owners.splice(at, 1);
+    if (pinned.owners.length > 0) return;
     this.pinned = null;
     try {
       if (!pinned.held.broken()) await this.unlock(pinned.held.client);
@@ -65,7 +87,7 @@ export class RunLock {
   /** Whether the owner of a running command still holds the lock: ours when pinned here, else probed on another connection. */
   async alive(command: CommandRecord): Promise<boolean> {
     if (!command.running || command.owner === null) return false;
-    if (this.pinned !== null && this.pinned.owner === command.owner) return !this.pinned.held.broken();
+    if (this.pinned !== null && this.pinned.owners.includes(command.owner)) return !this.pinned.held.broken();
     return withClient(this.pool, async (client) => {
       if (!(await this.tryLock(client))) return true;
       await this.unlock(client);
@@ -75,7 +97,10 @@ export class RunLock {
 
   /** Releases whatever is pinned. */
   async close(): Promise<void> {
-    if (this.pinned !== null) await this.release(this.pinned.owner).catch(() => {});
+    const pinned = this.pinned;
+    if (pinned === null) return;
+    pinned.owners.splice(0, pinned.owners.length - 1);
+    await this.release(pinned.owners[0]!).catch(() => {});
   }
 
   private async tryLock(client: PoolClient): Promise<boolean> {
