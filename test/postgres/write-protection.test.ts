@@ -48,6 +48,13 @@ describe("write protection of the origin tables (PostgreSQL)", () => {
     const s = await start((gate) => ({ gate: { step: "dataManipulation", file: gate } }));
     const answer = await s.service.post({ cmd: "migrate" });
     expect(answer.body).toMatchObject({ success: true, status: "migration_running" });
+    // All 50 rows transformed: the migration is past its copy and waits at the gate in dataManipulation.
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const stats = (await s.service.post({ cmd: "stats" })).body.stats as { migratable_models: { migrated: number } };
+      if (stats.migratable_models.migrated === 50) break;
+      if (Date.now() > deadline) throw new Error(`the migration never reached its gate: ${JSON.stringify(stats)}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await expectProtected(s);
     expect((await s.service.post({ cmd: "stats" })).body.stats).toMatchObject({ status: "migration_running" });
   });
