@@ -20,6 +20,8 @@ export async function runLockKey(client: PoolClient, commandTable: string): Prom
 export class RunLock {
   /** The pinned client and the owners of the claims it holds the lock for (see `claim`). */
   private pinned: { held: CheckedOut; owners: string[] } | null = null;
+  /** The unlock of the last release while it is on its way: a claim must not race it. */
+  private releasing: Promise<void> = Promise.resolve();
 
   /** `key` from runLockKey. */
   constructor(
@@ -32,6 +34,7 @@ export class RunLock {
    * success the client stays pinned holding the lock until `release(owner)`. False, holding nothing, otherwise.
    */
   async claim(owner: string, write: (client: PoolClient) => Promise<boolean>): Promise<boolean> {
+    await this.releasing;
     if (this.pinned !== null) return this.claimOnPinned(this.pinned, owner, write);
     const held = await checkout(this.pool);
     let keep = false;
@@ -74,14 +77,18 @@ export class RunLock {
     pinned.owners.splice(at, 1);
     if (pinned.owners.length > 0) return;
     this.pinned = null;
-    try {
-      if (!pinned.held.broken()) await this.unlock(pinned.held.client);
-      pinned.held.release();
-    } catch (error) {
-      // A connection that cannot unlock must not go back to the pool still holding the lock.
-      pinned.held.release(true);
-      throw error;
-    }
+    const unlocking = (async () => {
+      try {
+        if (!pinned.held.broken()) await this.unlock(pinned.held.client);
+        pinned.held.release();
+      } catch (error) {
+        // A connection that cannot unlock must not go back to the pool still holding the lock.
+        pinned.held.release(true);
+        throw error;
+      }
+    })();
+    this.releasing = unlocking.catch(() => {});
+    await unlocking;
   }
 
   /** Whether the owner of a running command still holds the lock: ours when pinned here, else probed on another connection. */
