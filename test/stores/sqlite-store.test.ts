@@ -126,7 +126,6 @@ describe("ownerAlive", () => {
 
 describe("openStore", () => {
   it.each([
-    ["postgres://u@h/db", /PostgreSQL databases are not supported yet/],
     ["mysql://h/db", /Unsupported database URL "mysql:\/\/h\/db"/],
     ["sqlite:", /has no path/],
   ])("rejects %s", async (url, message) => {
