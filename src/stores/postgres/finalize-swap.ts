@@ -4,7 +4,7 @@ import type { SwapPlan, SwapResult } from "../store.ts";
 import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
 import { type PoolClient, withClient } from "./pg-pool.ts";
-import { dropAllProtection } from "./protection.ts";
+import { liftAllProtection } from "./protection.ts";
 import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
 import { qualify, quoteIdent } from "./sql.ts";
 import { alignIdentitySequences } from "./table-copy.ts";
@@ -113,7 +113,7 @@ async function swapTables(
     );
   }
   await recreateViews(client, views);
-  await dropAllProtection(client, schemas.origin);
+  await liftAllProtection(client, schemas.origin);
   const dropped = [...oids.keys()].filter((t) => !tables.shadowed.includes(t));
   return { swapped: [...tables.shadowed], dropped, foreignKeys };
 }

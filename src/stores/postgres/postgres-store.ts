@@ -15,7 +15,7 @@ import { finalizeSwapOn } from "./finalize-swap.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, withLockRetry } from "./lock-retry.ts";
 import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
-import { createProtectFunction, dropAllProtection, protectTable } from "./protection.ts";
+import { createProtectFunction, dropLiftedProtection, liftAllProtection, protectTable } from "./protection.ts";
 import { RunLock, runLockKey } from "./run-lock.ts";
 import { countLocated, dropShadowSchema, type Schemas, shadowSchemaFor } from "./shadow-schema.ts";
 import { PostgresShadowSession } from "./shadow-session.ts";
@@ -128,7 +128,11 @@ export class PostgresStore implements Store {
   /** See StateStore.interruptCommand; retried like other DDL when a table lock is busy. */
   async interruptCommand(owner: string, exception: string): Promise<boolean> {
     const { names } = this.ready();
-    return withLockRetry(this.pool, this.lockPolicy, "Interrupting the command", (client) => writes.interruptCommandRows(client, names, owner, exception));
+    const interrupted = await withLockRetry(this.pool, this.lockPolicy, "Interrupting the command", (client) =>
+      writes.interruptCommandRows(client, names, owner, exception),
+    );
+    if (interrupted) await this.dropLifted();
+    return interrupted;
   }
 
   /** See StateStore.takeUnseenOutput. */
@@ -156,10 +160,11 @@ export class PostgresStore implements Store {
     return withLockRetry(this.pool, this.lockPolicy, `Protecting table "${table}"`, (client) => protectTable(client, origin, table, message));
   }
 
-  /** Drops every protection trigger, in one transaction. */
+  /** Disables every protection trigger in one transaction (never waiting for readers), then drops those it can at once. */
   async unprotectAll(): Promise<void> {
     const { origin } = this.ready().schemas;
-    await withLockRetry(this.pool, this.lockPolicy, "Lifting the write protection", (client) => dropAllProtection(client, origin));
+    await withLockRetry(this.pool, this.lockPolicy, "Lifting the write protection", (client) => liftAllProtection(client, origin));
+    await this.dropLifted();
   }
 
   /** A pinned client with the shadow schema first on its search path. */
@@ -177,6 +182,11 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.state?.runLock.close();
     await this.pool.end();
+  }
+
+  /** Best effort: a disabled protection trigger is inert, only tidier gone. */
+  private async dropLifted(): Promise<void> {
+    await withClient(this.pool, (client) => dropLiftedProtection(client, this.ready().schemas.origin)).catch(() => {});
   }
 
   private ready(): { names: Bookkeeping; schemas: Schemas; runLock: RunLock } {

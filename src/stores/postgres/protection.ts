@@ -18,8 +18,9 @@ export async function createProtectFunction(client: PoolClient, schema: string):
 }
 
 /**
- * Installs (or replaces) the statement-level trigger rejecting INSERT, UPDATE, DELETE and TRUNCATE on
- * `schema.table`; false when the table does not exist. Takes SHARE ROW EXCLUSIVE: waits for writers, not readers.
+ * Installs (or replaces, enabled) the statement-level trigger rejecting INSERT, UPDATE, DELETE and
+ * TRUNCATE on `schema.table`; false when the table does not exist. CREATE OR REPLACE TRIGGER takes SHARE
+ * ROW EXCLUSIVE: it waits for writers, never for readers.
  */
 export async function protectTable(client: PoolClient, schema: string, table: string, message: string): Promise<boolean> {
   const exists = await client.query(
@@ -28,23 +29,45 @@ export async function protectTable(client: PoolClient, schema: string, table: st
     [schema, table],
   );
   if (exists.rowCount === 0) return false;
-  const target = qualify(schema, table);
-  await client.query(`DROP TRIGGER IF EXISTS ${PROTECT_NAME} ON ${target}`);
   await client.query(
-    `CREATE TRIGGER ${PROTECT_NAME} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${target}
+    `CREATE OR REPLACE TRIGGER ${PROTECT_NAME} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${qualify(schema, table)}
      FOR EACH STATEMENT EXECUTE FUNCTION ${qualify(schema, PROTECT_NAME)}(${quoteLiteral(message)})`,
   );
   return true;
 }
 
-/** Drops every protection trigger in `schema` (those calling our function). */
-export async function dropAllProtection(client: PoolClient, schema: string): Promise<void> {
+/** Tables of `schema` with a protection trigger (one calling our function), enabled ones or disabled ones. */
+async function protectedTables(client: PoolClient, schema: string, enabled: boolean): Promise<string[]> {
   const { rows } = await client.query<{ relname: string }>(
     `SELECT c.relname FROM pg_trigger t
      JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
-     WHERE n.nspname = $1 AND t.tgname = $2 AND p.proname = $2 AND pn.nspname = $1`,
-    [schema, PROTECT_NAME],
+     WHERE n.nspname = $1 AND t.tgname = $2 AND p.proname = $2 AND pn.nspname = $1 AND (t.tgenabled <> 'D') = $3`,
+    [schema, PROTECT_NAME, enabled],
   );
-  for (const { relname } of rows) await client.query(`DROP TRIGGER IF EXISTS ${PROTECT_NAME} ON ${qualify(schema, relname)}`);
+  return rows.map((r) => r.relname);
+}
+
+/**
+ * Lifts every protection in `schema` by disabling its trigger: DISABLE TRIGGER takes SHARE ROW
+ * EXCLUSIVE, so a long reader cannot hold the lifting up (DROP TRIGGER would need ACCESS EXCLUSIVE).
+ */
+export async function liftAllProtection(client: PoolClient, schema: string): Promise<void> {
+  for (const table of await protectedTables(client, schema, true)) {
+    await client.query(`ALTER TABLE ${qualify(schema, table)} DISABLE TRIGGER ${PROTECT_NAME}`);
+  }
+}
+
+/** Drops the disabled protection triggers it can lock at once (`lock_timeout` 50 ms); the others stay, inert, for a later try. */
+export async function dropLiftedProtection(client: PoolClient, schema: string): Promise<void> {
+  for (const table of await protectedTables(client, schema, false)) {
+    await client.query("BEGIN");
+    try {
+      await client.query("SET LOCAL lock_timeout = 50");
+      await client.query(`DROP TRIGGER IF EXISTS ${PROTECT_NAME} ON ${qualify(schema, table)}`);
+      await client.query("COMMIT");
+    } catch {
+      await client.query("ROLLBACK");
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";
-import { dropAllProtection } from "./protection.ts";
+import { liftAllProtection } from "./protection.ts";
 
 /** Compare-and-set start of a command (only when none runs) plus its records, in one transaction on `client`. */
 export async function claimCommandRow(client: PoolClient, names: Bookkeeping, claim: CommandClaim): Promise<boolean> {
@@ -63,7 +63,7 @@ export async function interruptCommandRows(client: PoolClient, names: Bookkeepin
   const fail = `UPDATE ${names.state} SET state = $1 WHERE state = $2`;
   await client.query(fail, [MigrationState.MIGRATION_FAILED, MigrationState.MIGRATION_RUNNING]);
   await client.query(fail, [MigrationState.FINALIZATION_FAILED, MigrationState.FINALIZATION_RUNNING]);
-  await dropAllProtection(client, names.schema);
+  await liftAllProtection(client, names.schema);
   return true;
 }
 
