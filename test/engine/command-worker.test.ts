@@ -90,7 +90,7 @@ describe("command worker", () => {
     fx = new EngineFixture("");
     pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
     const { port2 } = new MessageChannel();
-    const task: CommandTask = { command: "reset", verbose: false, owner: "x:1:y", databaseUrl: "postgres://h/db", migrations: [], transformWorkers: 1 };
-    await expect(pool.run({ task, port: port2 }, { transferList: [port2] })).rejects.toThrow(/not supported yet/);
+    const task: CommandTask = { command: "reset", verbose: false, owner: "x:1:y", databaseUrl: "postgres://127.0.0.1:1/db", migrations: [], transformWorkers: 1 };
+    await expect(pool.run({ task, port: port2 }, { transferList: [port2] })).rejects.toThrow(/Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/db/);
   });
 });
