@@ -60,7 +60,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
   return { swapped: swap.swapped, dropped: swap.dropped, lockWindowMs };
 }
 
-/** Shadowed tables and the plan's tables, each once; fails when an origin table would go without a copy or a drop mark. */
+/** The shadow's tables, the drop marks, and both with the plan's tables, each once. */
 async function touchedTables(client: PoolClient, schemas: Schemas, planned: readonly string[]): Promise<{ shadowed: string[]; dropped: string[]; all: string[] }> {
   const shadowed = await userTables(client, schemas.shadow);
   const dropped = await droppedTables(client, schemas);
