@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { redactDatabaseUrl } from "../../src/config/database-url.ts";
 import type { StoreTarget, TestDatabase } from "./store-targets.ts";
 
 /** Maintenance database the tests create their databases from; `TEST_DATABASE_URL` overrides it. */
@@ -11,11 +12,6 @@ export interface PostgresTestDatabase extends TestDatabase {
   name: string;
   /** A new connected client on this database; the caller ends it. */
   connect(): Promise<pg.Client>;
-}
-
-/** `url` with the password replaced by `***`, for messages. */
-function redact(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
 }
 
 /** `url` pointing at database `name` instead (same host, role, password and options). */
@@ -33,7 +29,7 @@ async function withMaintenance<T>(work: (client: pg.Client) => Promise<T>): Prom
   } catch (error) {
     await client.end().catch(() => undefined);
     throw new Error(
-      `PostgreSQL is unreachable at ${redact(MAINTENANCE_URL)} (${(error as Error).message}). The test suite needs it: ` +
+      `PostgreSQL is unreachable at ${redactDatabaseUrl(MAINTENANCE_URL)} (${(error as Error).message}). The test suite needs it: ` +
         "start PostgreSQL on 127.0.0.1:5432, or set TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/postgres " +
         "to a maintenance database whose role may CREATE DATABASE.",
       { cause: error },
