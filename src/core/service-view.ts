@@ -1,5 +1,5 @@
 import type { MigrationRecord, Snapshot } from "../stores/store.ts";
-import { MigrationState, serviceState } from "./states.ts";
+import { MigrationState, isRunningState, serviceState } from "./states.ts";
 
 /** A registered migration as the core sees it: no code, just identity and the tables it touches. */
 export interface RegisteredMigration {
@@ -15,7 +15,7 @@ export interface RegisteredMigration {
 
 /** The service as derived from the registry and one snapshot. */
 export interface ServiceView {
-  /** Service state by CONTRACT §2 priority. */
+  /** Service state by CONTRACT §2 priority; `migration_running` while a command that moves no records runs. */
   status: MigrationState;
   /** Highest finalized index in the database (also of files no longer registered). */
   current: number;
@@ -41,8 +41,10 @@ export function deriveView(registry: readonly RegisteredMigration[], snapshot: S
       ? [`Migration ${file.name} is finalized, but its file changed since; the change is not applied.`]
       : [];
   });
+  const recorded = serviceState(registered.map((r) => r.state));
   return {
-    status: serviceState(registered.map((r) => r.state)),
+    // A command that moves no records (reset) still runs: CONTRACT §3 answers `migration_running` then.
+    status: snapshot.command.running && !isRunningState(recorded) ? MigrationState.MIGRATION_RUNNING : recorded,
     current: Math.max(0, ...finalized.map((r) => r.index)),
     target: Math.max(0, ...registry.map((m) => m.index)),
     registered,

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { deriveView } from "../../src/core/service-view.ts";
+import type { CommandRecord, Snapshot } from "../../src/stores/store.ts";
+
+const idle: CommandRecord = {
+  command: null, running: false, owner: null, verbose: false, output: "", exception: null,
+  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0,
+};
+const registry = [
+  { index: 1, name: "0001_a", checksum: "a", tables: ["t"] },
+  { index: 2, name: "0002_b", checksum: "b", tables: ["u"] },
+];
+
+describe("deriveView", () => {
+  it("derives status, indexes and a warning for a changed finalized file", () => {
+    const snapshot: Snapshot = {
+      migrations: [{ index: 1, name: "0001_a", checksum: "old", state: "finalized" }],
+      command: idle,
+    };
+    const view = deriveView(registry, snapshot);
+    expect(view).toMatchObject({ status: "migration_required", current: 1, target: 2 });
+    expect(view.warnings).toEqual(["Migration 0001_a is finalized, but its file changed since; the change is not applied."]);
+  });
+
+  it("reports migration_running while a reset (which moves no records) runs", () => {
+    const snapshot: Snapshot = {
+      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "migration_failed" }],
+      command: { ...idle, command: "reset", running: true, owner: "h:1:x" },
+    };
+    expect(deriveView(registry, snapshot).status).toBe("migration_running");
+  });
+
+  it("keeps a recorded running state as it is", () => {
+    const snapshot: Snapshot = {
+      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "finalization_running" }],
+      command: { ...idle, command: "finalize", running: true, owner: "h:1:x" },
+    };
+    expect(deriveView(registry.slice(0, 1), snapshot).status).toBe("finalization_running");
+  });
+});
