@@ -129,7 +129,7 @@ describe("advisory run lock", () => {
       "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
     expect(holders).toHaveLength(1);
-    await fx.sql.query("SELECT pg_terminate_backend($1)", [holders[0]!.pid]);
+    await fx.sql.query("SELECT pg_terminate_backend($1, 5000)", [holders[0]!.pid]);
     expect(await watcher.ownerAlive(running(me))).toBe(false);
     expect(await watcher.interruptCommand(me, "runner lost")).toBe(true);
     expect(await watcher.claimCommand(claim(other))).toBe(true);
