@@ -13,6 +13,9 @@ export async function runLockKey(client: PoolClient, commandTable: string): Prom
   return rows[0]!.key;
 }
 
+/** How long a claim waits for a run lock that the last runner is about to release. */
+const CLAIM_WAIT_MS = 2000;
+
 /**
  * The run lock across replicas: a session advisory lock held on one pinned connection for as long as
  * the claimed command runs. PostgreSQL frees it when that process dies, which is how others see it is gone.
@@ -39,7 +42,7 @@ export class RunLock {
     const held = await checkout(this.pool);
     let keep = false;
     try {
-      if (!(await this.tryLock(held.client))) return false;
+      if (!(await this.waitForLock(held.client))) return false;
       try {
         keep = await write(held.client);
       } finally {
@@ -108,6 +111,23 @@ export class RunLock {
     if (pinned === null) return;
     pinned.owners.splice(0, pinned.owners.length - 1);
     await this.release(pinned.owners[0]!).catch(() => {});
+  }
+
+  /**
+   * The manager claims only after it read `running = false`, yet the replica that ran the last command
+   * unlocks a moment after its worker ended it; so wait for the lock briefly instead of failing at once.
+   */
+  private async waitForLock(client: PoolClient): Promise<boolean> {
+    await client.query(`SET lock_timeout = '${CLAIM_WAIT_MS}ms'`);
+    try {
+      await client.query("SELECT pg_advisory_lock($1::bigint)", [this.key]);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === "55P03") return false;
+      throw error;
+    } finally {
+      await client.query("RESET lock_timeout");
+    }
   }
 
   private async tryLock(client: PoolClient): Promise<boolean> {
