@@ -107,13 +107,5 @@ export class PgEngineFixture {
   }
 }
 
-/** The SQLSTATE and message a statement failed with; throws when it succeeded. */
-export async function failure(statement: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await statement;
-  } catch (error) {
-    const { code, message } = error as { code?: unknown; message: string };
-    return { code: String(code), message };
-  }
-  throw new Error("the statement succeeded");
-}
+/** The SQLSTATE and message a statement failed with (shared with the service-level tests). */
+export { pgFailure as failure } from "../../helpers/pg-service.ts";
