@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { createPostgresDatabase, type PostgresTestDatabase } from "../helpers/postgres-target.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_SIZES, generateDemoData } from "../../src/demo/demo-data.ts";
 import { openDemoDb, type DemoDb } from "../../src/demo/open-demo-db.ts";
@@ -59,26 +59,15 @@ describe("seedDemo on SQLite", () => {
   });
 });
 
-// Runs when TEST_POSTGRES_URL points at a server where the user may create databases,
-// e.g. postgres://root@localhost/postgres?host=/var/run/postgresql
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-describe.skipIf(!postgresUrl)("seedDemo on PostgreSQL (TEST_POSTGRES_URL)", () => {
-  const name = `demo_test_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  let connected = false;
+describe("seedDemo on PostgreSQL", () => {
+  let database: PostgresTestDatabase | undefined;
   afterAll(async () => {
-    if (!connected) return;
-    await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
-    await admin.end();
+    await database?.drop();
   });
 
   it("seeds once, and the demo migrations run on it", async () => {
-    await admin.connect();
-    connected = true;
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(postgresUrl!);
-    url.pathname = `/${name}`;
-    const db = await openDemoDb(url.toString());
+    database = await createPostgresDatabase();
+    const db = await openDemoDb(database.url);
     try {
       await seedAndMigrate(db);
     } finally {
