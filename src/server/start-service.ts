@@ -27,18 +27,12 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
-/** Composition root: store, migrations, runner, core and the HTTP server on one port. */
+/** Composition root: store (opened and initialised), migrations, runner, core and the HTTP server on one port. */
 export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
   const logger = createLineLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
   const migrations = await loadMigrations(config.migrationsDir);
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);
-  try {
-    await store.init();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const pool = new CommandPool({
     databaseUrl: config.databaseUrl,
@@ -53,10 +47,18 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     replicaId,
     logger: { warn: (message) => logger.warn(message) },
   });
-  await manager.recover();
-  const stopWatchdog = manager.startWatchdog();
   const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger });
-  const { port } = await server.listen(config.port, config.host);
+  let port: number;
+  try {
+    await manager.recover();
+    ({ port } = await server.listen(config.port, config.host));
+  } catch (error) {
+    // A taken port or an unreadable database must not leave threads and connections behind.
+    await pool.close();
+    await store.close();
+    throw error;
+  }
+  const stopWatchdog = manager.startWatchdog();
   logger.info({
     msg: "service started", replicaId, database: redactDatabaseUrl(config.databaseUrl),
     migrations: migrations.length, dev: config.dev, demo: config.demo,
