@@ -28,9 +28,17 @@ export async function migrateOne(
 
   const transforms = migration.transform ?? {};
   const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(budgets.get(t) ?? 0)]));
+  // Without dataDefinition a transformed table's rows keep their shape, so the copy and the transform
+  // become one pass (CONTRACT §7 allows the faster route when the result is the same).
+  const streamed = new Set<string>();
   for (const table of migration.tables) {
     if (await ctx.store.protect(table, protectionMessage(table, name, "migrate running"))) protectedBy.set(table, name);
     if ((await session.locate(table)) !== "origin") continue;
+    if (table in transforms && migration.dataDefinition === undefined) {
+      await session.createEmptyCopy(table);
+      streamed.add(table);
+      continue;
+    }
     const copyStarted = performance.now();
     const copied = await session.copyToShadow(table);
     ctx.out.line(`${prefix}: copied table "${table}" (${copied} rows)`);
@@ -41,7 +49,16 @@ export async function migrateOne(
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
   for (const table of Object.keys(transforms)) {
     const share = shares.get(table)!;
-    await transformTable(ctx, session, loaded, table, share);
+    if (streamed.has(table)) {
+      const copied = await transformTable(ctx, session, loaded, table, "stream", share);
+      await session.completeCopy(table);
+      ctx.out.line(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
+    } else {
+      if ((await session.locate(table)) !== "shadow") {
+        throw new Error(`The transform of table "${table}" has no table to work on: "${table}" does not exist after dataDefinition`);
+      }
+      await transformTable(ctx, session, loaded, table, "in-place", share);
+    }
     share.finish();
   }
   await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));

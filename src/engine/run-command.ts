@@ -10,8 +10,8 @@ import { resetCommand } from "./reset-command.ts";
 import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./types.ts";
 import type { CommandTask } from "../runner/messages.ts";
 
-/** Rows per transform batch unless the caller says otherwise. */
-export const DEFAULT_BATCH_ROWS = 500;
+/** Rows per transform range unless the caller says otherwise: large enough that per-range costs (a transaction, a COPY) vanish, small enough to keep memory flat. */
+export const DEFAULT_BATCH_ROWS = 5_000;
 
 /**
  * Runs a command the main thread already claimed, to its end. Migration errors never throw: they are

@@ -1,25 +1,27 @@
-import type { LoadedMigration, Row } from "../migrations/types.ts";
+import type { LoadedMigration } from "../migrations/types.ts";
 import type { CommandTask, MigrationRef, RunnerEvent } from "../runner/messages.ts";
-import type { MigrationRecord, Store } from "../stores/store.ts";
+import type { KeyRange, MigrationRecord, RangePlan, Store } from "../stores/store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
 
-/** One batch of rows for a table's `transform`, as plain data a worker thread can receive. */
-export interface TransformJob {
+/** One key range of a table to move through its `transform`, as plain data a worker thread can receive. */
+export interface RangeJob {
   /** Absolute path of the migration file; the thread imports it itself. */
   path: string;
   /** sha256 of the file, so a thread reloads an edited file. */
   checksum: string;
   /** Table whose transform applies. */
   table: string;
-  /** The rows, in their shape after `dataDefinition`. */
-  rows: Row[];
+  /** Where the thread connects, what it reads and writes (from the shadow session). */
+  plan: RangePlan;
+  /** The rows this job moves. */
+  range: KeyRange;
 }
 
-/** Runs transform batches, in parallel on worker threads in production. */
+/** Runs range jobs, in parallel on worker threads (each with its own connection) in production. */
 export interface BatchTransformer {
-  /** Applies the table's transform to every row; the result is parallel to `job.rows`. */
-  transform(job: TransformJob): Promise<unknown[]>;
+  /** Reads the job's rows, applies the table's transform, writes the results; resolves to the rows read. */
+  transform(job: RangeJob): Promise<number>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -34,7 +36,7 @@ export interface EngineDeps {
   load?: (ref: MigrationRef) => Promise<LoadedMigration>;
   /** Receives output and progress as they happen (the store has them too). */
   emit?: (event: RunnerEvent) => void;
-  /** Rows per transform batch (default 500). */
+  /** Rows per transform range (default DEFAULT_BATCH_ROWS). */
   batchRows?: number;
 }
 

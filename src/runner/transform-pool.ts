@@ -1,18 +1,18 @@
 import { Piscina } from "piscina";
-import type { BatchTransformer, TransformJob } from "../engine/types.ts";
+import type { BatchTransformer, RangeJob } from "../engine/types.ts";
 
 /** Idle transform threads stop after this many ms. */
 const IDLE_TIMEOUT_MS = 10_000;
 
 /**
- * A piscina pool of `threads` threads that run transform batches. Threads start on the first batch,
- * so commands without transforms pay nothing.
+ * A piscina pool of `threads` threads that move key ranges through transforms, each thread on its own
+ * database connection. Threads start on the first range, so commands without transforms pay nothing.
  */
 export function createTransformPool(threads: number): BatchTransformer {
   let pool: Piscina | null = null;
   let poolError: Error | null = null;
   return {
-    async transform(job: TransformJob): Promise<unknown[]> {
+    async transform(job: RangeJob): Promise<number> {
       if (poolError !== null) throw poolError;
       if (pool === null) {
         pool = new Piscina({
@@ -25,7 +25,7 @@ export function createTransformPool(threads: number): BatchTransformer {
           poolError = error;
         });
       }
-      return (await pool.run(job)) as unknown[];
+      return (await pool.run(job)) as number;
     },
     async close(): Promise<void> {
       const running = pool;

@@ -1,11 +1,13 @@
-import type { TransformJob } from "../engine/types.ts";
+import type { RangeJob } from "../engine/types.ts";
+import { type RowTransform, transformRows } from "../engine/transform-rows.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
 import type { Migration } from "../migrations/types.ts";
+import { moveRange } from "../stores/range-mover.ts";
 
 const loaded = new Map<string, Promise<Migration>>();
 
 /** Imports (once per thread and file version) and validates the migration a job names. */
-function migrationOf(job: TransformJob): Promise<Migration> {
+function migrationOf(job: RangeJob): Promise<Migration> {
   const key = `${job.path}\u0000${job.checksum}`;
   let migration = loaded.get(key);
   if (migration === undefined) {
@@ -15,12 +17,10 @@ function migrationOf(job: TransformJob): Promise<Migration> {
   return migration;
 }
 
-/** Transform-pool task: maps each row of the batch through the table's transform; results keep their order. */
-export default async function transformBatch(job: TransformJob): Promise<unknown[]> {
+/** Transform-pool task: moves one key range through the table's transform on this thread's own connection; resolves to the rows read. */
+export default async function transformRange(job: RangeJob): Promise<number> {
   const migration = await migrationOf(job);
-  const transform = migration.transform?.[job.table];
+  const transform = migration.transform?.[job.table] as RowTransform | undefined;
   if (transform === undefined) throw new Error(`The migration at ${job.path} has no transform for table "${job.table}"`);
-  const results: unknown[] = new Array(job.rows.length);
-  for (let i = 0; i < job.rows.length; i++) results[i] = await transform(job.rows[i]!);
-  return results;
+  return moveRange(job.plan, job.range, (rows) => transformRows(job.plan.shape, transform, rows));
 }

@@ -127,13 +127,39 @@ export interface TableShape {
   keyColumns: string[];
 }
 
-/** One keyset batch of a shadow table. */
-export interface RowBatch {
-  /** The rows, column name to value. */
-  rows: Row[];
-  /** Opaque row keys parallel to `rows`; pass the last one as `after` to read the next batch. */
-  keys: unknown[][];
+/**
+ * A key range of a table, in primary key (or rowid) order: the rows after `after` (exclusive; null = from
+ * the first row) up to `upTo` (inclusive; null = to the last row). Keys are opaque store values.
+ */
+export interface KeyRange {
+  /** Key of the last row before the range, or null. */
+  after: unknown[] | null;
+  /** Key of the last row of the range, or null for "to the end". */
+  upTo: unknown[] | null;
 }
+
+/**
+ * How a transformed table's rows reach the shadow: `stream` reads the origin and appends each transformed
+ * range to an empty shadow copy (the copy and the transform in one pass); `in-place` reads the shadow copy
+ * and replaces each range with its transformed rows.
+ */
+export type TransformRoute = "stream" | "in-place";
+
+/**
+ * Plain, cloneable instructions that let a worker thread open its own connection and move ranges of one
+ * table through its transform. Each store extends it with what its connection needs.
+ */
+export interface RangePlan {
+  /** Which store's range mover reads the plan. */
+  dialect: Dialect;
+  /** The route the rows take. */
+  route: TransformRoute;
+  /** The shadow table's shape: transform results are checked against it. */
+  shape: TableShape;
+}
+
+/** Maps the rows of one range to their replacements (null = deleted), in order: the transform, on a worker thread. */
+export type RowMapper = (rows: Row[]) => Promise<(Row | null)[]>;
 
 /** Options of a shadow session. */
 export interface SessionOptions {
@@ -158,12 +184,14 @@ export interface ShadowSession {
   copyToShadow(table: string): Promise<number>;
   /** Records that a migration dropped `table`, so later migrations neither see nor re-copy the origin. */
   markDropped(table: string): Promise<void>;
-  /** The columns and key of a shadow table. */
-  shape(table: string): Promise<TableShape>;
-  /** Reads up to `limit` rows of a shadow table after the key `after` (null = from the start), in key order. */
-  readBatch(shape: TableShape, after: unknown[] | null, limit: number): Promise<RowBatch>;
-  /** In one transaction deletes the rows with `keys` and inserts their replacements (`null` = deleted). */
-  replaceRows(shape: TableShape, keys: unknown[][], rows: (Row | null)[]): Promise<void>;
+  /** Creates the shadow copy of an origin table with its columns but without rows, keys or indexes (the `stream` route). */
+  createEmptyCopy(table: string): Promise<void>;
+  /** Adds the keys, indexes and sequence positions `createEmptyCopy` left out, once the rows are in. */
+  completeCopy(table: string): Promise<void>;
+  /** What a worker needs to move the rows of `table` by `route`; throws when the table cannot be split into key ranges. */
+  rangePlan(table: string, route: TransformRoute): Promise<RangePlan>;
+  /** The key of the `rows`-th row after `after` in the plan's source table, or null when fewer rows remain. */
+  rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null>;
   /** Closes the connection. */
   close(): Promise<void>;
 }

@@ -169,7 +169,7 @@ export class PostgresStore implements Store {
 
   /** A pinned client with the shadow schema first on its search path. */
   async openSession(options: SessionOptions): Promise<ShadowSession> {
-    return PostgresShadowSession.open(this.pool, this.ready().schemas, options);
+    return PostgresShadowSession.open(this.pool, this.ready().schemas, this.url, options);
   }
 
   /** See finalizeSwapOn. */

@@ -1,13 +1,12 @@
 import type pg from "pg";
-import type { MigrationDb, Row } from "../../migrations/types.ts";
-import type { RowBatch, SessionOptions, ShadowSession, TableLocation, TableShape } from "../store.ts";
+import type { MigrationDb } from "../../migrations/types.ts";
+import type { RangePlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
 import { postgresMigrationDb } from "./migration-db.ts";
 import { type CheckedOut, checkout, inTransaction, type PoolClient } from "./pg-pool.ts";
-import { readRowBatch, replaceRowBatch } from "./row-batches.ts";
+import { buildRangePlan, type PgRangePlan, rangeEndOf } from "./range-plan.ts";
 import { countLocated, ensureShadowSchema, locateTable, markTableDropped, type Schemas } from "./shadow-schema.ts";
 import { quoteIdent } from "./sql.ts";
-import { copyTableToShadow } from "./table-copy.ts";
-import { type PgShape, readShape } from "./table-shape.ts";
+import { completeShadowTable, copyTableToShadow, createEmptyShadowTable } from "./table-copy.ts";
 
 /**
  * One pinned client with `search_path = <shadow>, <the connection's own path>`: plain names resolve to
@@ -19,25 +18,25 @@ export class PostgresShadowSession implements ShadowSession {
   /** The `db` handed to migration functions. */
   readonly db: MigrationDb;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly shapes = new Map<string, PgShape>();
 
   private constructor(
     private readonly held: CheckedOut,
     private readonly schemas: Schemas,
+    private readonly url: string,
     options: SessionOptions,
   ) {
     this.db = postgresMigrationDb((fn) => this.serialized(fn), options);
   }
 
   /** Checks out the client, creates the shadow schema and puts it first on the search path. */
-  static async open(pool: pg.Pool, schemas: Schemas, options: SessionOptions): Promise<PostgresShadowSession> {
+  static async open(pool: pg.Pool, schemas: Schemas, url: string, options: SessionOptions): Promise<PostgresShadowSession> {
     const held = await checkout(pool);
     try {
       await ensureShadowSchema(held.client, schemas);
       const { rows } = await held.client.query<{ path: string }>("SELECT current_setting('search_path') AS path");
       const rest = rows[0]!.path.trim();
       await held.client.query(`SET search_path TO ${quoteIdent(schemas.shadow)}${rest === "" ? "" : `, ${rest}`}`);
-      return new PostgresShadowSession(held, schemas, options);
+      return new PostgresShadowSession(held, schemas, url, options);
     } catch (error) {
       held.release(true);
       throw error;
@@ -64,23 +63,24 @@ export class PostgresShadowSession implements ShadowSession {
     await this.serialized((client) => markTableDropped(client, this.schemas, table));
   }
 
-  /** Reads the shape fresh (the schema may have changed since the last call). */
-  async shape(table: string): Promise<TableShape> {
-    const shape = await this.serialized((client) => readShape(client, this.schemas.shadow, table));
-    this.shapes.set(table, shape);
-    return shape;
+  /** Creates the shadow table from the origin's definition, without rows, keys or indexes. */
+  async createEmptyCopy(table: string): Promise<void> {
+    await this.serialized((client) => createEmptyShadowTable(client, this.schemas, table));
   }
 
-  /** Keyset read on the shadow table, in primary key order. */
-  async readBatch(shape: TableShape, after: unknown[] | null, limit: number): Promise<RowBatch> {
-    const pgShape = await this.pgShape(shape);
-    return this.serialized((client) => readRowBatch(client, pgShape, after, limit));
+  /** Adds keys and indexes (built once over all rows) and aligns identity sequences. */
+  async completeCopy(table: string): Promise<void> {
+    await this.serialized((client) => inTransaction(client, () => completeShadowTable(client, this.schemas, table)));
   }
 
-  /** Delete-and-insert write-back in one transaction. */
-  async replaceRows(shape: TableShape, keys: unknown[][], rows: (Row | null)[]): Promise<void> {
-    const pgShape = await this.pgShape(shape);
-    await this.serialized((client) => replaceRowBatch(client, pgShape, keys, rows));
+  /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
+  async rangePlan(table: string, route: TransformRoute): Promise<RangePlan> {
+    return this.serialized((client) => buildRangePlan(client, this.schemas, this.url, table, route));
+  }
+
+  /** An index scan of `rows` keys past `after`. */
+  async rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
+    return this.serialized((client) => rangeEndOf(client, plan as PgRangePlan, after, rows));
   }
 
   /** Waits for pending calls, then destroys the connection: its search path and any session settings a migration made die with it. */
@@ -93,9 +93,5 @@ export class PostgresShadowSession implements ShadowSession {
     const next = this.chain.then(() => fn(this.held.client));
     this.chain = next.catch(() => {});
     return next;
-  }
-
-  private async pgShape(shape: TableShape): Promise<PgShape> {
-    return this.shapes.get(shape.table) ?? ((await this.shape(shape.table)) as PgShape);
   }
 }

@@ -10,17 +10,26 @@ import { readShape } from "./table-shape.ts";
  * (index names are per schema, so the swap needs no renames). Call inside a transaction; returns the rows copied.
  */
 export async function copyTableToShadow(client: PoolClient, schemas: Schemas, table: string): Promise<number> {
-  const origin = qualify(schemas.origin, table);
-  const shadow = qualify(schemas.shadow, table);
-  await client.query(`CREATE TABLE ${shadow} (LIKE ${origin} INCLUDING ALL EXCLUDING INDEXES)`);
+  await createEmptyShadowTable(client, schemas, table);
   const columns = (await readShape(client, schemas.origin, table)).writableColumns.map(quoteIdent).join(", ");
+  const origin = qualify(schemas.origin, table);
   // Indexes are built after the rows: one sort per index instead of one insertion per row.
   const copied = columns === ""
     ? 0
-    : ((await client.query(`INSERT INTO ${shadow} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM ${origin}`)).rowCount ?? 0);
+    : ((await client.query(`INSERT INTO ${qualify(schemas.shadow, table)} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM ${origin}`)).rowCount ?? 0);
+  await completeShadowTable(client, schemas, table);
+  return copied;
+}
+
+/** Creates the shadow copy of `origin.table` with its columns, defaults and checks, but no rows, keys or indexes. */
+export async function createEmptyShadowTable(client: PoolClient, schemas: Schemas, table: string): Promise<void> {
+  await client.query(`CREATE TABLE ${qualify(schemas.shadow, table)} (LIKE ${qualify(schemas.origin, table)} INCLUDING ALL EXCLUDING INDEXES)`);
+}
+
+/** Adds the origin's keys and indexes to a filled shadow copy and moves its identity sequences up to the origin's. */
+export async function completeShadowTable(client: PoolClient, schemas: Schemas, table: string): Promise<void> {
   await copyKeysAndIndexes(client, schemas, table);
   await alignIdentitySequences(client, schemas.origin, schemas.shadow, table);
-  return copied;
 }
 
 async function copyKeysAndIndexes(client: PoolClient, schemas: Schemas, table: string): Promise<void> {

@@ -1,12 +1,11 @@
-import type { MigrationDb, Row } from "../../migrations/types.ts";
-import type { RowBatch, SessionOptions, ShadowSession, TableLocation, TableShape } from "../store.ts";
+import type { MigrationDb } from "../../migrations/types.ts";
+import type { RangePlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
 import { type Connection, inWriteTransaction, openConnection } from "./connection.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
-import { readRowBatch, replaceRowBatch } from "./row-batches.ts";
-import { copyTableIntoMain } from "./table-copy.ts";
+import { buildRangePlan, rangeEndOf, type SqliteRangePlan } from "./range-plan.ts";
+import { completeTableInMain, copyTableIntoMain, createEmptyTableInMain } from "./table-copy.ts";
 import { droppedTables, markTableDropped, schemaHasTable } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
-import { type SqliteShape, readShape } from "./table-shape.ts";
 
 /**
  * A connection whose main database is the shadow file, with the origin attached as `origin`: SQLite
@@ -16,10 +15,13 @@ export class SqliteShadowSession implements ShadowSession {
   /** The `db` handed to migration functions. */
   readonly db: MigrationDb;
   private readonly conn: Connection;
-  private readonly shapes = new Map<string, SqliteShape>();
 
   /** Opens the shadow file and attaches the origin; foreign keys stay off (checked at finalize). */
-  constructor(shadowPath: string, originPath: string, options: SessionOptions) {
+  constructor(
+    private readonly shadowPath: string,
+    private readonly originPath: string,
+    options: SessionOptions,
+  ) {
     this.conn = openConnection(shadowPath);
     this.conn.pragma("foreign_keys = OFF");
     this.conn.prepare("ATTACH DATABASE ? AS origin").run(originPath);
@@ -52,29 +54,28 @@ export class SqliteShadowSession implements ShadowSession {
     markTableDropped(this.conn, "main", table);
   }
 
-  /** Reads the shape fresh (the schema may have changed since the last call). */
-  async shape(table: string): Promise<TableShape> {
-    const shape = readShape(this.conn, "main", table);
-    this.shapes.set(table, shape);
-    return shape;
+  /** Creates the table from the origin's SQL, without rows or explicit indexes. */
+  async createEmptyCopy(table: string): Promise<void> {
+    inWriteTransaction(this.conn, () => createEmptyTableInMain(this.conn, "origin", table));
   }
 
-  /** Keyset read on the shadow table. */
-  async readBatch(shape: TableShape, after: unknown[] | null, limit: number): Promise<RowBatch> {
-    return readRowBatch(this.conn, this.sqliteShape(shape), after, limit);
+  /** Creates the explicit indexes over all rows and carries the AUTOINCREMENT counter over. */
+  async completeCopy(table: string): Promise<void> {
+    inWriteTransaction(this.conn, () => completeTableInMain(this.conn, "origin", table));
   }
 
-  /** Delete-and-insert write-back in one transaction. */
-  async replaceRows(shape: TableShape, keys: unknown[][], rows: (Row | null)[]): Promise<void> {
-    replaceRowBatch(this.conn, this.sqliteShape(shape), keys, rows);
+  /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
+  async rangePlan(table: string, route: TransformRoute): Promise<RangePlan> {
+    return buildRangePlan(this.conn, { shadowPath: this.shadowPath, originPath: this.originPath }, table, route);
+  }
+
+  /** An index scan of `rows` keys past `after`. */
+  async rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
+    return rangeEndOf(this.conn, plan as SqliteRangePlan, after, rows);
   }
 
   /** Closes the connection. */
   async close(): Promise<void> {
     if (this.conn.open) this.conn.close();
-  }
-
-  private sqliteShape(shape: TableShape): SqliteShape {
-    return this.shapes.get(shape.table) ?? readShape(this.conn, "main", shape.table);
   }
 }

@@ -18,14 +18,23 @@ export function tableDefinition(db: Connection, schema: string, table: string): 
  * in main), copies the rows with one INSERT … SELECT, then creates its indexes. Returns the rows copied.
  */
 export function copyTableIntoMain(db: Connection, from: string, table: string): number {
-  const definition = tableDefinition(db, from, table);
-  db.exec(definition.table);
+  createEmptyTableInMain(db, from, table);
   const columns = readShape(db, "main", table).writableColumns.map(quoteIdent).join(", ");
   const name = quoteIdent(table);
   const copied = db.prepare(`INSERT INTO main.${name} (${columns}) SELECT ${columns} FROM ${from}.${name}`).run().changes;
-  for (const index of definition.indexes) db.exec(index);
-  copySequence(db, from, table);
+  completeTableInMain(db, from, table);
   return copied;
+}
+
+/** Re-creates `from.table` in main from its stored SQL, without rows or explicit indexes (its key is part of the table). */
+export function createEmptyTableInMain(db: Connection, from: string, table: string): void {
+  db.exec(tableDefinition(db, from, table).table);
+}
+
+/** Creates the explicit indexes of `from.table` on the filled copy in main and carries its AUTOINCREMENT counter over. */
+export function completeTableInMain(db: Connection, from: string, table: string): void {
+  for (const index of tableDefinition(db, from, table).indexes) db.exec(index);
+  copySequence(db, from, table);
 }
 
 /** Carries the AUTOINCREMENT counter over, so ids of deleted rows are not reused after the copy. */

@@ -1,0 +1,101 @@
+import pg from "pg";
+import type { Row } from "../../migrations/types.ts";
+import { from as copyFrom } from "pg-copy-streams";
+import { IdleConnections } from "../idle-connections.ts";
+import type { KeyRange, RowMapper } from "../store.ts";
+import { copyText } from "./copy-text.ts";
+import { keyColumnsOf, keyParams, type PgRangePlan } from "./range-plan.ts";
+import { qualify, quoteIdent } from "./sql.ts";
+
+const connections = new IdleConnections<pg.Client>(
+  async (url) => {
+    const client = new pg.Client({ connectionString: url, application_name: "migration-service transform" });
+    // An error on an idle client (the server went away) must not crash the thread; the next use fails instead.
+    client.on("error", () => {});
+    await client.connect();
+    return client;
+  },
+  (client) => client.end(),
+);
+
+/**
+ * Moves one key range on this thread's own connection, in one transaction: reads the source rows, maps
+ * them, and COPYs the results into the shadow table (`in-place` deletes the range's old rows first).
+ * Returns the rows read.
+ */
+export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
+  return connections.use(plan.url, async (client) => {
+    await client.query("BEGIN");
+    try {
+      const rows = await readRange(client, plan, range);
+      const results = await map(rows);
+      if (plan.route === "in-place") await deleteRange(client, plan, range);
+      await copyRows(client, plan, results);
+      await client.query("COMMIT");
+      return rows.length;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  });
+}
+
+/** `WHERE` clause and parameters selecting a range of `t`. */
+function rangeFilter(plan: PgRangePlan, range: KeyRange): { where: string; values: unknown[] } {
+  const key = keyColumnsOf(plan.shape);
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  if (range.after !== null) {
+    conditions.push(`${key} > ${keyParams(plan.shape, values.length + 1)}`);
+    values.push(...range.after);
+  }
+  if (range.upTo !== null) {
+    conditions.push(`${key} <= ${keyParams(plan.shape, values.length + 1)}`);
+    values.push(...range.upTo);
+  }
+  return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
+}
+
+async function readRange(client: pg.Client, plan: PgRangePlan, range: KeyRange): Promise<Row[]> {
+  const { where, values } = rangeFilter(plan, range);
+  const order = plan.shape.keyColumns.map((k) => `t.${quoteIdent(k)}`).join(", ");
+  const result = await client.query<Row>(`SELECT t.* FROM ${qualify(plan.sourceSchema, plan.shape.table)} t ${where} ORDER BY ${order}`, values);
+  return result.rows;
+}
+
+async function deleteRange(client: pg.Client, plan: PgRangePlan, range: KeyRange): Promise<void> {
+  const { where, values } = rangeFilter(plan, range);
+  await client.query(`DELETE FROM ${qualify(plan.shape.schema, plan.shape.table)} t ${where}`, values);
+}
+
+/** COPYs the non-null rows, one COPY per set of columns the rows set (a column a row leaves out gets its default). */
+async function copyRows(client: pg.Client, plan: PgRangePlan, results: readonly (Row | null)[]): Promise<void> {
+  const json = new Set(plan.jsonColumns);
+  const table = qualify(plan.shape.schema, plan.shape.table);
+  for (const [columns, rows] of groupByColumns(plan.shape.writableColumns, results)) {
+    if (columns.length === 0) {
+      for (const _ of rows) await client.query(`INSERT INTO ${table} DEFAULT VALUES`);
+      continue;
+    }
+    const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN`));
+    await new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+      stream.end(copyText(rows, columns, json));
+    });
+  }
+}
+
+/** Rows grouped by the writable columns they set, in table column order. */
+function groupByColumns(writable: readonly string[], rows: readonly (Row | null)[]): Map<string[], Row[]> {
+  const bySignature = new Map<string, { columns: string[]; rows: Row[] }>();
+  for (const row of rows) {
+    if (row === null) continue;
+    const columns = writable.filter((c) => c in row);
+    const signature = columns.join("\u0000");
+    const group = bySignature.get(signature);
+    if (group === undefined) bySignature.set(signature, { columns, rows: [row] });
+    else group.rows.push(row);
+  }
+  return new Map([...bySignature.values()].map((g) => [g.columns, g.rows]));
+}

@@ -1,0 +1,72 @@
+import type { RangePlan, TransformRoute } from "../store.ts";
+import type { PoolClient } from "./pg-pool.ts";
+import type { Schemas } from "./shadow-schema.ts";
+import { qualify, quoteIdent } from "./sql.ts";
+import { type PgShape, readShape } from "./table-shape.ts";
+
+/** A PostgreSQL range plan: where a worker connects, which table it reads and which it writes. */
+export interface PgRangePlan extends RangePlan {
+  /** Always `"postgres"`. */
+  dialect: "postgres";
+  /** The shadow table's shape, with its schema and key types. */
+  shape: PgShape;
+  /** Connection string of the store (a worker opens its own connection). */
+  url: string;
+  /** Schema the rows are read from: the origin (`stream`) or the shadow (`in-place`). */
+  sourceSchema: string;
+  /** Writable columns of JSON type: objects and arrays are written to them as JSON text. */
+  jsonColumns: string[];
+}
+
+/** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
+export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute): Promise<PgRangePlan> {
+  const shape = await readShape(client, schemas.shadow, table);
+  requireKey(shape);
+  const { rows } = await client.query<{ attname: string }>(
+    `SELECT a.attname FROM pg_attribute a
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND coalesce(NULLIF((SELECT t.typbasetype FROM pg_type t WHERE t.oid = a.atttypid), 0), a.atttypid) IN ('json'::regtype, 'jsonb'::regtype)`,
+    [qualify(schemas.shadow, table)],
+  );
+  return {
+    dialect: "postgres",
+    route,
+    shape,
+    url,
+    sourceSchema: route === "stream" ? schemas.origin : schemas.shadow,
+    jsonColumns: rows.map((r) => r.attname),
+  };
+}
+
+/** Throws the error a transform of a table without primary key gets on PostgreSQL. */
+export function requireKey(shape: PgShape): void {
+  if (shape.keyColumns.length === 0) {
+    throw new Error(
+      `Table "${shape.table}" has no primary key: a transform on PostgreSQL reads rows in primary key order, so add one (ctid is not stable)`,
+    );
+  }
+}
+
+/** `(t.k1, t.k2)` of a shape's key. */
+export function keyColumnsOf(shape: PgShape): string {
+  return `(${shape.keyColumns.map((k) => `t.${quoteIdent(k)}`).join(", ")})`;
+}
+
+/** Text parameters from `$first` cast back to the key types: `($1::text::integer, $2::text::text)`. */
+export function keyParams(shape: PgShape, first: number): string {
+  return `(${shape.keyTypes.map((type, i) => `$${first + i}::text::${type}`).join(", ")})`;
+}
+
+/** The key of the `rows`-th row after `after` in the plan's source, as text values, or null when fewer remain. */
+export async function rangeEndOf(client: PoolClient, plan: PgRangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
+  const { shape } = plan;
+  const keyText = shape.keyColumns.map((k) => `t.${quoteIdent(k)}::text`).join(", ");
+  const where = after === null ? "" : `WHERE ${keyColumnsOf(shape)} > ${keyParams(shape, 1)}`;
+  const order = shape.keyColumns.map((k) => `t.${quoteIdent(k)}`).join(", ");
+  const result = await client.query<unknown[]>({
+    text: `SELECT ${keyText} FROM ${qualify(plan.sourceSchema, shape.table)} t ${where} ORDER BY ${order} OFFSET $${(after?.length ?? 0) + 1} LIMIT 1`,
+    values: [...(after ?? []), rows - 1],
+    rowMode: "array",
+  });
+  return result.rows[0] ?? null;
+}
