@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { Row } from "../../migrations/types.ts";
+import { originalDateText, originalJsonText } from "./value-texts.ts";
 
 // pg's own conversion of JavaScript values to parameter text, so COPY writes what an INSERT would.
 const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue(value: unknown): unknown };
@@ -14,7 +15,23 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": 
 /** One value as a COPY text field: `\N` for null, JSON text for objects in JSON columns, else pg's parameter text. */
 export function copyField(value: unknown, json: boolean): string {
   if (value === null || value === undefined) return "\\N";
-  if (json && typeof value === "object" && !(value instanceof Date) && !ArrayBuffer.isView(value)) return escapeCopy(JSON.stringify(value));
+  switch (typeof value) {
+    case "string":
+      return escapeCopy(value);
+    case "number":
+    case "bigint":
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+  }
+  if (value instanceof Date) {
+    const original = originalDateText(value);
+    if (original !== undefined) return escapeCopy(original);
+  }
+  if (json && typeof value === "object" && !(value instanceof Date) && !ArrayBuffer.isView(value)) {
+    const text = JSON.stringify(value);
+    return escapeCopy(originalJsonText(value, text) ?? text);
+  }
   const prepared = prepareValue(value);
   if (Buffer.isBuffer(prepared)) return `\\\\x${prepared.toString("hex")}`;
   return escapeCopy(String(prepared));

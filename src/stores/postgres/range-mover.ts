@@ -3,9 +3,10 @@ import type { Row } from "../../migrations/types.ts";
 import { from as copyFrom } from "pg-copy-streams";
 import { IdleConnections } from "../idle-connections.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
+import { selectByCopy } from "./copy-read.ts";
 import { copyText } from "./copy-text.ts";
-import { keyColumnsOf, keyParams, type PgRangePlan } from "./range-plan.ts";
-import { qualify, quoteIdent } from "./sql.ts";
+import { keyColumnsOf, keyValues, type PgRangePlan } from "./range-plan.ts";
+import { qualify, quoteIdent, quoteLiteral } from "./sql.ts";
 
 const connections = new IdleConnections<pg.Client>(
   async (url) => {
@@ -40,31 +41,28 @@ export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMa
   });
 }
 
-/** `WHERE` clause and parameters selecting a range of `t`. */
-function rangeFilter(plan: PgRangePlan, range: KeyRange): { where: string; values: unknown[] } {
+/** `WHERE` clause selecting a range of `t`, with each key text rendered by `bind` (a placeholder or a literal). */
+function rangeFilter(plan: PgRangePlan, range: KeyRange, bind: (value: unknown) => string): string {
   const key = keyColumnsOf(plan.shape);
   const conditions: string[] = [];
-  const values: unknown[] = [];
-  if (range.after !== null) {
-    conditions.push(`${key} > ${keyParams(plan.shape, values.length + 1)}`);
-    values.push(...range.after);
-  }
-  if (range.upTo !== null) {
-    conditions.push(`${key} <= ${keyParams(plan.shape, values.length + 1)}`);
-    values.push(...range.upTo);
-  }
-  return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
+  if (range.after !== null) conditions.push(`${key} > ${keyValues(plan.shape, range.after.map(bind))}`);
+  if (range.upTo !== null) conditions.push(`${key} <= ${keyValues(plan.shape, range.upTo.map(bind))}`);
+  return conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
 }
 
+/** The rows of a range in key order; COPY takes no parameters, so the key texts are inlined as literals. */
 async function readRange(client: pg.Client, plan: PgRangePlan, range: KeyRange): Promise<Row[]> {
-  const { where, values } = rangeFilter(plan, range);
+  const where = rangeFilter(plan, range, (value) => quoteLiteral(String(value)));
   const order = plan.shape.keyColumns.map((k) => `t.${quoteIdent(k)}`).join(", ");
-  const result = await client.query<Row>(`SELECT t.* FROM ${qualify(plan.sourceSchema, plan.shape.table)} t ${where} ORDER BY ${order}`, values);
-  return result.rows;
+  return selectByCopy(client, `SELECT t.* FROM ${qualify(plan.sourceSchema, plan.shape.table)} t ${where} ORDER BY ${order}`);
 }
 
 async function deleteRange(client: pg.Client, plan: PgRangePlan, range: KeyRange): Promise<void> {
-  const { where, values } = rangeFilter(plan, range);
+  const values: unknown[] = [];
+  const where = rangeFilter(plan, range, (value) => {
+    values.push(value);
+    return `$${values.length}`;
+  });
   await client.query(`DELETE FROM ${qualify(plan.shape.schema, plan.shape.table)} t ${where}`, values);
 }
 

@@ -20,7 +20,8 @@ export interface PgRangePlan extends RangePlan {
 
 /** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
 export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute): Promise<PgRangePlan> {
-  const shape = await readShape(client, schemas.shadow, table);
+  // An empty stream copy gets its key only after the rows are in; the origin has the same columns and key.
+  const shape = { ...(await readShape(client, route === "stream" ? schemas.origin : schemas.shadow, table)), schema: schemas.shadow };
   requireKey(shape);
   const { rows } = await client.query<{ attname: string }>(
     `SELECT a.attname FROM pg_attribute a
@@ -54,7 +55,12 @@ export function keyColumnsOf(shape: PgShape): string {
 
 /** Text parameters from `$first` cast back to the key types: `($1::text::integer, $2::text::text)`. */
 export function keyParams(shape: PgShape, first: number): string {
-  return `(${shape.keyTypes.map((type, i) => `$${first + i}::text::${type}`).join(", ")})`;
+  return keyValues(shape, shape.keyTypes.map((_, i) => `$${first + i}`));
+}
+
+/** Key texts (placeholders or literals) cast back to the key types: `(x::text::integer, y::text::text)`. */
+export function keyValues(shape: PgShape, texts: readonly string[]): string {
+  return `(${shape.keyTypes.map((type, i) => `${texts[i]}::text::${type}`).join(", ")})`;
 }
 
 /** The key of the `rows`-th row after `after` in the plan's source, as text values, or null when fewer remain. */
