@@ -35,3 +35,13 @@ export function openConnection(path: string): Connection {
 export function inWriteTransaction<T>(db: Connection, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
+
+/**
+ * Runs `fn` in a deferred transaction, for connections with other databases attached: only the files
+ * `fn` writes get write-locked, where BEGIN IMMEDIATE would lock every attached file, the origin
+ * included, and stall the application's writes for the whole transaction. `fn` must write a file
+ * before it reads it, or a concurrent commit to that file fails the upgrade with SQLITE_BUSY.
+ */
+export function inDeferredTransaction<T>(db: Connection, fn: () => T): T {
+  return db.transaction(fn).deferred();
+}

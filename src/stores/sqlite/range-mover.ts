@@ -1,7 +1,7 @@
 import type { Row } from "../../migrations/types.ts";
 import { IdleConnections } from "../idle-connections.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
-import { type Connection, inWriteTransaction, openConnection } from "./connection.ts";
+import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
 import { insertRows } from "./row-writes.ts";
 import { quoteIdent } from "./sql.ts";
@@ -28,7 +28,7 @@ export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: Row
   return connections.use(`${plan.shadowPath}\u0000${plan.originPath}`, async (db) => {
     const { rows, keys } = readRange(db, plan, range);
     const results = await map(rows);
-    inWriteTransaction(db, () => {
+    inDeferredTransaction(db, () => {
       if (plan.route === "in-place") deleteRange(db, plan, range);
       insertRows(db, plan.shape, keys, results);
     });

@@ -1,6 +1,6 @@
 import type { MigrationDb } from "../../migrations/types.ts";
 import type { RangePlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
-import { type Connection, inWriteTransaction, openConnection } from "./connection.ts";
+import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
 import { buildRangePlan, rangeEndOf, type SqliteRangePlan } from "./range-plan.ts";
 import { completeTableInMain, copyTableIntoMain, createEmptyTableInMain } from "./table-copy.ts";
@@ -46,7 +46,7 @@ export class SqliteShadowSession implements ShadowSession {
 
   /** Creates the table and its indexes from the origin's SQL and copies the rows inside the database. */
   async copyToShadow(table: string): Promise<number> {
-    return inWriteTransaction(this.conn, () => copyTableIntoMain(this.conn, "origin", table));
+    return inDeferredTransaction(this.conn, () => copyTableIntoMain(this.conn, "origin", table));
   }
 
   /** Writes the drop mark into the shadow file. */
@@ -56,12 +56,12 @@ export class SqliteShadowSession implements ShadowSession {
 
   /** Creates the table from the origin's SQL, without rows or explicit indexes. */
   async createEmptyCopy(table: string): Promise<void> {
-    inWriteTransaction(this.conn, () => createEmptyTableInMain(this.conn, "origin", table));
+    inDeferredTransaction(this.conn, () => createEmptyTableInMain(this.conn, "origin", table));
   }
 
   /** Creates the explicit indexes over all rows and carries the AUTOINCREMENT counter over. */
   async completeCopy(table: string): Promise<void> {
-    inWriteTransaction(this.conn, () => completeTableInMain(this.conn, "origin", table));
+    inDeferredTransaction(this.conn, () => completeTableInMain(this.conn, "origin", table));
   }
 
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
