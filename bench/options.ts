@@ -1,0 +1,68 @@
+import { join, resolve } from "node:path";
+
+/** Which stores a run measures. */
+export type StoreName = "sqlite" | "postgres";
+
+/** The parsed flags of `npm run bench`. */
+export interface BenchOptions {
+  /** Rows of the main table (`--rows`). */
+  rows: number;
+  /** Rows of the row-by-row scenario (b) (`--sample`, capped at `rows`). */
+  sample: number;
+  /** Stores to measure, in order (`--store`). */
+  stores: StoreName[];
+  /** Directory of the results files (`--out`). */
+  out: string;
+  /** Maintenance database of the PostgreSQL server; bench databases are created next to it. */
+  databaseUrl: string;
+}
+
+/** The usage text printed on a bad flag. */
+export const USAGE =
+  "usage: npm run bench -- [--rows N] [--store sqlite|postgres|both] [--sample N] [--out DIR] [--database-url URL]";
+
+function positiveInt(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`${flag} needs a positive integer, got ${JSON.stringify(text)}\n${USAGE}`);
+  }
+  return value;
+}
+
+function storesOf(text: string | undefined): StoreName[] {
+  if (text === "both") return ["sqlite", "postgres"];
+  if (text === "sqlite" || text === "postgres") return [text];
+  throw new Error(`--store must be sqlite, postgres or both, got ${JSON.stringify(text)}\n${USAGE}`);
+}
+
+/** Parses `argv` (after the script name); flags take `--flag value` or `--flag=value`. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const values = new Map<string, string | undefined>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+    const eq = arg.indexOf("=");
+    if (eq >= 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else values.set(arg.slice(2), argv[++i]);
+  }
+  const known = new Set(["rows", "store", "sample", "out", "database-url"]);
+  for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown flag --${key}\n${USAGE}`);
+
+  const rows = values.has("rows") ? positiveInt("--rows", values.get("rows")) : 1_000_000;
+  const sample = values.has("sample") ? positiveInt("--sample", values.get("sample")) : 20_000;
+  const out = values.has("out") ? values.get("out") : join(import.meta.dirname, "results");
+  if (out === undefined || out.length === 0) throw new Error(`--out needs a directory\n${USAGE}`);
+  const databaseUrl = values.has("database-url")
+    ? values.get("database-url")
+    : env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+  if (databaseUrl === undefined || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error(`--database-url needs a postgres:// URL\n${USAGE}`);
+  }
+  return {
+    rows,
+    sample: Math.min(sample, rows),
+    stores: values.has("store") ? storesOf(values.get("store")) : ["sqlite", "postgres"],
+    out: resolve(out),
+    databaseUrl,
+  };
+}

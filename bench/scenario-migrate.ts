@@ -1,0 +1,106 @@
+import type { BenchStore } from "./bench-database.ts";
+import { followCommand, type CommandRun } from "./follow-command.ts";
+import { checkSpotRows, spotIds, TABLE } from "./items-data.ts";
+import { MemorySampler } from "./memory-sampler.ts";
+import { writeMigration, type BenchMigration } from "./migration-sources.ts";
+import { RouteClient } from "./route-client.ts";
+import { startService } from "./service-process.ts";
+
+/** One migrate + finalize through the real service on a fresh database. */
+export interface MigrateSpec {
+  /** The migration it runs. */
+  kind: BenchMigration;
+  /** Rows of `items`. */
+  rows: number;
+  /** `--workers`; undefined = the service default. */
+  workers?: number;
+  /** Samples the service's memory while migrate runs. */
+  watchMemory?: boolean;
+}
+
+/** What one migrate + finalize measured. */
+export interface MigrateResult {
+  /** Rows of `items`. */
+  rows: number;
+  /** Wall time of migrate, from sending it until `stats` showed its end, in ms. */
+  migrateMs: number;
+  /** Wall time of finalize, measured the same way, in ms. */
+  finalizeMs: number;
+  /** `finalization: lock window <N> ms` of the verbose finalize output. */
+  lockWindowMs: number;
+  /** Latencies of the `stats` polls while migrate ran, in ms. */
+  statsLatenciesMs: number[];
+  /** The service's memory during migrate, when watched. */
+  memory?: { sampledPeakMb: number; hwmMb: number; samples: number };
+}
+
+/** The lock window a verbose finalize reports (formatMs: `9.5 ms` below 10 ms, `12 ms` above). */
+export function lockWindowOf(output: string | undefined): number {
+  const match = /^finalization: lock window (\d+(?:\.\d+)?) ms$/m.exec(output ?? "");
+  if (!match) throw new Error(`the verbose finalize output has no "finalization: lock window <N> ms" line:\n${output ?? "(none)"}`);
+  return Number(match[1]);
+}
+
+function checkProgress(run: CommandRun, rows: number): void {
+  const { count, migrated } = run.final.migratable_models;
+  if (count !== rows || migrated !== count) {
+    throw new Error(`after migrate, migratable_models is ${JSON.stringify(run.final.migratable_models)}, expected count = migrated = ${rows}`);
+  }
+}
+
+/**
+ * Creates a fresh database of `rows` rows, starts the service on it with one migration, runs migrate and a
+ * verbose finalize, and checks the data: row count unchanged after migrate, and after finalize every row
+ * (a fingerprint of all columns and the schema) is exactly the expected one — unchanged for the plain copy,
+ * name upper-cased and amount doubled otherwise — with a few rows read back one by one.
+ */
+export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<MigrateResult> {
+  const { kind, rows } = spec;
+  const changes = kind !== "copy";
+  const db = await store.create(rows);
+  try {
+    const expected = await db.fingerprint(changes);
+    const migrationsDir = await writeMigration(db.scratchDir, kind);
+    const service = await startService({ database: db.serviceUrl, migrationsDir, scratchDir: db.scratchDir, workers: spec.workers });
+    let migrate: CommandRun;
+    let finalize: CommandRun;
+    let memory: MigrateResult["memory"];
+    try {
+      const client = new RouteClient(service.baseUrl, service.password);
+      const before = await client.stats();
+      if (before.status !== "migration_required" || before.target_migration_index !== 1) {
+        throw new Error(`before migrate, stats is ${JSON.stringify(before)}, expected migration_required with target index 1`);
+      }
+      const sampler = spec.watchMemory ? new MemorySampler(service.pid) : undefined;
+      try {
+        migrate = await followCommand(client, "migrate", "finalization_required");
+      } finally {
+        memory = sampler?.stop();
+      }
+      checkProgress(migrate, rows);
+      const originRows = await db.count();
+      if (originRows !== rows) throw new Error(`after migrate, "${TABLE}" holds ${originRows} rows, expected ${rows} (origin untouched)`);
+      finalize = await followCommand(client, "finalize", "finalized", true);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- service log (tail) ---\n${service.logTail()}`, { cause: error });
+    } finally {
+      await service.stop();
+    }
+    const found = await db.fingerprint(false);
+    if (found !== expected) {
+      throw new Error(`after finalize, "${TABLE}" is not what the ${kind} migration must produce:\n  expected ${expected}\n  found    ${found}`);
+    }
+    const ids = spotIds(rows);
+    checkSpotRows(await db.spotRows(ids), ids, changes);
+    return {
+      rows,
+      migrateMs: migrate.wallMs,
+      finalizeMs: finalize.wallMs,
+      lockWindowMs: lockWindowOf(finalize.final.output),
+      statsLatenciesMs: migrate.statsLatenciesMs,
+      ...(memory && { memory }),
+    };
+  } finally {
+    await db.drop();
+  }
+}
