@@ -5,7 +5,8 @@ import { formatMs } from "./command-output.ts";
 import type { CommandContext } from "./types.ts";
 
 /**
- * Moves a table through its `transform` in key ranges of `ctx.batchRows` rows: this thread only finds
+ * Moves a table through its `transform` in key ranges of `ctx.batchRows` rows (fewer for wide rows, see
+ * rowsPerRange): this thread only finds
  * where each range ends (an index scan); the worker threads read, transform and write the rows, each on
  * its own connection. At most two ranges per worker are in flight, so memory stays bounded whatever the
  * table size, and progress advances as each range lands. Returns the rows moved.
@@ -20,6 +21,7 @@ export async function transformTable(
 ): Promise<number> {
   const prefix = `migration ${loaded.name}`;
   const plan = await session.rangePlan(table, route);
+  const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows);
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
   const queue: Promise<void>[] = [];
   const started = performance.now();
@@ -28,7 +30,7 @@ export async function transformTable(
   let ranges = 0;
   try {
     for (;;) {
-      const upTo = await session.rangeEnd(plan, after, ctx.batchRows);
+      const upTo = await session.rangeEnd(plan, after, rangeRows);
       const number = ++ranges;
       const job = ctx.transformer.transform({ path: loaded.path, checksum: loaded.checksum, table, plan, range: { after, upTo } }).then((moved) => {
         rows += moved;
@@ -50,4 +52,13 @@ export async function transformTable(
   ctx.out.line(`${prefix}: transformed ${rows} rows of "${table}"`);
   ctx.out.detail(`${prefix}: transform of "${table}" took ${formatMs(performance.now() - started)} in ${ranges} batches`);
   return rows;
+}
+
+/** Text a range may hold, in bytes: wide rows get shorter ranges, so a thread's memory stays bounded by size, not by rows. */
+export const RANGE_BYTES = 8 * 1024 * 1024;
+
+/** Rows per range for rows of `rowBytes` bytes: `maxRows`, or fewer so a range holds about RANGE_BYTES of text (at least 10 rows). */
+export function rowsPerRange(rowBytes: number, maxRows: number): number {
+  if (rowBytes <= 0) return maxRows;
+  return Math.max(Math.min(10, maxRows), Math.min(maxRows, Math.floor(RANGE_BYTES / rowBytes)));
 }

@@ -156,6 +156,8 @@ export interface RangePlan {
   route: TransformRoute;
   /** The shadow table's shape: transform results are checked against it. */
   shape: TableShape;
+  /** Average size of a source row as text, in bytes, from a sample of rows (0 for an empty table). */
+  rowBytes: number;
 }
 
 /** Maps the rows of one range to their replacements (null = deleted), in order: the transform, on a worker thread. */

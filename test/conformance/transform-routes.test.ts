@@ -110,6 +110,27 @@ for (const target of STORE_TARGETS) {
       expect(rows).toEqual(expected);
     });
 
+    it("wide rows move in shorter ranges, so a range holds about 8 MB whatever the row size", async () => {
+      const wide = target.name === "sqlite"
+        ? `CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60) INSERT INTO doc SELECT i, printf('%.*c', 400000, 'x') FROM n;`
+        : `CREATE TABLE doc (id integer PRIMARY KEY, body text NOT NULL);
+           INSERT INTO doc SELECT i, repeat('x', 400000) FROM generate_series(1, 60) i;`;
+      const { db, service } = await setUp(target, wide, {
+        "0001_sign.mjs": `export default { tables: ["doc"], transform: { doc: (row) => ({ ...row, body: row.body + "!" }) } };`,
+      });
+      await service.post({ cmd: "migrate", verbose: true });
+      const migrated = await service.settle();
+      expect(migrated).toMatchObject({ status: "finalization_required", migratable_models: { count: 60, migrated: 60 } });
+      // 400 kB rows: 20 rows per range, so the 60 rows take 3 ranges (4 when the last one ends exactly at the last row).
+      expect(String(migrated.output)).toMatch(/transform of "doc" took [\d.]+ ms in [34] batches\n/);
+      await service.post({ cmd: "finalize" });
+      expect(await service.settle()).toMatchObject({ status: "finalized" });
+      expect(await db.query("SELECT count(*) AS n, min(length(body)) AS shortest FROM doc")).toEqual([
+        target.name === "sqlite" ? { n: 60, shortest: 400001 } : { n: "60", shortest: 400001 },
+      ]);
+    });
+
     it("an empty table moves in one empty range and keeps its shape", async () => {
       const { db, service } = await setUp(target, `CREATE TABLE empty_one (id INTEGER PRIMARY KEY, name TEXT);`, {
         "0001_empty.mjs": `export default { tables: ["empty_one"], transform: { empty_one: (row) => ({ ...row, name: "x" }) } };`,

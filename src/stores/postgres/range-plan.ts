@@ -18,6 +18,9 @@ export interface PgRangePlan extends RangePlan {
   jsonColumns: string[];
 }
 
+/** Rows sampled to estimate the average row size. */
+const ROW_SAMPLE = 200;
+
 /** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
 export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute): Promise<PgRangePlan> {
   // An empty stream copy gets its key only after the rows are in; the origin has the same columns and key.
@@ -29,14 +32,11 @@ export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: 
        AND coalesce(NULLIF((SELECT t.typbasetype FROM pg_type t WHERE t.oid = a.atttypid), 0), a.atttypid) IN ('json'::regtype, 'jsonb'::regtype)`,
     [qualify(schemas.shadow, table)],
   );
-  return {
-    dialect: "postgres",
-    route,
-    shape,
-    url,
-    sourceSchema: route === "stream" ? schemas.origin : schemas.shadow,
-    jsonColumns: rows.map((r) => r.attname),
-  };
+  const sourceSchema = route === "stream" ? schemas.origin : schemas.shadow;
+  const { rows: sample } = await client.query<{ bytes: string | null }>(
+    `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${qualify(sourceSchema, table)} LIMIT ${ROW_SAMPLE}) t`,
+  );
+  return { dialect: "postgres", route, shape, rowBytes: Number(sample[0]?.bytes ?? 0), url, sourceSchema, jsonColumns: rows.map((r) => r.attname) };
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */
