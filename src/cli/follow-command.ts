@@ -13,8 +13,6 @@ export interface FollowOptions {
   command: RunCommand;
   /** Print the output lines as they arrive; default true. */
   showOutput?: boolean;
-  /** Poll interval in ms; default 250 (about 4 polls a second). */
-  pollMs?: number;
   /** How long `finalize` accepts `finalization_required` as its end state before stopping; default 2000 ms. */
   settleMs?: number;
 }
@@ -27,9 +25,20 @@ function ended(command: RunCommand, state: MigrationState, stableMs: number, set
   return true;
 }
 
+/** The next stream message, or "timeout" after `waitMs` (no limit when undefined). */
+async function nextWithin<T>(stream: AsyncIterator<T>, waitMs: number | undefined): Promise<IteratorResult<T> | "timeout"> {
+  const next = stream.next();
+  if (waitMs === undefined) return next;
+  // A message that loses the race is dropped with the stream; its rejection on abort is expected.
+  next.catch(() => {});
+  const timer = sleep(waitMs, "timeout" as const, { ref: false });
+  return Promise.race([next, timer]);
+}
+
 /**
- * Follows a started command by polling `Stats` until its state is no longer running, printing new output
- * lines (and a progress bar on a TTY) as they arrive. Returns the last stats. Client errors propagate.
+ * Follows a started command through the WatchStats stream until its state is no longer running,
+ * printing new output lines (and a progress bar on a TTY) as they arrive. Returns the last stats.
+ * Client errors propagate.
  */
 export async function followCommand(
   client: MigrationClient,
@@ -37,20 +46,31 @@ export async function followCommand(
   terminal: Terminal,
   options: FollowOptions,
 ): Promise<StatsView> {
-  const { command, showOutput = true, pollMs = 250, settleMs = 2000 } = options;
+  const { command, showOutput = true, settleMs = 2000 } = options;
   const follower = new OutputFollower(terminal, showOutput);
   const bar = new ProgressBar(terminal.columns);
   follower.update(first.output);
   let state = first.status;
   let since = Date.now();
   let view: StatsView | null = null;
-  while (!ended(command, state, Date.now() - since, settleMs)) {
-    await sleep(pollMs);
-    view = statsView(await client.stats({}));
-    if (view.status !== state) since = Date.now();
-    state = view.status;
-    follower.update(view.output);
-    follower.drawBar(isRunningState(state) ? bar.render(view.migratable_models.count, view.migratable_models.migrated) : "");
+  if (!ended(command, state, 0, settleMs)) {
+    const controller = new AbortController();
+    const stream = client.watchStats({}, { signal: controller.signal })[Symbol.asyncIterator]();
+    try {
+      while (!ended(command, state, Date.now() - since, settleMs)) {
+        const settling = !isRunningState(state);
+        const next = await nextWithin(stream, settling ? Math.max(0, settleMs - (Date.now() - since)) : undefined);
+        if (next === "timeout") break;
+        if (next.done) break;
+        view = statsView(next.value.stats!);
+        if (view.status !== state) since = Date.now();
+        state = view.status;
+        follower.update(view.output);
+        follower.drawBar(isRunningState(state) ? bar.render(view.migratable_models.count, view.migratable_models.migrated) : "");
+      }
+    } finally {
+      controller.abort();
+    }
   }
   view ??= statsView(await client.stats({}));
   follower.finish(view.output);

@@ -1,6 +1,7 @@
 import type { CommandRecord, MigrationRecord, Snapshot, StateStore } from "../stores/store.ts";
 import type { RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
+import { commandSummary } from "./command-summary.ts";
 import { ConflictError } from "./errors.ts";
 import { runningMessage } from "./conflict-messages.ts";
 import type { CommandResult, MigrationApi, Stats } from "./results.ts";
@@ -79,6 +80,8 @@ export class MigrationManager implements MigrationApi {
       targetMigrationIndex: view.target,
       migratableModels: await this.migratableModels(view, snapshot.command),
       warnings: view.warnings,
+      tables: snapshot.command.tables,
+      command: commandSummary(snapshot.command, Date.now()),
     };
   }
 

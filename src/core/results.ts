@@ -1,3 +1,4 @@
+import type { RunCommand } from "./commands.ts";
 import type { MigrationState } from "./states.ts";
 
 /** The answer to migrate / finalize / reset / progress (migration_route.md, without `success`). */
@@ -18,6 +19,34 @@ export interface MigratableModels {
   migrated: number;
 }
 
+/** One table's part of the row progress of the running or last command. */
+export interface TableProgress {
+  /** The table. */
+  table: string;
+  /** Rows it has to move (summed over the pending migrations that list it). */
+  count: number;
+  /** Rows of it moved so far. */
+  migrated: number;
+}
+
+/** The running or last command as an operator sees it (extra stats keys, CONTRACT §4 allows them). */
+export interface CommandSummary {
+  /** `migrate`, `finalize` or `reset`. */
+  name: RunCommand;
+  /** True while it runs. */
+  running: boolean;
+  /** Replica id (`host:pid:random`) of the process that runs or ran it. */
+  runner: string | null;
+  /** Epoch ms when it started. */
+  startedAt: number | null;
+  /** Epoch ms when it ended; null while it runs. */
+  endedAt: number | null;
+  /** Rows moved per second since it started (or over its whole run once ended); null before any row moved. */
+  rowsPerSecond: number | null;
+  /** Seconds left at that rate while it runs; null when unknown or ended. */
+  etaSeconds: number | null;
+}
+
 /** The answer to `stats` (the documented keys, camelCased; the server renames them). */
 export interface Stats extends CommandResult {
   /** Highest finalized index, 0 when none. */
@@ -28,6 +57,10 @@ export interface Stats extends CommandResult {
   migratableModels: MigratableModels;
   /** Start-up warnings, e.g. a finalized migration whose file changed since. */
   warnings: string[];
+  /** Per table progress of the running or last command, in the order the run moves them. */
+  tables: TableProgress[];
+  /** The running or last command; null before the first one. */
+  command: CommandSummary | null;
 }
 
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */

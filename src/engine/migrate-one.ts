@@ -27,7 +27,7 @@ export async function migrateOne(
   if (typeof refusal === "string" && refusal.length > 0) throw new PrerequisiteRefusal(refusal);
 
   const transforms = migration.transform ?? {};
-  const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(budgets.get(t) ?? 0)]));
+  const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(t, budgets.get(t) ?? 0)]));
   // Without dataDefinition a transformed table's rows keep their shape, so the copy and the transform
   // become one pass (CONTRACT §7 allows the faster route when the result is the same).
   const streamed = new Set<string>();

@@ -27,7 +27,9 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     }
     current = null;
     const budgets = await tableBudgets(session, loaded);
-    ctx.progress.start([...budgets.values()].reduce((sum, b) => sum + [...b.values()].reduce((s, n) => s + n, 0), 0));
+    const perTable = new Map<string, number>();
+    for (const budget of budgets.values()) for (const [table, rows] of budget) perTable.set(table, (perTable.get(table) ?? 0) + rows);
+    ctx.progress.start([...perTable.values()].reduce((sum, rows) => sum + rows, 0), perTable);
     const protectedBy = new Map<string, string>();
     for (const migration of loaded) {
       current = migration;

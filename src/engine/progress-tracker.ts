@@ -1,13 +1,16 @@
+import type { TableProgress } from "../core/results.ts";
 import type { RunnerEvent } from "../runner/messages.ts";
 import type { StateStore } from "../stores/store.ts";
 
 /**
  * `migratable_models`: `count` is fixed up front; `migrated` only grows, each table contributing at
- * most its share, and equals `count` when the run completes.
+ * most its share, and equals `count` when the run completes. The same per table (a table that several
+ * pending migrations list adds up their shares).
  */
 export class ProgressTracker {
   private count = 0;
   private migrated = 0;
+  private readonly tables: TableProgress[] = [];
   private chain: Promise<void> = Promise.resolve();
 
   /** Progress goes to the store of `owner` and to `emit`. */
@@ -17,24 +20,30 @@ export class ProgressTracker {
     private readonly emit: (event: RunnerEvent) => void = () => {},
   ) {}
 
-  /** Sets the total and resets `migrated` to 0. */
-  start(count: number): void {
+  /** Sets the total and the per table counts, and resets `migrated` to 0. */
+  start(count: number, tables: ReadonlyMap<string, number> = new Map()): void {
     this.count = count;
     this.migrated = 0;
+    this.tables.splice(0, this.tables.length, ...[...tables].map(([table, rows]) => ({ table, count: rows, migrated: 0 })));
     this.publish();
   }
 
-  /** A share of `budget` rows that one table moves; `add` never exceeds it, `finish` fills it up. */
-  share(budget: number): { add(rows: number): void; finish(): void } {
+  /** A share of `budget` rows that `table` moves; `add` never exceeds it, `finish` fills it up. */
+  share(table: string, budget: number): { add(rows: number): void; finish(): void } {
     let done = 0;
+    const entry = this.tables.find((t) => t.table === table);
+    const advance = (rows: number) => {
+      if (entry !== undefined) entry.migrated = Math.min(entry.count, entry.migrated + rows);
+      this.advance(rows);
+    };
     return {
       add: (rows) => {
         const step = Math.max(0, Math.min(rows, budget - done));
         done += step;
-        this.advance(step);
+        advance(step);
       },
       finish: () => {
-        this.advance(budget - done);
+        advance(budget - done);
         done = budget;
       },
     };
@@ -42,6 +51,7 @@ export class ProgressTracker {
 
   /** Marks everything migrated. */
   complete(): void {
+    for (const entry of this.tables) entry.migrated = entry.count;
     this.advance(this.count - this.migrated);
   }
 
@@ -58,7 +68,8 @@ export class ProgressTracker {
 
   private publish(): void {
     const { count, migrated } = this;
+    const tables = this.tables.map((t) => ({ ...t }));
     this.emit({ type: "progress", count, migrated });
-    this.chain = this.chain.then(() => this.store.setProgress(this.owner, count, migrated).catch(() => {}));
+    this.chain = this.chain.then(() => this.store.setProgress(this.owner, count, migrated, tables).catch(() => {}));
   }
 }

@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { CommandResult, MigrationApi, Stats } from "../core/results.ts";
+import type { MigrationApi } from "../core/results.ts";
 import {
   FinalizeResponseSchema,
   MigrateResponseSchema,
   MigrationService,
   ResetResponseSchema,
-  StatsResponseSchema,
-  type StatsResponse,
+  WatchStatsResponseSchema,
 } from "../gen/migrations/v1/migrations_pb.ts";
-import { toProtoState } from "./proto-state.ts";
+import { commandFields, toStatsResponse } from "./proto-stats.ts";
+import { watchStats } from "./stats-watch.ts";
 
 /**
  * The Connect routes of `migrations.v1.MigrationService`, calling the same MigrationApi as the JSON route.
@@ -22,27 +22,10 @@ export function createConnectRoutes(api: MigrationApi): (router: ConnectRouter) 
       finalize: async (req) => create(FinalizeResponseSchema, commandFields(await api.execute("finalize", req.verbose))),
       reset: async (req) => create(ResetResponseSchema, commandFields(await api.execute("reset", req.verbose))),
       stats: async () => toStatsResponse(await api.stats()),
+      async *watchStats(_req, context) {
+        for await (const stats of watchStats(api, context.signal)) {
+          yield create(WatchStatsResponseSchema, { stats: toStatsResponse(stats) });
+        }
+      },
     });
-}
-
-/** The fields shared by every command response; optional ones only when present. */
-function commandFields(result: CommandResult) {
-  return {
-    status: toProtoState(result.status),
-    ...(result.output !== undefined && { output: result.output }),
-    ...(result.exception !== undefined && { exception: result.exception }),
-  };
-}
-
-function toStatsResponse(stats: Stats): StatsResponse {
-  return create(StatsResponseSchema, {
-    ...commandFields(stats),
-    currentMigrationIndex: stats.currentMigrationIndex,
-    targetMigrationIndex: stats.targetMigrationIndex,
-    migratableModels: {
-      count: BigInt(stats.migratableModels.count),
-      migrated: BigInt(stats.migratableModels.migrated),
-    },
-    warnings: [...stats.warnings],
-  });
 }

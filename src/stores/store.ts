@@ -1,5 +1,6 @@
 import type { MigrationState } from "../core/states.ts";
 import type { RunCommand } from "../core/commands.ts";
+import type { TableProgress } from "../core/results.ts";
 import type { Dialect, MigrationDb, Row } from "../migrations/types.ts";
 
 /** The persisted state of one registered (or once registered) migration. */
@@ -40,6 +41,8 @@ export interface CommandRecord {
   heartbeatAt: number | null;
   /** Characters of `output` already returned to legacy `progress` polls. */
   progressCursor: number;
+  /** Per table progress of the run, in the order it moves them (empty until the run counted them). */
+  tables: TableProgress[];
 }
 
 /** Everything the core needs to answer any command, read in one consistent snapshot. */
@@ -85,8 +88,8 @@ export interface StateStore {
   setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean>;
   /** Appends text (whole lines) to the output of the command `owner` runs. */
   appendOutput(owner: string, text: string): Promise<void>;
-  /** Records progress of the command `owner` runs; `migrated` is never lowered. */
-  setProgress(owner: string, count: number, migrated: number): Promise<void>;
+  /** Records progress of the command `owner` runs, in total and per table; `migrated` is never lowered. */
+  setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void>;
   /** Ends the command `owner` runs: running=false, endedAt=now, exception. False if `owner` no longer held it. */
   finishCommand(owner: string, exception: string | null): Promise<boolean>;
   /** Refreshes the heartbeat of the command `owner` runs. */

@@ -7,16 +7,26 @@ import { ProgressBar } from "../../src/cli/progress-bar.ts";
 import { MigrationState, StatsResponseSchema } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { fakeTerminal } from "./fake-terminal.ts";
 
-/** A client whose `stats` answers the given responses in turn (the last one forever). */
-function scriptedClient(answers: MessageInitShape<typeof StatsResponseSchema>[]): MigrationClient & { calls: number } {
+/**
+ * A client whose WatchStats stream sends the given responses in turn and then stays open without
+ * news until the caller aborts, like the server; `stats` answers the last one.
+ */
+function scriptedClient(answers: MessageInitShape<typeof StatsResponseSchema>[]): MigrationClient & { calls: number; aborted: boolean } {
+  const message = (answer: MessageInitShape<typeof StatsResponseSchema>) => create(StatsResponseSchema, { targetMigrationIndex: 1, ...answer });
   const client = {
     calls: 0,
+    aborted: false,
     async stats() {
-      const answer = answers[Math.min(client.calls++, answers.length - 1)]!;
-      return create(StatsResponseSchema, { targetMigrationIndex: 1, ...answer });
+      client.calls++;
+      return message(answers[answers.length - 1]!);
+    },
+    async *watchStats(_request: unknown, options: { signal: AbortSignal }) {
+      options.signal.addEventListener("abort", () => (client.aborted = true));
+      for (const answer of answers) yield { stats: message(answer) };
+      await new Promise((resolve) => options.signal.addEventListener("abort", resolve));
     },
   };
-  return client as unknown as MigrationClient & { calls: number };
+  return client as unknown as MigrationClient & { calls: number; aborted: boolean };
 }
 
 const progress = (count: number, migrated: number) => ({ count: BigInt(count), migrated: BigInt(migrated) });
@@ -62,15 +72,17 @@ describe("ProgressBar", () => {
 });
 
 describe("followCommand", () => {
-  it("polls until the state is no longer running, printing new lines as they come", async () => {
+  it("follows the stream until the state is no longer running, printing new lines as they come, then leaves it", async () => {
     const client = scriptedClient([
       { status: MigrationState.MIGRATION_RUNNING, output: "migration started\nstep 1\n", migratableModels: progress(10, 5) },
       { status: MigrationState.FINALIZATION_REQUIRED, output: "migration started\nstep 1\nmigration finished\n", migratableModels: progress(10, 10) },
     ]);
     const terminal = fakeTerminal(false);
     const first = { status: "migration_running" as const, output: "migration started\n" };
-    const final = await followCommand(client, first, terminal, { command: "migrate", pollMs: 1 });
+    const final = await followCommand(client, first, terminal, { command: "migrate" });
     expect(final.status).toBe("finalization_required");
+    expect(client.calls).toBe(0);
+    expect(client.aborted).toBe(true);
     expect(final.migratable_models).toEqual({ count: 10, migrated: 10 });
     expect(terminal.stdout).toBe("migration started\nstep 1\nmigration finished\n");
   });
@@ -90,13 +102,13 @@ describe("followCommand", () => {
       { status: MigrationState.FINALIZATION_RUNNING },
       { status: MigrationState.FINALIZED, output: "finalization finished\n" },
     ]);
-    const final = await followCommand(client, { status: "migration_running" }, fakeTerminal(false), { command: "finalize", pollMs: 1, settleMs: 1000 });
+    const final = await followCommand(client, { status: "migration_running" }, fakeTerminal(false), { command: "finalize", settleMs: 1000 });
     expect(final.status).toBe("finalized");
   });
 
   it("finalize takes a lasting finalization_required as the end after settleMs", async () => {
     const client = scriptedClient([{ status: MigrationState.FINALIZATION_REQUIRED }]);
-    const final = await followCommand(client, { status: "finalization_required" }, fakeTerminal(false), { command: "finalize", pollMs: 5, settleMs: 30 });
+    const final = await followCommand(client, { status: "finalization_required" }, fakeTerminal(false), { command: "finalize", settleMs: 30 });
     expect(final.status).toBe("finalization_required");
   });
 

@@ -131,7 +131,7 @@ describe("success shapes", () => {
     expect(json(await post('{"cmd":"reset"}'))).toStrictEqual({ success: true, status: "migration_failed", exception: "Error: boom" });
   });
 
-  it("stats → exactly the documented keys (warnings as the one extra inside stats)", async () => {
+  it("stats → the documented keys, plus warnings, tables and command inside stats", async () => {
     t.api.statsResult = {
       status: "migration_failed",
       output: "migration started\n",
@@ -140,6 +140,11 @@ describe("success shapes", () => {
       targetMigrationIndex: 4,
       migratableModels: { count: 10, migrated: 7 },
       warnings: ["0001_a.ts changed since it was finalized"],
+      tables: [{ table: "customer", count: 6, migrated: 6 }, { table: "order", count: 4, migrated: 1 }],
+      command: {
+        name: "migrate", running: false, runner: "host:12:ab", startedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 600),
+        endedAt: Date.UTC(2026, 0, 2, 3, 4, 7, 600), rowsPerSecond: 3.5, etaSeconds: null,
+      },
     };
     const response = await post('{"cmd":"stats"}');
     expect(response.status).toBe(200);
@@ -153,15 +158,23 @@ describe("success shapes", () => {
         target_migration_index: 4,
         migratable_models: { count: 10, migrated: 7 },
         warnings: ["0001_a.ts changed since it was finalized"],
+        tables: { customer: { count: 6, migrated: 6 }, order: { count: 4, migrated: 1 } },
+        command: {
+          name: "migrate", running: false, runner: "host:12:ab", started_at: "2026-01-02T03:04:05.600Z",
+          ended_at: "2026-01-02T03:04:07.600Z", rows_per_second: 3.5, eta_seconds: null,
+        },
       },
     });
     expect(t.api.calls).toEqual([{ command: "stats" }]);
   });
 
   it("stats without output or exception leaves both keys out", async () => {
-    t.api.statsResult = { status: "finalized", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [] };
+    t.api.statsResult = {
+      status: "finalized", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
+    };
     const { stats } = json(await post('{"cmd":"stats"}')) as { stats: Record<string, unknown> };
-    expect(Object.keys(stats).sort()).toEqual(["current_migration_index", "migratable_models", "status", "target_migration_index", "warnings"]);
+    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "status", "tables", "target_migration_index", "warnings"]);
+    expect(stats).toMatchObject({ command: null, tables: {} });
   });
 
   it.each(["/internal/migrations/", "/internal/migrations", "/internal/migrations/?x=1", "/internal/migrations?cmd=nope"])(

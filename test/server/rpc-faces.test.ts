@@ -39,6 +39,8 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
       targetMigrationIndex: 3,
       migratableModels: { count: 5_000_000_000, migrated: 17 },
       warnings: ["w1"],
+      tables: [{ table: "big", count: 5_000_000_000, migrated: 17 }],
+      command: { name: "finalize", running: true, runner: "h:1:x", startedAt: 1_700_000_000_123, endedAt: null, rowsPerSecond: 8.5, etaSeconds: 12.25 },
     };
     const stats = await client().stats({});
     expect(stats.status).toBe(MigrationState.MIGRATION_RUNNING);
@@ -49,6 +51,10 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
     expect(stats.migratableModels?.count).toBe(5_000_000_000n);
     expect(stats.migratableModels?.migrated).toBe(17n);
     expect(stats.warnings).toEqual(["w1"]);
+    expect(stats.tables.map((t) => [t.table, t.count, t.migrated])).toEqual([["big", 5_000_000_000n, 17n]]);
+    expect(stats.command).toMatchObject({ name: "finalize", running: true, runner: "h:1:x", rowsPerSecond: 8.5, etaSeconds: 12.25 });
+    expect(stats.command?.startedAt && Number(stats.command.startedAt.seconds) * 1000 + stats.command.startedAt.nanos / 1e6).toBe(1_700_000_000_123);
+    expect(stats.command?.endedAt).toBeUndefined();
   });
 
   it("Migrate / Finalize / Reset call execute with verbose and map the result", async () => {
@@ -100,7 +106,9 @@ describe("Connect protocol details", () => {
   });
 
   it("a plain JSON POST in the Connect protocol works (curl-friendly)", async () => {
-    t.api.statsResult = { status: "finalized", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [] };
+    t.api.statsResult = {
+      status: "finalized", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
+    };
     const response = await request1(t.port, {
       path: "/migrations.v1.MigrationService/Stats",
       headers: { authorization: PLAIN_AUTH, "content-type": "application/json" },

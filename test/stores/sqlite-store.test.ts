@@ -44,15 +44,18 @@ describe("SQLite state store", () => {
     await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [], count: 10 });
     expect(await store.setMigrationStates("other:1:x", [record(1, "finalized")])).toBe(false);
     await store.appendOutput("other:1:x", "stranger\n");
-    await store.setProgress("other:1:x", 10, 10);
+    await store.setProgress("other:1:x", 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
     expect(await store.finishCommand("other:1:x", null)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
-    await store.setProgress(me, 10, 6);
-    await store.setProgress(me, 10, 4);
+    await store.setProgress(me, 10, 6, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }]);
+    await store.setProgress(me, 10, 4, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }]);
     let snap = await store.snapshot();
-    expect(snap.command).toMatchObject({ output: "a\nb\n", count: 10, migrated: 6, running: true });
+    expect(snap.command).toMatchObject({
+      output: "a\nb\n", count: 10, migrated: 6, running: true,
+      tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
+    });
     expect(snap.migrations).toEqual([record(1, "finalization_required")]);
     expect(await store.finishCommand(me, "it broke")).toBe(true);
     snap = await store.snapshot();
@@ -110,7 +113,7 @@ describe("SQLite state store", () => {
 describe("ownerAlive", () => {
   const base: CommandRecord = {
     command: "migrate", running: true, owner: me, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [],
   };
   it.each<[string, Partial<CommandRecord>, boolean]>([
     ["this process with a fresh heartbeat", {}, true],

@@ -1,4 +1,5 @@
 import type { RunCommand } from "../../core/commands.ts";
+import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
 import type { CommandRecord, MigrationRecord, Snapshot } from "../store.ts";
 import type { PoolClient } from "./pg-pool.ts";
@@ -47,8 +48,11 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       ended_at bigint,
       heartbeat_at bigint,
       progress_cursor integer NOT NULL DEFAULT 0,
+      progress_tables jsonb NOT NULL DEFAULT '[]',
       CHECK (NOT running OR owner IS NOT NULL)
     );
+    -- Added after the first release: a database created before has the table without it.
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_tables jsonb NOT NULL DEFAULT '[]';
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -77,6 +81,7 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     endedAt: toNumberOrNull(row.ended_at),
     heartbeatAt: toNumberOrNull(row.heartbeat_at),
     progressCursor: toNumber(row.progress_cursor),
+    tables: row.progress_tables as TableProgress[],
   };
 }
 

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { TableProgress } from "../../core/results.ts";
 import type {
   CommandClaim,
   CommandRecord,
@@ -106,8 +107,8 @@ export class PostgresStore implements Store {
   }
 
   /** See StateStore.setProgress. */
-  async setProgress(owner: string, count: number, migrated: number): Promise<void> {
-    await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, count, migrated));
+  async setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void> {
+    await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, count, migrated, tables));
   }
 
   /** See StateStore.finishCommand. */

@@ -1,3 +1,4 @@
+import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
@@ -10,7 +11,7 @@ export async function claimCommandRow(client: PoolClient, names: Bookkeeping, cl
     const now = Date.now();
     const { rowCount } = await client.query(
       `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = '', exception = NULL,
-         count = $4, migrated = 0, progress_cursor = 0, started_at = $5, ended_at = NULL, heartbeat_at = $5
+         count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5
        WHERE id = 1 AND NOT running`,
       [claim.command, claim.owner, claim.verbose, claim.count, now],
     );
@@ -29,11 +30,13 @@ export async function setMigrationStatesRows(client: PoolClient, names: Bookkeep
   });
 }
 
-/** Sets count and migrated, never lowering migrated. */
-export async function setProgressRow(client: PoolClient, names: Bookkeeping, owner: string, count: number, migrated: number): Promise<void> {
+/** Sets count, migrated (never lowered) and the per table progress. */
+export async function setProgressRow(
+  client: PoolClient, names: Bookkeeping, owner: string, count: number, migrated: number, tables: readonly TableProgress[],
+): Promise<void> {
   await client.query(
-    `UPDATE ${names.command} SET count = $1, migrated = greatest(migrated, $2) WHERE id = 1 AND running AND owner = $3`,
-    [count, migrated, owner],
+    `UPDATE ${names.command} SET count = $1, migrated = greatest(migrated, $2), progress_tables = $4::jsonb WHERE id = 1 AND running AND owner = $3`,
+    [count, migrated, owner, JSON.stringify(tables)],
   );
 }
 

@@ -1,4 +1,5 @@
 import type { RunCommand } from "../../core/commands.ts";
+import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
 import type { CommandRecord, MigrationRecord } from "../store.ts";
 import type { Connection } from "./connection.ts";
@@ -29,6 +30,7 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   ended_at INTEGER,
   heartbeat_at INTEGER,
   progress_cursor INTEGER NOT NULL DEFAULT 0,
+  progress_tables TEXT NOT NULL DEFAULT '[]',
   CHECK (running = 0 OR owner IS NOT NULL)
 );
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
@@ -37,6 +39,11 @@ INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
 /** Creates the bookkeeping tables and the command row when missing. */
 export function createBookkeeping(db: Connection): void {
   db.exec(SCHEMA);
+  // Added after the first release: a database created before has the table without it.
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('${COMMAND_TABLE}')`).all() as { name: string }[];
+  if (!columns.some((c) => c.name === "progress_tables")) {
+    db.exec(`ALTER TABLE ${COMMAND_TABLE} ADD COLUMN progress_tables TEXT NOT NULL DEFAULT '[]'`);
+  }
 }
 
 interface CommandRow {
@@ -52,6 +59,7 @@ interface CommandRow {
   ended_at: number | null;
   heartbeat_at: number | null;
   progress_cursor: number;
+  progress_tables: string;
 }
 
 /** Reads the command row. */
@@ -70,6 +78,7 @@ export function readCommand(db: Connection): CommandRecord {
     endedAt: row.ended_at,
     heartbeatAt: row.heartbeat_at,
     progressCursor: row.progress_cursor,
+    tables: JSON.parse(row.progress_tables) as TableProgress[],
   };
 }
 

@@ -1,3 +1,4 @@
+import type { TableProgress } from "../../core/results.ts";
 import type {
   CommandClaim,
   CommandRecord,
@@ -62,8 +63,8 @@ export class SqliteStore implements Store {
   }
 
   /** See StateStore.setProgress. */
-  async setProgress(owner: string, count: number, migrated: number): Promise<void> {
-    writes.setProgressRow(this.db, owner, count, migrated);
+  async setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void> {
+    writes.setProgressRow(this.db, owner, count, migrated, tables);
   }
 
   /** See StateStore.finishCommand. */

@@ -1,3 +1,4 @@
+import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
@@ -10,7 +11,7 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
     const changed = db
       .prepare(
         `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = '', exception = NULL,
-           count = ?, migrated = 0, progress_cursor = 0, started_at = ?, ended_at = NULL, heartbeat_at = ?
+           count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?
          WHERE id = 1 AND running = 0`,
       )
       .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.count, now, now).changes;
@@ -34,11 +35,11 @@ export function appendOutputText(db: Connection, owner: string, text: string): v
   appendOutputRow(db, owner, text);
 }
 
-/** Sets count and migrated, never lowering migrated. */
-export function setProgressRow(db: Connection, owner: string, count: number, migrated: number): void {
+/** Sets count, migrated (never lowered) and the per table progress. */
+export function setProgressRow(db: Connection, owner: string, count: number, migrated: number, tables: readonly TableProgress[]): void {
   db.prepare(
-    `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?) WHERE id = 1 AND running = 1 AND owner = ?`,
-  ).run(count, migrated, owner);
+    `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?), progress_tables = ? WHERE id = 1 AND running = 1 AND owner = ?`,
+  ).run(count, migrated, JSON.stringify(tables), owner);
 }
 
 /** Ends the command `owner` runs. */

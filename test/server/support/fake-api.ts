@@ -17,6 +17,8 @@ export class FakeApi implements MigrationApi {
     targetMigrationIndex: 5,
     migratableModels: { count: 120, migrated: 120 },
     warnings: [],
+    tables: [],
+    command: null,
   };
   /** When set, execute() and stats() throw it. */
   failWith: unknown = undefined;

@@ -41,14 +41,17 @@ describe("PostgreSQL state store", () => {
     await store.claimCommand(claim(me, [], 10));
     expect(await store.setMigrationStates(other, [record(1, "finalized")])).toBe(false);
     await store.appendOutput(other, "stranger\n");
-    await store.setProgress(other, 10, 10);
+    await store.setProgress(other, 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
     expect(await store.finishCommand(other, null)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
-    await store.setProgress(me, 10, 6);
-    await store.setProgress(me, 10, 4);
-    expect((await store.snapshot()).command).toMatchObject({ output: "a\nb\n", count: 10, migrated: 6, running: true });
+    await store.setProgress(me, 10, 6, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }]);
+    await store.setProgress(me, 10, 4, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }]);
+    expect((await store.snapshot()).command).toMatchObject({
+      output: "a\nb\n", count: 10, migrated: 6, running: true,
+      tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
+    });
     expect(await store.finishCommand(me, "it broke")).toBe(true);
     const { command } = await store.snapshot();
     expect(command).toMatchObject({ running: false, exception: "it broke" });
@@ -116,7 +119,7 @@ describe("write protection", () => {
 describe("advisory run lock", () => {
   const running = (owner: string): CommandRecord => ({
     command: "migrate", running: true, owner, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [],
   });
 
   it("another store sees the owner alive while its pinned client holds the lock, dead once that backend is terminated", async () => {

@@ -4,13 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file migrations/v1/migrations.proto.
  */
 export const file_migrations_v1_migrations: GenFile = /*@__PURE__*/
-  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiIQoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCCKGAQoPTWlncmF0ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIiIKD0ZpbmFsaXplUmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIocBChBGaW5hbGl6ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIh8KDFJlc2V0UmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIoQBCg1SZXNldFJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIg4KDFN0YXRzUmVxdWVzdCIzChBNaWdyYXRhYmxlTW9kZWxzEg0KBWNvdW50GAEgASgDEhAKCG1pZ3JhdGVkGAIgASgDIpMCCg1TdGF0c1Jlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQESHwoXY3VycmVudF9taWdyYXRpb25faW5kZXgYBCABKAUSHgoWdGFyZ2V0X21pZ3JhdGlvbl9pbmRleBgFIAEoBRI6ChFtaWdyYXRhYmxlX21vZGVscxgGIAEoCzIfLm1pZ3JhdGlvbnMudjEuTWlncmF0YWJsZU1vZGVscxIQCgh3YXJuaW5ncxgHIAMoCUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24qwwIKDk1pZ3JhdGlvblN0YXRlEh8KG01JR1JBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEiYKIk1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fUkVRVUlSRUQQARIlCiFNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JVTk5JTkcQAhIkCiBNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX0ZBSUxFRBADEikKJU1JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fUkVRVUlSRUQQBBIoCiRNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JVTk5JTkcQBRIdChlNSUdSQVRJT05fU1RBVEVfRklOQUxJWkVEEAYSJwojTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9GQUlMRUQQBzK2AgoQTWlncmF0aW9uU2VydmljZRJICgdNaWdyYXRlEh0ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVxdWVzdBoeLm1pZ3JhdGlvbnMudjEuTWlncmF0ZVJlc3BvbnNlEksKCEZpbmFsaXplEh4ubWlncmF0aW9ucy52MS5GaW5hbGl6ZVJlcXVlc3QaHy5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVzcG9uc2USQgoFUmVzZXQSGy5taWdyYXRpb25zLnYxLlJlc2V0UmVxdWVzdBocLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXNwb25zZRJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw");
+  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiIQoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCCKGAQoPTWlncmF0ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIiIKD0ZpbmFsaXplUmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIocBChBGaW5hbGl6ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIh8KDFJlc2V0UmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIoQBCg1SZXNldFJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIg4KDFN0YXRzUmVxdWVzdCIzChBNaWdyYXRhYmxlTW9kZWxzEg0KBWNvdW50GAEgASgDEhAKCG1pZ3JhdGVkGAIgASgDIj8KDVRhYmxlUHJvZ3Jlc3MSDQoFdGFibGUYASABKAkSDQoFY291bnQYAiABKAMSEAoIbWlncmF0ZWQYAyABKAMi9gEKC0NvbW1hbmRJbmZvEgwKBG5hbWUYASABKAkSDwoHcnVubmluZxgCIAEoCBIOCgZydW5uZXIYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKD3Jvd3NfcGVyX3NlY29uZBgGIAEoAUgAiAEBEhgKC2V0YV9zZWNvbmRzGAcgASgBSAGIAQFCEgoQX3Jvd3NfcGVyX3NlY29uZEIOCgxfZXRhX3NlY29uZHMiEwoRV2F0Y2hTdGF0c1JlcXVlc3QiQQoSV2F0Y2hTdGF0c1Jlc3BvbnNlEisKBXN0YXRzGAEgASgLMhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIu4CCg1TdGF0c1Jlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQESHwoXY3VycmVudF9taWdyYXRpb25faW5kZXgYBCABKAUSHgoWdGFyZ2V0X21pZ3JhdGlvbl9pbmRleBgFIAEoBRI6ChFtaWdyYXRhYmxlX21vZGVscxgGIAEoCzIfLm1pZ3JhdGlvbnMudjEuTWlncmF0YWJsZU1vZGVscxIQCgh3YXJuaW5ncxgHIAMoCRIsCgZ0YWJsZXMYCCADKAsyHC5taWdyYXRpb25zLnYxLlRhYmxlUHJvZ3Jlc3MSKwoHY29tbWFuZBgJIAEoCzIaLm1pZ3JhdGlvbnMudjEuQ29tbWFuZEluZm9CCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uKsMCCg5NaWdyYXRpb25TdGF0ZRIfChtNSUdSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABImCiJNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JFUVVJUkVEEAESJQohTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9SVU5OSU5HEAISJAogTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9GQUlMRUQQAxIpCiVNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JFUVVJUkVEEAQSKAokTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9SVU5OSU5HEAUSHQoZTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpFRBAGEicKI01JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fRkFJTEVEEAcykAMKEE1pZ3JhdGlvblNlcnZpY2USSAoHTWlncmF0ZRIdLm1pZ3JhdGlvbnMudjEuTWlncmF0ZVJlcXVlc3QaHi5taWdyYXRpb25zLnYxLk1pZ3JhdGVSZXNwb25zZRJLCghGaW5hbGl6ZRIeLm1pZ3JhdGlvbnMudjEuRmluYWxpemVSZXF1ZXN0Gh8ubWlncmF0aW9ucy52MS5GaW5hbGl6ZVJlc3BvbnNlEkIKBVJlc2V0EhsubWlncmF0aW9ucy52MS5SZXNldFJlcXVlc3QaHC5taWdyYXRpb25zLnYxLlJlc2V0UmVzcG9uc2USRwoFU3RhdHMSGy5taWdyYXRpb25zLnYxLlN0YXRzUmVxdWVzdBocLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXNwb25zZSIDkAIBElgKCldhdGNoU3RhdHMSIC5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXF1ZXN0GiEubWlncmF0aW9ucy52MS5XYXRjaFN0YXRzUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * MigrateRequest starts (or answers about) a migrate command.
@@ -225,7 +227,126 @@ export const MigratableModelsSchema: GenMessage<MigratableModels> = /*@__PURE__*
 
 /**
  * StatsResponse is the full picture of the service.
+ * One table's part of the row progress of the running or last command.
  *
+ * @generated from message migrations.v1.TableProgress
+ */
+export type TableProgress = Message<"migrations.v1.TableProgress"> & {
+  /**
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+
+  /**
+   * @generated from field: int64 migrated = 3;
+   */
+  migrated: bigint;
+};
+
+/**
+ * Describes the message migrations.v1.TableProgress.
+ * Use `create(TableProgressSchema)` to create a new message.
+ */
+export const TableProgressSchema: GenMessage<TableProgress> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 8);
+
+/**
+ * The running or last command, as an operator sees it.
+ *
+ * @generated from message migrations.v1.CommandInfo
+ */
+export type CommandInfo = Message<"migrations.v1.CommandInfo"> & {
+  /**
+   * "migrate", "finalize" or "reset".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bool running = 2;
+   */
+  running: boolean;
+
+  /**
+   * Replica id (host:pid:random) of the process that runs or ran it.
+   *
+   * @generated from field: string runner = 3;
+   */
+  runner: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 4;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * Unset while it runs.
+   *
+   * @generated from field: google.protobuf.Timestamp ended_at = 5;
+   */
+  endedAt?: Timestamp | undefined;
+
+  /**
+   * Rows moved per second since it started (over its whole run once ended); unset before any row moved.
+   *
+   * @generated from field: optional double rows_per_second = 6;
+   */
+  rowsPerSecond?: number | undefined;
+
+  /**
+   * Seconds left at that rate while it runs; unset when unknown or ended.
+   *
+   * @generated from field: optional double eta_seconds = 7;
+   */
+  etaSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.CommandInfo.
+ * Use `create(CommandInfoSchema)` to create a new message.
+ */
+export const CommandInfoSchema: GenMessage<CommandInfo> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 9);
+
+/**
+ * @generated from message migrations.v1.WatchStatsRequest
+ */
+export type WatchStatsRequest = Message<"migrations.v1.WatchStatsRequest"> & {
+};
+
+/**
+ * Describes the message migrations.v1.WatchStatsRequest.
+ * Use `create(WatchStatsRequestSchema)` to create a new message.
+ */
+export const WatchStatsRequestSchema: GenMessage<WatchStatsRequest> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 10);
+
+/**
+ * One message of the WatchStats stream: the whole stats, as Stats returns them.
+ *
+ * @generated from message migrations.v1.WatchStatsResponse
+ */
+export type WatchStatsResponse = Message<"migrations.v1.WatchStatsResponse"> & {
+  /**
+   * @generated from field: migrations.v1.StatsResponse stats = 1;
+   */
+  stats?: StatsResponse | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.WatchStatsResponse.
+ * Use `create(WatchStatsResponseSchema)` to create a new message.
+ */
+export const WatchStatsResponseSchema: GenMessage<WatchStatsResponse> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 11);
+
+/**
  * @generated from message migrations.v1.StatsResponse
  */
 export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
@@ -277,6 +398,20 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
    * @generated from field: repeated string warnings = 7;
    */
   warnings: string[];
+
+  /**
+   * Per table progress of the running or last command.
+   *
+   * @generated from field: repeated migrations.v1.TableProgress tables = 8;
+   */
+  tables: TableProgress[];
+
+  /**
+   * The running or last command; unset before the first one.
+   *
+   * @generated from field: migrations.v1.CommandInfo command = 9;
+   */
+  command?: CommandInfo | undefined;
 };
 
 /**
@@ -284,7 +419,7 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 8);
+  messageDesc(file_migrations_v1_migrations, 12);
 
 /**
  * MigrationState is the state of the service (CONTRACT §2).
@@ -401,6 +536,17 @@ export const MigrationService: GenService<{
     methodKind: "unary";
     input: typeof StatsRequestSchema;
     output: typeof StatsResponseSchema;
+  },
+  /**
+   * Sends the full stats at once, then again on every change (state, new output, progress), at most
+   * four times a second, until the client leaves. Works over Connect (HTTP/1.1) and gRPC (h2c).
+   *
+   * @generated from rpc migrations.v1.MigrationService.WatchStats
+   */
+  watchStats: {
+    methodKind: "server_streaming";
+    input: typeof WatchStatsRequestSchema;
+    output: typeof WatchStatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_migrations_v1_migrations, 0);
