@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startChildService, type ChildService } from "../helpers/child-service.ts";
+import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+
+const root = join(import.meta.dirname, "../..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const run = promisify(execFile);
+
+const fenced = (language: string) => [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+/** The `buf curl` walkthrough, in README order. */
+const walkthrough = fenced("sh").filter((block) => block.startsWith("# walkthrough"));
+/** The TypeScript client example. */
+const clientExample = fenced("ts").find((block) => block.includes("createClient(MigrationService"));
+
+/** `buf curl` prints each message as a pretty JSON document; splits a stream of them. */
+function jsonDocuments(text: string): Record<string, unknown>[] {
+  return text
+    .split(/\n(?=\{)/)
+    .filter((part) => part.trim() !== "")
+    .map((part) => JSON.parse(part) as Record<string, unknown>);
+}
+
+async function waitUntilNotRunning(service: ChildService): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const stats = (await service.post({ cmd: "stats" })).body.stats as { status: string };
+    if (!stats.status.endsWith("_running")) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("command still running after 30 s");
+}
+
+it("the README has the buf curl walkthrough and the TypeScript client example", () => {
+  expect(walkthrough.map((block) => block.split("\n")[0])).toEqual([
+    "# walkthrough: the methods of the service",
+    "# walkthrough: stats over the Connect protocol (HTTP/1.1)",
+    "# walkthrough: start migrate over gRPC (h2c, same port)",
+    "# walkthrough: follow it; Ctrl-C leaves the stream (here `timeout` does, after 3 seconds)",
+  ]);
+  expect(clientExample).toBeDefined();
+});
+
+for (const target of STORE_TARGETS) {
+  describe(`the README's walkthrough and client example against a live demo server on ${target.name}`, () => {
+    let db: TestDatabase;
+    let service: ChildService;
+    let port: string;
+
+    beforeAll(async () => {
+      db = await target.create();
+      service = await startChildService(["--demo", "--database", db.url]);
+      port = new URL(service.baseUrl).port;
+    });
+    afterAll(async () => {
+      await service?.stop();
+      await db?.drop();
+    });
+
+    it("buf curl lists the methods, reads stats over Connect, migrates over gRPC and follows it with WatchStats", async () => {
+      const outputs: string[] = [];
+      for (const block of walkthrough) {
+        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", block.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`)], { cwd: root });
+        outputs.push(stdout);
+      }
+      const [methods, stats, migrate, watch] = outputs as [string, string, string, string];
+      expect(methods.trim().split("\n")).toEqual([
+        "migrations.v1.MigrationService/Finalize",
+        "migrations.v1.MigrationService/Migrate",
+        "migrations.v1.MigrationService/Reset",
+        "migrations.v1.MigrationService/Stats",
+        "migrations.v1.MigrationService/WatchStats",
+      ]);
+      expect(JSON.parse(stats)).toMatchObject({ status: "MIGRATION_STATE_MIGRATION_REQUIRED", targetMigrationIndex: 3 });
+      expect(JSON.parse(migrate).output).toMatch(/^migration started\n/);
+      const messages = jsonDocuments(watch).map((m) => m.stats as Record<string, unknown>);
+      expect(messages.length).toBeGreaterThanOrEqual(1);
+      const last = messages.at(-1)!;
+      expect(last).toMatchObject({ status: "MIGRATION_STATE_FINALIZATION_REQUIRED", command: { name: "migrate" } });
+      expect(String(last.output)).toMatch(/migration finished\n$/);
+    });
+
+    it("the TypeScript client example migrates and follows the stream to the end", async () => {
+      await service.post({ cmd: "reset" });
+      await waitUntilNotRunning(service);
+      // Inside the package, so that `migration-service/client` resolves to this checkout (a package self-reference).
+      const file = join(root, `readme-client-${process.pid}-${target.name}.mts`);
+      writeFileSync(file, clientExample!.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`));
+      try {
+        const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: root });
+        const lines = stdout.trim().split("\n");
+        expect(lines.at(-1)).toMatch(/^FINALIZATION_REQUIRED \d[\d]*\/\d+ rows$/);
+        expect(lines.slice(0, -1).every((line) => line.startsWith("MIGRATION_RUNNING "))).toBe(true);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      expect(((await service.post({ cmd: "stats" })).body.stats as { status: string }).status).toBe("finalization_required");
+    });
+  });
+}
