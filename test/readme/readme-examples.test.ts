@@ -1,32 +1,14 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChildService, type ChildService } from "../helpers/child-service.ts";
 import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+import { fencedBlocks, ROOT, waitUntilNotRunning } from "./readme-blocks.ts";
 
-const root = join(import.meta.dirname, "../..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
 const run = promisify(execFile);
 
-/** Fenced blocks of one language, in README order. */
-function blocks(language: string): string[] {
-  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
-}
-
 // The `buf curl` walkthrough has its own test (readme-walkthrough.test.ts): it streams and starts its own migrate.
-const examples = blocks("sh").filter((block) => block.includes("127.0.0.1:9011") && !block.startsWith("# walkthrough"));
-
-/** Polls `stats` until no command runs. */
-async function waitUntilNotRunning(service: ChildService): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-    const stats = (await service.post({ cmd: "stats" })).body.stats as { status: string };
-    if (!stats.status.endsWith("_running")) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("command still running after 30 s");
-}
+const examples = fencedBlocks("sh").filter((block) => block.includes("127.0.0.1:9011") && !block.startsWith("# walkthrough"));
 
 it("the README has the curl and buf curl examples this test runs", () => {
   expect(examples.length).toBeGreaterThanOrEqual(6);
@@ -52,13 +34,13 @@ for (const target of STORE_TARGETS) {
       const answers: unknown[] = [];
       for (const example of examples) {
         const script = example.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`);
-        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: root });
+        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: ROOT });
         const answer = JSON.parse(stdout) as Record<string, unknown>;
         if (script.includes("/internal/migrations/")) expect(answer.success, script).toBe(true);
         answers.push(answer);
         await waitUntilNotRunning(service);
       }
-      const documented = JSON.parse(blocks("json")[0]!) as unknown;
+      const documented = JSON.parse(fencedBlocks("json")[0]!) as unknown;
       expect(answers[0]).toEqual(documented);
       const connectStats = answers.at(-2) as { status: string };
       const bufStats = answers.at(-1) as { status: string };

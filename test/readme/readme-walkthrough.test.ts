@@ -1,20 +1,18 @@
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChildService, type ChildService } from "../helpers/child-service.ts";
 import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+import { fencedBlocks, ROOT, waitUntilNotRunning } from "./readme-blocks.ts";
 
-const root = join(import.meta.dirname, "../..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
 const run = promisify(execFile);
 
-const fenced = (language: string) => [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
 /** The `buf curl` walkthrough, in README order. */
-const walkthrough = fenced("sh").filter((block) => block.startsWith("# walkthrough"));
+const walkthrough = fencedBlocks("sh").filter((block) => block.startsWith("# walkthrough"));
 /** The TypeScript client example. */
-const clientExample = fenced("ts").find((block) => block.includes("createClient(MigrationService"));
+const clientExample = fencedBlocks("ts").find((block) => block.includes("createClient(MigrationService"));
 
 /** `buf curl` prints each message as a pretty JSON document; splits a stream of them. */
 function jsonDocuments(text: string): Record<string, unknown>[] {
@@ -22,15 +20,6 @@ function jsonDocuments(text: string): Record<string, unknown>[] {
     .split(/\n(?=\{)/)
     .filter((part) => part.trim() !== "")
     .map((part) => JSON.parse(part) as Record<string, unknown>);
-}
-
-async function waitUntilNotRunning(service: ChildService): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-    const stats = (await service.post({ cmd: "stats" })).body.stats as { status: string };
-    if (!stats.status.endsWith("_running")) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("command still running after 30 s");
 }
 
 it("the README has the buf curl walkthrough and the TypeScript client example", () => {
@@ -62,7 +51,7 @@ for (const target of STORE_TARGETS) {
     it("buf curl lists the methods, reads stats over Connect, migrates over gRPC and follows it with WatchStats", async () => {
       const outputs: string[] = [];
       for (const block of walkthrough) {
-        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", block.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`)], { cwd: root });
+        const { stdout } = await run("bash", ["-euo", "pipefail", "-c", block.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`)], { cwd: ROOT });
         outputs.push(stdout);
       }
       const [methods, stats, migrate, watch] = outputs as [string, string, string, string];
@@ -86,10 +75,10 @@ for (const target of STORE_TARGETS) {
       await service.post({ cmd: "reset" });
       await waitUntilNotRunning(service);
       // Inside the package, so that `migration-service/client` resolves to this checkout (a package self-reference).
-      const file = join(root, `readme-client-${process.pid}-${target.name}.mts`);
+      const file = join(ROOT, `readme-client-${process.pid}-${target.name}.mts`);
       writeFileSync(file, clientExample!.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`));
       try {
-        const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: root });
+        const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: ROOT });
         const lines = stdout.trim().split("\n");
         expect(lines.at(-1)).toMatch(/^FINALIZATION_REQUIRED \d[\d]*\/\d+ rows$/);
         expect(lines.slice(0, -1).every((line) => line.startsWith("MIGRATION_RUNNING "))).toBe(true);
