@@ -30,3 +30,17 @@ export function parseEnvBoolean(value: string | undefined, source: string): bool
 export function firstSet(...values: (string | undefined)[]): string | undefined {
   return values.find((value) => value !== undefined && value !== "");
 }
+
+/** The log levels of `--log-level` / `LOG_LEVEL`, most verbose first (pino's names). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** One of LOG_LEVELS; `silent` logs nothing. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Parses a log level, case-insensitively; anything else is a StartupError listing the valid ones. */
+export function parseLogLevel(value: string, source: string): LogLevel {
+  const level = value.trim().toLowerCase();
+  const known = LOG_LEVELS.find((candidate) => candidate === level);
+  if (known === undefined) throw new StartupError(`${source} must be one of ${LOG_LEVELS.join(", ")}, got "${value}"`);
+  return known;
+}

@@ -45,3 +45,20 @@ export function dialectOf(url: string): Dialect {
 export function redactDatabaseUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
 }
+
+/**
+ * The password of a PostgreSQL URL as written (percent-encoded) and decoded, for scrubbing texts that
+ * might echo it; empty for SQLite and for URLs without one.
+ */
+export function databaseSecrets(url: string): string[] {
+  const match = /^postgres(?:ql)?:\/\/[^:/@]*:([^@]*)@/i.exec(url);
+  const raw = match?.[1];
+  if (!raw) return [];
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape: the raw form is all there is to scrub.
+  }
+  return [...new Set([raw, decoded])];
+}

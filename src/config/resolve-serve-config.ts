@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { StartupError } from "../core/errors.ts";
 import type { ServiceConfig } from "./service-config.ts";
-import { firstSet, parseEnvBoolean, parsePort, parsePositiveInt } from "./config-values.ts";
+import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
 import { readPasswordFile } from "./password-file.ts";
@@ -16,6 +16,8 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 9011;
 /** Default request body limit: 64 KiB. */
 export const DEFAULT_BODY_LIMIT = 65536;
+/** Default log level. */
+export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** The password of dev mode. */
 export const DEV_PASSWORD = "dev";
 /** The refusal when neither a password file nor dev mode is configured. */
@@ -48,6 +50,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
 
   const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
 
+  const logLevelText = firstSet(flags["log-level"], env.LOG_LEVEL);
+  const logLevel = logLevelText === undefined
+    ? DEFAULT_LOG_LEVEL
+    : parseLogLevel(logLevelText, flags["log-level"] !== undefined ? "--log-level" : "LOG_LEVEL");
+
   const passwordFile = firstSet(flags["password-file"], env.INTERNAL_AUTH_PASSWORD_FILE);
   const dev = flags.dev === true || parseEnvBoolean(env.MIGRATIONS_DEV, "MIGRATIONS_DEV") || (demo && passwordFile === undefined);
   // A password file wins over dev mode's fixed password: an explicit secret is never silently replaced.
@@ -57,5 +64,5 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
-  return { databaseUrl, migrationsDir, host, port, password, workers, dev, demo, bodyLimit };
+  return { databaseUrl, migrationsDir, host, port, password, workers, dev, demo, bodyLimit, logLevel };
 }

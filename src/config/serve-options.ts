@@ -10,6 +10,7 @@ export const SERVE_OPTIONS = {
   "password-file": { type: "string" },
   workers: { type: "string" },
   "body-limit": { type: "string" },
+  "log-level": { type: "string" },
   dev: { type: "boolean" },
   demo: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -32,6 +33,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
   --password-file FILE   file holding the password clients must send       [INTERNAL_AUTH_PASSWORD_FILE]
   --workers N            worker threads, default the number of CPUs        [MIGRATION_WORKERS]
   --body-limit BYTES     largest accepted request body, default 65536
+  --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
+                         (trace, debug, info, warn, error, fatal, silent)
   --dev                  dev mode: binds 127.0.0.1, password "dev"         [MIGRATIONS_DEV=1]
   --demo                 demo mode (npm start): when no migrations directory is
                          configured, serve the bundled demo migrations and seed

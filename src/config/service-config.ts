@@ -1,3 +1,5 @@
+import type { LogLevel } from "./config-values.ts";
+
 /** Everything `migrations serve` needs, resolved from flags over environment over defaults (CONTRACT §6). */
 export interface ServiceConfig {
   /** `sqlite:PATH` or `postgres://…`; default `sqlite:./data/migrations.db`. */
@@ -18,4 +20,6 @@ export interface ServiceConfig {
   demo: boolean;
   /** Largest accepted request body in bytes; default 64 KiB. */
   bodyLimit: number;
+  /** Least severe level written to the log (`silent`: nothing); default `info`. */
+  logLevel?: LogLevel;
 }

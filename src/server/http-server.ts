@@ -7,9 +7,15 @@ import { createAuthenticator } from "./auth.ts";
 import { createClientErrorListener } from "./client-error.ts";
 import { createAuthInterceptor, createErrorInterceptor } from "./connect-interceptors.ts";
 import { createConnectRoutes } from "./connect-routes.ts";
+import type { NodeRequest } from "./json-body.ts";
 import { createJsonRoute } from "./json-route.ts";
 import type { Logger } from "./logger.ts";
+import { ServiceMetrics } from "./metrics.ts";
+import { createOpsRoutes } from "./ops-routes.ts";
 import { createProtocolSniffer } from "./protocol-sniffer.ts";
+import { createRequestLogInterceptor } from "./request-log-interceptor.ts";
+import { RequestTracker, type RequestEvent } from "./request-tracker.ts";
+import type { NodeResponse } from "./send-json.ts";
 
 /** What the composition root needs. */
 export interface HttpServerOptions {
@@ -23,6 +29,12 @@ export interface HttpServerOptions {
   logger: Logger;
   /** How long close() lets running requests finish before cutting connections; default 5000 ms. */
   closeGraceMs?: number;
+  /** Metrics that /metrics renders and requests are counted in; default a fresh set without process metrics. */
+  metrics?: ServiceMetrics;
+  /** Removes secrets from error texts that /ready shows; default unchanged. */
+  redact?: (text: string) => string;
+  /** How long /ready and /metrics wait for stats; default 2000 ms. */
+  statsTimeoutMs?: number;
 }
 
 /** One port for the JSON route and Connect, gRPC and gRPC-Web, over HTTP/1.1 and cleartext HTTP/2. */
@@ -33,22 +45,45 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Builds the server: connect-node routes with the JSON route as fallback, behind the protocol sniffer. */
+/**
+ * Builds the server: the ops endpoints (/health, /ready, /metrics), then connect-node routes with the
+ * JSON route as fallback, behind the protocol sniffer. Every request ends in one `request` log line
+ * {face, command, status, duration_ms} and in the request metrics.
+ */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { api, bodyLimit, logger } = options;
   const authenticate = createAuthenticator(options.password);
-  const handler = connectNodeAdapter({
-    routes: createConnectRoutes(api),
-    fallback: createJsonRoute({ api, authenticate, bodyLimit, logger }),
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(authenticate)],
-    readMaxBytes: bodyLimit,
+  const metrics = options.metrics ?? new ServiceMetrics({ defaultMetrics: false });
+  const tracker = new RequestTracker((event) => {
+    logger.info(requestLine(event));
+    metrics.observeRequest(event);
   });
   let closing = false;
+  const ops = createOpsRoutes({
+    api, metrics, logger, redact: options.redact, statsTimeoutMs: options.statsTimeoutMs, closing: () => closing,
+  });
+  const handler = connectNodeAdapter({
+    routes: createConnectRoutes(api),
+    fallback: createJsonRoute({
+      api, authenticate, bodyLimit, logger,
+      onCommand: (req, cmd) => {
+        const record = tracker.record(req);
+        if (record) record.command = cmd;
+      },
+    }),
+    interceptors: [createRequestLogInterceptor(), createErrorInterceptor(logger), createAuthInterceptor(authenticate)],
+    contextValues: (req) => tracker.contextValues(req),
+    readMaxBytes: bodyLimit,
+  });
+  const dispatch = (req: NodeRequest, res: NodeResponse) => {
+    const record = tracker.start(req, res);
+    if (!ops(req, res, record)) handler(req, res);
+  };
 
   const http1 = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 });
   http1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (closing) res.setHeader("connection", "close");
-    handler(req, res);
+    dispatch(req, res);
   });
   http1.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => {
     // A body that will be refused anyway is not asked for; the route answers 413 (or earlier errors).
@@ -57,7 +92,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   http1.on("clientError", createClientErrorListener(logger));
 
-  const h2 = http2.createServer(handler);
+  const h2 = http2.createServer(dispatch);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
@@ -107,5 +142,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       clearTimeout(force);
       logger.info({ msg: "closed" });
     },
+  };
+}
+
+/** The `request` log line: face, command, status and duration in ms (0.1 ms precision). Never headers. */
+function requestLine(event: RequestEvent): object {
+  return {
+    msg: "request", face: event.face, command: event.command, status: event.status,
+    duration_ms: Math.round(event.durationMs * 10) / 10,
   };
 }

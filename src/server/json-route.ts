@@ -21,6 +21,8 @@ export interface JsonRouteOptions {
   bodyLimit: number;
   /** Receives the details of unexpected faults. */
   logger: Logger;
+  /** Told the command of a request once its body validated (for the request log and metrics). */
+  onCommand?: (req: NodeRequest, cmd: string) => void;
 }
 
 /**
@@ -49,6 +51,7 @@ async function handle(options: JsonRouteOptions, req: NodeRequest, res: NodeResp
   options.authenticate(req.headers.authorization);
   const body = await readBody(req, options.bodyLimit);
   const { cmd, verbose } = parseRouteRequest(body);
+  options.onCommand?.(req, cmd);
   const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose));
   sendJson(res, 200, answer);
 }

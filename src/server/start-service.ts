@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ServiceConfig } from "../config/service-config.ts";
-import { redactDatabaseUrl } from "../config/database-url.ts";
+import { databaseSecrets, redactDatabaseUrl } from "../config/database-url.ts";
 import { MigrationManager } from "../core/migration-manager.ts";
 import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
@@ -9,7 +9,10 @@ import { loadMigrations } from "../migrations/loader.ts";
 import { CommandPool } from "../runner/command-pool.ts";
 import { openStore } from "../stores/open-store.ts";
 import { createHttpServer } from "./http-server.ts";
-import { createLineLogger } from "./line-logger.ts";
+import { ServiceMetrics } from "./metrics.ts";
+import { createPinoLogger } from "./pino-logger.ts";
+import { createSecretRedactor } from "./redact-secrets.ts";
+import { startStateObserver } from "./state-observer.ts";
 
 /** A started service. */
 export interface RunningService {
@@ -23,13 +26,23 @@ export interface RunningService {
 
 /** Options of the composition root. */
 export interface StartOptions {
-  /** Receives each log line (JSON); default stderr. */
+  /** Receives each log line (one JSON object, no newline); default stderr. */
   log?: (line: string) => void;
+  /** How often the state observer polls stats; default 1000 ms. */
+  observeIntervalMs?: number;
 }
 
-/** Composition root: store (opened and initialised), migrations, runner, core and the HTTP server on one port. */
+/**
+ * Composition root: logger (pino, `config.logLevel`), store (opened and initialised), migrations, runner,
+ * core, the HTTP server on one port with its metrics, and the state observer.
+ */
 export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
-  const logger = createLineLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const logger = createPinoLogger({
+    level: config.logLevel ?? "info",
+    write: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  });
+  // Dev mode's password is public; scrubbing "dev" out of every text would only garble it.
+  const redact = createSecretRedactor([...databaseSecrets(config.databaseUrl), ...(config.dev && config.password === "dev" ? [] : [config.password])]);
   const migrations = await loadMigrations(config.migrationsDir);
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);
@@ -47,7 +60,8 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     replicaId,
     logger: { warn: (message) => logger.warn(message) },
   });
-  const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger });
+  const metrics = new ServiceMetrics();
+  const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
   let port: number;
   try {
     await manager.recover();
@@ -63,11 +77,16 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     msg: "service started", replicaId, database: redactDatabaseUrl(config.databaseUrl),
     migrations: migrations.length, dev: config.dev, demo: config.demo,
   });
+  const observer = startStateObserver({
+    api: manager, logger, redact, intervalMs: options.observeIntervalMs,
+    onCommandEnd: (command, outcome, seconds) => metrics.observeCommandEnd(command, outcome, seconds),
+  });
   return {
     port,
     replicaId,
     async close() {
       stopWatchdog();
+      await observer.stop();
       await server.close();
       await manager.idle();
       await pool.close();

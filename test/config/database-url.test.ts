@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dialectOf, parseDatabaseUrl, redactDatabaseUrl } from "../../src/config/database-url.ts";
+import { databaseSecrets, dialectOf, parseDatabaseUrl, redactDatabaseUrl } from "../../src/config/database-url.ts";
 
 describe("parseDatabaseUrl", () => {
   it.each([
@@ -25,5 +25,16 @@ describe("parseDatabaseUrl", () => {
     ["sqlite:/x.db", "sqlite:/x.db"],
   ])("redacts %s", (url, redacted) => {
     expect(redactDatabaseUrl(url)).toBe(redacted);
+  });
+
+  it.each([
+    ["postgres://user:secret@host:5432/db", ["secret"]],
+    ["postgres://user:p%40ss%2Fw@host/db", ["p%40ss%2Fw", "p@ss/w"]],
+    ["postgres://user:bad%zz@host/db", ["bad%zz"]],
+    ["postgresql://user@host/db", []],
+    ["postgres://user:@host/db", []],
+    ["sqlite:/x.db", []],
+  ])("the secrets of %s, for scrubbing texts", (url, secrets) => {
+    expect(databaseSecrets(url)).toEqual(secrets);
   });
 });

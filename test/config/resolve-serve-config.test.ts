@@ -25,6 +25,7 @@ describe("resolveServeConfig: settings, flags over environment over defaults", (
     ["defaults", base, {}, {
       databaseUrl: `sqlite:${resolve(cwd, "data/migrations.db")}`, migrationsDir: resolve(cwd, "migrations"),
       host: "127.0.0.1", port: 9011, password: "s3cret", workers: availableParallelism(), dev: false, demo: false, bodyLimit: 65536,
+      logLevel: "info",
     }],
     ["--database sqlite:PATH", [...base, "--database", "sqlite:/tmp/a.db"], {}, { databaseUrl: "sqlite:/tmp/a.db" }],
     ["--database sqlite:relative", [...base, "--database", "sqlite:x/b.db"], {}, { databaseUrl: `sqlite:${resolve(cwd, "x/b.db")}` }],
@@ -52,6 +53,11 @@ describe("resolveServeConfig: settings, flags over environment over defaults", (
     ["MIGRATION_WORKERS", base, { MIGRATION_WORKERS: "5" }, { workers: 5 }],
     ["--workers over env", [...base, "--workers", "2"], { MIGRATION_WORKERS: "5" }, { workers: 2 }],
     ["--body-limit", [...base, "--body-limit", "1024"], {}, { bodyLimit: 1024 }],
+    ["--log-level", [...base, "--log-level", "debug"], {}, { logLevel: "debug" }],
+    ["--log-level=silent", [...base, "--log-level=silent"], {}, { logLevel: "silent" }],
+    ["LOG_LEVEL", base, { LOG_LEVEL: "warn" }, { logLevel: "warn" }],
+    ["--log-level over LOG_LEVEL", [...base, "--log-level", "trace"], { LOG_LEVEL: "error" }, { logLevel: "trace" }],
+    ["LOG_LEVEL is case-insensitive", base, { LOG_LEVEL: " FATAL " }, { logLevel: "fatal" }],
     ["empty env values count as unset", base, { PORT: "", HOST: "", DATABASE_URL: "" }, { port: 9011, host: "127.0.0.1" }],
   ];
   it.each(rows)("%s", async (_name, argv, env, expected) => {
@@ -103,7 +109,7 @@ describe("resolveServeConfig: errors", () => {
     ["no password file, no dev mode", [], {}, new RegExp(`^${NO_PASSWORD_MESSAGE.replace(/[()]/g, "\\$&")}$`)],
     ["--migrations without --demo needs a password", ["--migrations", "/m"], {}, /^No password file/],
     ["--demo with --migrations needs a password", ["--demo", "--migrations", "/m"], {}, /^No password file/],
-    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --body-limit, --dev, --demo, --help/],
+    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --body-limit, --log-level, --dev, --demo, --help/],
     ["flag without value", ["--dev", "--port"], {}, /--port.*Valid flags/],
     ["stray argument", ["--dev", "extra"], {}, /Unexpected argument 'extra'/],
     ["port not a number", [...dev, "--port", "http"], {}, /--port must be a port number from 0 to 65535, got "http"/],
@@ -114,6 +120,9 @@ describe("resolveServeConfig: errors", () => {
     ["MIGRATION_WORKERS invalid", dev, { MIGRATION_WORKERS: "many" }, /^MIGRATION_WORKERS must be a positive integer/],
     ["body limit invalid", [...dev, "--body-limit", "1k"], {}, /--body-limit must be a positive integer/],
     ["MIGRATIONS_DEV invalid", [], { MIGRATIONS_DEV: "maybe" }, /MIGRATIONS_DEV must be 1 or 0/],
+    ["log level unknown", [...dev, "--log-level", "loud"], {}, /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, got "loud"$/],
+    ["LOG_LEVEL unknown names LOG_LEVEL", dev, { LOG_LEVEL: "verbose" }, /^LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"$/],
+    ["--log-level without a value", [...dev, "--log-level"], {}, /--log-level.*Valid flags/],
     ["unknown scheme, password never shown", [...dev, "--database", "mysql://root:hunter2@db/app"], {}, /^Unsupported database URL scheme "mysql:"/],
     ["DATABASE_URL unknown scheme", dev, { DATABASE_URL: "mongodb+srv://u:hunter2@x" }, /Unsupported database URL scheme "mongodb\+srv:"/],
     ["database without scheme", [...dev, "--database", "./x.db"], {}, /^The database URL has no scheme/],
