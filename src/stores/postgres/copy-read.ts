@@ -43,10 +43,10 @@ export async function selectByCopy(client: pg.Client, select: string): Promise<R
         row[names[i]!] = null;
         continue;
       }
-      const text = raw.includes("\\") ? unescapeCopy(raw) : raw;
-      const value = parsers[i]!(text);
-      if (value instanceof Date) rememberDateText(value, text);
-      else if (json[i] && typeof value === "object" && value !== null) rememberJsonText(value, text);
+      const field = raw.includes("\\") ? unescapeCopy(raw) : raw;
+      const value = parsers[i]!(field);
+      if (value instanceof Date) rememberDateText(value, field);
+      else if (json[i] && typeof value === "object" && value !== null) rememberJsonText(value, field);
       row[names[i]!] = value;
     }
     rows.push(row);
