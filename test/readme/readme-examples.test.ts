@@ -35,17 +35,23 @@ for (const target of STORE_TARGETS) {
       for (const example of examples) {
         const script = example.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`);
         const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: ROOT });
-        const answer = JSON.parse(stdout) as Record<string, unknown>;
+        // /metrics answers Prometheus text; every other example answers JSON.
+        const answer = (script.includes("/metrics") ? { metrics: stdout } : JSON.parse(stdout)) as Record<string, unknown>;
         if (script.includes("/internal/migrations/")) expect(answer.success, script).toBe(true);
         answers.push(answer);
         await waitUntilNotRunning(service);
       }
       const documented = JSON.parse(fencedBlocks("json")[0]!) as unknown;
       expect(answers[0]).toEqual(documented);
-      const connectStats = answers.at(-2) as { status: string };
-      const bufStats = answers.at(-1) as { status: string };
-      expect(connectStats.status).toBe("MIGRATION_STATE_FINALIZED");
-      expect(bufStats.status).toBe("MIGRATION_STATE_FINALIZED");
+      const answerTo = (pattern: RegExp) => answers.filter((_answer, i) => pattern.test(examples[i]!));
+      const [connectStats, bufStats] = answerTo(/MigrationService\/Stats/) as { status: string }[];
+      expect(connectStats!.status).toBe("MIGRATION_STATE_FINALIZED");
+      expect(bufStats!.status).toBe("MIGRATION_STATE_FINALIZED");
+      expect(answerTo(/\/health\b/)).toEqual([{ status: "ok" }]);
+      expect(answerTo(/\/ready\b/)).toEqual([{ status: "ready" }]);
+      const [{ metrics }] = answerTo(/\/metrics\b/) as [{ metrics: string }];
+      expect(metrics).toMatch(/^migrations_state\{state="finalized"\} 1$/m);
+      expect(metrics).toMatch(/^migrations_requests_total\{face="json",command="finalize",status="200"\} 1$/m);
     });
   });
 }
