@@ -11,6 +11,9 @@ import { MigrationState, isFailedState } from "./states.ts";
 /** Starts a claimed command in the worker pool; resolves when it ended, rejects if the worker died. */
 export type StartRun = (command: RunCommand, verbose: boolean, owner: string) => Promise<void>;
 
+/** How long stats reuses its count of the pending tables' rows, in ms. */
+export const PENDING_COUNT_TTL_MS = 5_000;
+
 /** Minimal injected logger. */
 export interface CoreLogger {
   /** Something an operator should know. */
@@ -38,6 +41,7 @@ export interface ManagerOptions {
 /** The application core: CONTRACT §3 over a store and a runner. Both faces call it. */
 export class MigrationManager implements MigrationApi {
   private activeRun: Promise<void> | null = null;
+  private pendingCount: { key: string; at: number; rows: Promise<number> } | null = null;
   private readonly answerWaitMs: number;
   private readonly heartbeatMs: number;
 
@@ -177,11 +181,28 @@ export class MigrationManager implements MigrationApi {
     return this.options.store.snapshot();
   }
 
+  /**
+   * Rows of the pending tables, counted at most once per PENDING_COUNT_TTL_MS: stats is polled (by the
+   * metrics observer, /ready, scrapers, CLI), and a COUNT over large tables per poll would load the
+   * database for nothing. A claim always counts afresh.
+   */
+  private pendingRows(tables: string[]): Promise<number> {
+    const key = JSON.stringify(tables);
+    const now = Date.now();
+    const cached = this.pendingCount;
+    if (cached !== null && cached.key === key && now - cached.at < PENDING_COUNT_TTL_MS) return cached.rows;
+    const rows = this.options.store.countRows(tables);
+    this.pendingCount = { key, at: now, rows };
+    rows.catch(() => {
+      if (this.pendingCount?.rows === rows) this.pendingCount = null;
+    });
+    return rows;
+  }
+
   private async migratableModels(view: ServiceView, command: CommandRecord): Promise<Stats["migratableModels"]> {
     if (view.status === MigrationState.FINALIZED) return { count: 0, migrated: 0 };
     if (view.status === MigrationState.MIGRATION_REQUIRED && !command.running) {
-      const pending = migrationsIn(view, MigrationState.MIGRATION_REQUIRED);
-      return { count: await this.options.store.countRows(tablesOf(pending)), migrated: 0 };
+      return { count: await this.pendingRows(tablesOf(migrationsIn(view, MigrationState.MIGRATION_REQUIRED))), migrated: 0 };
     }
     return { count: command.count, migrated: Math.min(command.migrated, command.count) };
   }
