@@ -68,7 +68,36 @@ describe("finalize", () => {
     expect(run.exception).toMatch(/Foreign key check failed after the swap: table "order" row 3 references a missing row of "customer"/);
     expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalization_failed"]);
     expect({ schema: fx.schema(), rows: allRows(fx) }).toEqual(before);
+    expect(fx.rows("SELECT name FROM sqlite_schema WHERE name LIKE '\\_migration\\_staged\\_%' ESCAPE '\\' OR name LIKE '\\_migration\\_old\\_%' ESCAPE '\\'")).toEqual([]);
     fx.origin.exec("INSERT INTO customer (name) VALUES ('writable')");
+  });
+
+  it("stages big tables in chunks before the swap; views and references by name follow; nothing is left behind", async () => {
+    fx = new EngineFixture(`
+      CREATE TABLE reading (id INTEGER PRIMARY KEY, v REAL NOT NULL, doubled REAL GENERATED ALWAYS AS (v * 2) STORED);
+      CREATE INDEX reading_v ON reading (v);
+      CREATE TABLE pair (a TEXT, b INTEGER, note TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;
+      CREATE TABLE note (id INTEGER PRIMARY KEY, reading_id INTEGER REFERENCES reading(id));
+      CREATE VIEW big_readings AS SELECT id, v FROM reading WHERE v > 45000;
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45001)
+      INSERT INTO reading (id, v) SELECT i, i FROM n;
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+      INSERT INTO pair SELECT 'k' || (i % 3), i, 'n' || i FROM n;
+      INSERT INTO note VALUES (1, 45001);`);
+    fx.write(
+      "0001_scale.mjs",
+      `export default { tables: ["reading", "pair"], transform: { reading: (row) => ({ id: row.id, v: row.v + 0.5 }), pair: (row) => ({ ...row, note: row.note + "!" }) } };`,
+    );
+    const run = await fx.run("finalize", { verbose: true });
+    expect(run.exception).toBeNull();
+    expect(fx.rows("SELECT count(*) AS n, sum(v) AS v, sum(doubled) AS d FROM reading")).toEqual([{ n: 45001, v: 1012590001.5, d: 2025180003 }]);
+    expect(fx.rows("SELECT count(*) AS n, min(note) AS first FROM pair")).toEqual([{ n: 25000, first: "n1!" }]);
+    expect(fx.rows("SELECT id, v FROM big_readings ORDER BY id")).toEqual([{ id: 45000, v: 45000.5 }, { id: 45001, v: 45001.5 }]);
+    expect(fx.schema()).toContain("index reading_v: CREATE INDEX reading_v ON reading (v)");
+    expect(String(fx.rows("SELECT sql FROM sqlite_schema WHERE name = 'note'")[0]!.sql)).toContain("REFERENCES reading(id)");
+    fx.origin.pragma("foreign_keys = ON");
+    expect(() => fx.origin.exec("INSERT INTO note VALUES (2, 99999)")).toThrow(/FOREIGN KEY/);
+    expect(fx.rows("SELECT name FROM sqlite_schema WHERE name LIKE '\\_migration\\_staged\\_%' ESCAPE '\\' OR name LIKE '\\_migration\\_old\\_%' ESCAPE '\\'")).toEqual([]);
   });
 
   it("fails clearly when a kept trigger names a dropped column", async () => {

@@ -6,20 +6,30 @@ import type { Connection } from "./connection.ts";
 import { dropAllProtection, PROTECT_PREFIX } from "./protection.ts";
 import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
-import { copyTableIntoMain } from "./table-copy.ts";
+import { dropLeftovers, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
+import { completeTableInMain } from "./table-copy.ts";
 import { checkForeignKeys, recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
 
 /**
- * Swaps the shadow copies into the origin in ONE transaction together with the migration records, the
- * closing output and the end of the command, so a crash leaves either all old or all new; then empties
- * the shadow file.
+ * Swaps the shadow copies into the origin. First, outside the lock window, each shadow table is staged
+ * into the database file in short transactions (stageTable). Then ONE transaction renames each
+ * original aside, renames its staged copy in, builds the explicit indexes, restores triggers, checks
+ * foreign keys and writes the migration records, the closing output and the end of the command: a
+ * crash leaves either all old or all new. The originals are dropped after the commit, and the shadow
+ * file is emptied.
  */
 export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPlan): SwapResult {
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
   // foreign_keys cannot change inside a transaction; rows are checked by foreign_key_check instead.
   db.pragma("foreign_keys = OFF");
+  // Renames must leave references by name alone: views, triggers and foreign keys of other tables
+  // keep naming the table, and so point at its replacement once it has the name.
+  db.pragma("legacy_alter_table = ON");
   db.prepare("ATTACH DATABASE ? AS shadow").run(shadowPath);
   try {
+    dropLeftovers(db);
+    if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
+    for (const table of userTables(db, "shadow")) stageTable(db, table);
     const started = performance.now();
     db.exec("BEGIN IMMEDIATE");
     let result: Omit<SwapResult, "lockWindowMs">;
@@ -31,17 +41,20 @@ export function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPla
       db.exec("COMMIT");
     } catch (error) {
       db.exec("ROLLBACK");
+      dropLeftovers(db);
       throw error;
     }
     const lockWindowMs = performance.now() - started;
     try {
+      dropLeftovers(db);
       emptyShadowSchema(db, "shadow");
     } catch {
-      // Committed already; leftovers are cleared when the next migrate starts.
+      // Committed already; leftovers are cleared when the next finalize starts or the next migrate runs.
     }
     return { ...result, lockWindowMs };
   } finally {
     db.exec("DETACH DATABASE shadow");
+    db.pragma("legacy_alter_table = OFF");
     db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
   }
 }
@@ -61,9 +74,10 @@ function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindo
       // Never drop an origin table just because its shadow copy is missing (e.g. a deleted shadow file).
       throw new Error(`Table "${table}" has no shadow copy to swap in; reset and migrate again`);
     }
-    db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(table)}`);
+    if (existed) retire(db, table, triggers.get(table)!);
     if (shadowed.includes(table)) {
-      copyTableIntoMain(db, "shadow", table);
+      db.exec(`ALTER TABLE main.${quoteIdent(`${STAGED_PREFIX}${table}`)} RENAME TO ${quoteIdent(table)}`);
+      completeTableInMain(db, "shadow", table);
       swapped.push(table);
     } else if (existed) {
       dropped.push(table);
@@ -77,6 +91,16 @@ function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindo
   return { swapped, dropped };
 }
 
+/**
+ * Moves an original table out of the way without touching its rows: its own triggers and explicit
+ * indexes are dropped (their names are needed again), then it is renamed aside, to be dropped after the commit.
+ */
+function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
+  for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
+  const indexes = db.prepare("SELECT name FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table) as { name: string }[];
+  for (const { name } of indexes) db.exec(`DROP INDEX main.${quoteIdent(name)}`);
+  db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
+}
 /** The origin's own triggers on `table` (not the write protection), to re-create after the swap. */
 function savedTriggers(db: Connection, table: string): SavedTrigger[] {
   const rows = db
