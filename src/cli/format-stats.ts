@@ -1,4 +1,4 @@
-import type { CommandView, StatsView } from "./stats-view.ts";
+import type { CommandJson, CommandView, StatsView } from "./stats-view.ts";
 
 /** `12345` → `12,345`, for row counts. */
 export function formatCount(value: number): string {
@@ -26,11 +26,25 @@ export function formatStats(view: StatsView): string[] {
     `Migration index:  ${view.current_migration_index} finalized, ${view.target_migration_index} registered`,
     `Migratable rows:  ${formatCount(migrated)} of ${formatCount(count)} migrated`,
   ];
+  for (const [table, rows] of Object.entries(view.tables)) {
+    lines.push(`  ${table}: ${formatCount(rows.migrated)} of ${formatCount(rows.count)}`);
+  }
+  if (view.command) lines.push(`Command:          ${commandLine(view.command)}`);
   for (const warning of view.warnings) lines.push(`Warning:          ${warning}`);
   if (view.exception) lines.push(`Exception:        ${view.exception}`);
   const output = outputLines(view.output);
   if (output.length > 0) lines.push("Output of the last command:", ...output.map((line) => `  ${line}`));
   return lines;
+}
+
+/** `migrate, running on host:1:ab since 2026-…Z, 12,345 rows/s, ETA 42 s` (or `ran … to …`). */
+function commandLine(command: CommandJson): string {
+  const parts = [
+    command.running ? `${command.name}, running on ${command.runner ?? "?"} since ${command.started_at ?? "?"}` : `${command.name}, ran on ${command.runner ?? "?"} from ${command.started_at ?? "?"} to ${command.ended_at ?? "?"}`,
+  ];
+  if (command.rows_per_second !== null) parts.push(`${formatCount(command.rows_per_second)} rows/s`);
+  if (command.eta_seconds !== null) parts.push(`ETA ${Math.ceil(command.eta_seconds)} s`);
+  return parts.join(", ");
 }
 
 /** The line a reset (or a command with nothing to do) ends with. */

@@ -6,6 +6,7 @@ import { ExitCode, UsageError } from "./exit-codes.ts";
 import { createMigrationClient } from "./migration-client.ts";
 import { runCommand } from "./run-command.ts";
 import { statsCommand } from "./stats-command.ts";
+import { watchCommand } from "./watch-command.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** The top-level help of `migrations`. */
@@ -17,11 +18,12 @@ Commands:
   finalize   swap the migrated tables in (migrating first when needed), and follow until done
   reset      throw away unfinalized work and lift the write protection
   stats      show the state, progress and output
+  watch      follow the command that runs now, whoever started it, until it ends
 
 ${CLIENT_USAGE}`;
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
-async function clientCommand(name: RunCommand | "stats", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
+async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const options = await parseClientOptions(argv, env);
   if (options.help) {
     terminal.out(CLIENT_USAGE.trimEnd());
@@ -29,7 +31,9 @@ async function clientCommand(name: RunCommand | "stats", argv: string[], env: No
   }
   const client = createMigrationClient(options.url, options.password);
   try {
-    return name === "stats" ? await statsCommand(client, options, terminal) : await runCommand(name, client, options, terminal);
+    if (name === "stats") return await statsCommand(client, options, terminal);
+    if (name === "watch") return await watchCommand(client, terminal);
+    return await runCommand(name, client, options, terminal);
   } catch (error) {
     const { exitCode, message } = describeClientError(error, options.url);
     terminal.err(message);
@@ -48,6 +52,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
       case "finalize":
       case "reset":
       case "stats":
+      case "watch":
         return await clientCommand(command, rest, env, terminal);
       case undefined:
       case "help":
@@ -56,7 +61,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
         terminal.out(MAIN_USAGE.trimEnd());
         return command === undefined ? ExitCode.REQUEST_ERROR : ExitCode.OK;
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: serve, migrate, finalize, reset, stats (see migrations --help)`);
+        throw new UsageError(`Unknown command "${command}". Commands: serve, migrate, finalize, reset, stats, watch (see migrations --help)`);
     }
   } catch (error) {
     if (error instanceof StartupError || (error instanceof Error && error.name === "StartupError")) {

@@ -5,7 +5,7 @@ import { ExitCode } from "./exit-codes.ts";
 import { followCommand } from "./follow-command.ts";
 import { statusLine } from "./format-stats.ts";
 import type { MigrationClient } from "./migration-client.ts";
-import { commandView, statsView } from "./stats-view.ts";
+import { commandView, statsView, type StatsView } from "./stats-view.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** True when `command` in `state` answers without starting anything (CONTRACT §3), so the old output is not news. */
@@ -36,6 +36,11 @@ export async function runCommand(
     return ExitCode.OK;
   }
   const final = await followCommand(client, response, terminal, { command, showOutput: command !== "reset" });
+  return reportEnd(final, terminal);
+}
+
+/** Prints the final status line (and the exception of a failed command); exit 0, or 1 when it failed. */
+export function reportEnd(final: StatsView, terminal: Terminal): ExitCode {
   terminal.out(statusLine(final));
   if (isFailedState(final.status)) {
     terminal.err(`Exception: ${final.exception ?? "(none reported)"}`);

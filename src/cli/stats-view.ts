@@ -1,4 +1,5 @@
-import type { MigrationState as ProtoState, StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
+import type { CommandInfo, MigrationState as ProtoState, StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
 import type { MigrationState } from "../core/states.ts";
 import { fromProtoState } from "../server/proto-state.ts";
 
@@ -22,6 +23,28 @@ export interface StatsView extends CommandView {
   migratable_models: { count: number; migrated: number };
   /** Start-up warnings, e.g. a finalized migration whose file changed. */
   warnings: string[];
+  /** Per table progress of the running or last command. */
+  tables: Record<string, { count: number; migrated: number }>;
+  /** The running or last command, as the route shows it; null before the first one. */
+  command: CommandJson | null;
+}
+
+/** The route's `stats.command`. */
+export interface CommandJson {
+  /** `migrate`, `finalize` or `reset`. */
+  name: string;
+  /** True while it runs. */
+  running: boolean;
+  /** Replica id of the process that runs or ran it. */
+  runner: string | null;
+  /** ISO 8601 start. */
+  started_at: string | null;
+  /** ISO 8601 end; null while it runs. */
+  ended_at: string | null;
+  /** Rows per second, or null. */
+  rows_per_second: number | null;
+  /** Seconds left while it runs, or null. */
+  eta_seconds: number | null;
 }
 
 /** Converts a Migrate/Finalize/Reset response to the route's shape. */
@@ -44,5 +67,21 @@ export function statsView(response: StatsResponse): StatsView {
       migrated: Number(response.migratableModels?.migrated ?? 0n),
     },
     warnings: [...response.warnings],
+    tables: Object.fromEntries(response.tables.map((t) => [t.table, { count: Number(t.count), migrated: Number(t.migrated) }])),
+    command: response.command ? commandJson(response.command) : null,
+  };
+}
+
+function commandJson(command: CommandInfo): CommandJson {
+  const iso = (at: Timestamp | undefined) => (at === undefined ? null : timestampDate(at).toISOString());
+  const tenth = (value: number | undefined) => (value === undefined ? null : Math.round(value * 10) / 10);
+  return {
+    name: command.name,
+    running: command.running,
+    runner: command.runner === "" ? null : command.runner,
+    started_at: iso(command.startedAt),
+    ended_at: iso(command.endedAt),
+    rows_per_second: tenth(command.rowsPerSecond),
+    eta_seconds: tenth(command.etaSeconds),
   };
 }

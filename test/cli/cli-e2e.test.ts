@@ -161,3 +161,49 @@ describe("migrations CLI with a failing migration", () => {
     expect(lines(result.stdout).at(-1)).toBe("Status: migration_required (migration index 0 of 1)");
   });
 });
+
+describe("migrations watch follows a command someone else started", () => {
+  let serve: ServeProcess;
+  const gate = join(root, "watch-gate");
+  const GATED = `import { existsSync } from "node:fs";
+export default {
+  tables: ["person"],
+  transform: { person: (row) => ({ ...row, last_name: row.last_name.toUpperCase() }) },
+  async dataManipulation() { while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10)); },
+};
+`;
+  beforeAll(async () => {
+    serve = await startServe(["--dev", "--database", `sqlite:${personDatabase("watch.db")}`, "--migrations", migrationsDir("watch", { "0001_gated.mjs": GATED }), "--port", "0"]);
+  });
+  afterAll(async () => {
+    writeFileSync(gate, "go");
+    expect(await serve.stop()).toBe(0);
+  });
+
+  it("with nothing running prints the status and exits 0", async () => {
+    const result = await runCli(["watch", "--url", serve.url]);
+    expect(result).toMatchObject({ code: 0, stdout: "Status: migration_required (migration index 0 of 1)\n" });
+  });
+
+  it("prints the output so far, new lines as they come, and the end; stats shows the command meanwhile", async () => {
+    // A legacy client starts the migration with the route.
+    const started = await fetch(`${serve.url}/internal/migrations/`, {
+      method: "POST",
+      headers: { authorization: Buffer.from("dev").toString("base64"), "content-type": "application/json" },
+      body: JSON.stringify({ cmd: "migrate" }),
+    });
+    expect(((await started.json()) as { status: string }).status).toBe("migration_running");
+    const watching = runCli(["watch", "--url", serve.url]);
+    const stats = await runCli(["stats", "--url", serve.url]);
+    expect(stats.stdout).toMatch(/^ {2}person: 300 of 300$/m);
+    expect(stats.stdout).toMatch(/^Command: {10}migrate, running on [^ ]+ since \d{4}-\d\d-\d\dT[\d:.]+Z/m);
+    setTimeout(() => writeFileSync(gate, "go"), 300);
+    const result = await watching;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const out = lines(result.stdout);
+    expect(out[0]).toBe("migration started");
+    expect(out).toContain("migration finished");
+    expect(out.at(-1)).toBe("Status: finalization_required (migration index 0 of 1)");
+  });
+});
