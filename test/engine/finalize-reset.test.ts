@@ -121,6 +121,15 @@ describe("finalize", () => {
 });
 
 describe("reset", () => {
+  it("drops the staged and retired tables a crashed finalize left in the database", async () => {
+    fx = new EngineFixture(SHOP);
+    fx.origin.exec("CREATE TABLE _migration_staged_customer (id INTEGER PRIMARY KEY); CREATE TABLE _migration_old_tag (name TEXT)");
+    fx.write("0001_noop.mjs", `export default { tables: ["tag"] };`);
+    const run = await fx.run("reset");
+    expect(run.exception).toBeNull();
+    expect(fx.rows("SELECT name FROM sqlite_schema WHERE name LIKE '\\_migration\\_staged\\_%' ESCAPE '\\' OR name LIKE '\\_migration\\_old\\_%' ESCAPE '\\'")).toEqual([]);
+  });
+
   it("after a migrate, restores the origin exactly: schema, rows, no triggers; records back to required", async () => {
     fx = new EngineFixture(SHOP);
     const before = { schema: fx.schema(), rows: allRows(fx) };

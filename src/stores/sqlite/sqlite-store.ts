@@ -17,6 +17,7 @@ import { finalizeSwapOn } from "./finalize-swap.ts";
 import { dropAllProtection, protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
 import { clearShadowFile } from "./shadow-file.ts";
+import { dropLeftovers } from "./staged-copy.ts";
 import { SqliteShadowSession } from "./shadow-session.ts";
 import * as writes from "./state-writes.ts";
 
@@ -105,6 +106,8 @@ export class SqliteStore implements Store {
   /** Empties the shadow file. */
   async clearShadow(): Promise<void> {
     clearShadowFile(this.shadowPath);
+    // Staged or retired tables of a finalize that crashed.
+    dropLeftovers(this.db);
   }
 
   /** Installs the write-protection triggers on the origin table. */
