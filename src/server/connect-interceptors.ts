@@ -14,10 +14,13 @@ export function createErrorInterceptor(logger: Logger): Interceptor {
   };
 }
 
-/** Runs the shared auth check on the RPC face (interceptors do not run on the JSON fallback). */
-export function createAuthInterceptor(authenticate: Authenticate): Interceptor {
+/**
+ * Runs the shared auth check on the RPC face (interceptors do not run on the JSON fallback), except for
+ * the services named in `publicServices` (server reflection: the schema is no secret).
+ */
+export function createAuthInterceptor(authenticate: Authenticate, publicServices: readonly string[] = []): Interceptor {
   return (next) => async (req) => {
-    authenticate(req.header.get("authorization"));
+    if (!publicServices.includes(req.service.typeName)) authenticate(req.header.get("authorization"));
     return next(req);
   };
 }

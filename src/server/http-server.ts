@@ -6,6 +6,8 @@ import type { MigrationApi } from "../core/results.ts";
 import { createAuthenticator } from "./auth.ts";
 import { createClientErrorListener } from "./client-error.ts";
 import { createAuthInterceptor, createErrorInterceptor } from "./connect-interceptors.ts";
+import { file_grpc_reflection_v1_reflection, ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.ts";
+import { file_migrations_v1_migrations } from "../gen/migrations/v1/migrations_pb.ts";
 import { createConnectRoutes } from "./connect-routes.ts";
 import type { NodeRequest } from "./json-body.ts";
 import { createJsonRoute } from "./json-route.ts";
@@ -13,6 +15,7 @@ import type { Logger } from "./logger.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { createOpsRoutes } from "./ops-routes.ts";
 import { createProtocolSniffer } from "./protocol-sniffer.ts";
+import { createReflectionRoutes } from "./reflection-routes.ts";
 import { createRequestLogInterceptor } from "./request-log-interceptor.ts";
 import { RequestTracker, type RequestEvent } from "./request-tracker.ts";
 import type { NodeResponse } from "./send-json.ts";
@@ -63,7 +66,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     api, metrics, logger, redact: options.redact, statsTimeoutMs: options.statsTimeoutMs, closing: () => closing,
   });
   const handler = connectNodeAdapter({
-    routes: createConnectRoutes(api),
+    routes: (router) => {
+      createConnectRoutes(api)(router);
+      createReflectionRoutes([file_migrations_v1_migrations, file_grpc_reflection_v1_reflection])(router);
+    },
     fallback: createJsonRoute({
       api, authenticate, bodyLimit, logger,
       onCommand: (req, cmd) => {
@@ -71,7 +77,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (record) record.command = cmd;
       },
     }),
-    interceptors: [createRequestLogInterceptor(), createErrorInterceptor(logger), createAuthInterceptor(authenticate)],
+    interceptors: [createRequestLogInterceptor(), createErrorInterceptor(logger), createAuthInterceptor(authenticate, [ServerReflection.typeName])],
     contextValues: (req) => tracker.contextValues(req),
     readMaxBytes: bodyLimit,
   });

@@ -36,4 +36,27 @@ describe.skipIf(!existsSync(BUF))("buf curl against the shared port", () => {
     ]).then(() => undefined, (error: { stderr: string }) => error.stderr);
     expect(failure).toContain("unauthenticated");
   });
+
+  it("server reflection: buf curl lists the methods and calls them without a copy of proto/", { timeout: 30_000 }, async () => {
+    // Reflection is public (the schema is in the repository); the RPCs it describes still need the password.
+    const { stdout: methods } = await run(BUF, ["curl", "--http2-prior-knowledge", "--list-methods", t.baseUrl]);
+    expect(methods.trim().split("\n")).toEqual([
+      "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+      "migrations.v1.MigrationService/Finalize",
+      "migrations.v1.MigrationService/Migrate",
+      "migrations.v1.MigrationService/Reset",
+      "migrations.v1.MigrationService/Stats",
+      "migrations.v1.MigrationService/WatchStats",
+    ]);
+    const { stdout } = await run(BUF, [
+      "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `Authorization: ${PLAIN_AUTH}`,
+      `${t.baseUrl}/migrations.v1.MigrationService/Stats`,
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ status: "MIGRATION_STATE_FINALIZATION_REQUIRED", currentMigrationIndex: 3 });
+    const failure = await run(BUF, ["curl", "--http2-prior-knowledge", `${t.baseUrl}/migrations.v1.MigrationService/Stats`]).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(failure).toContain("unauthenticated");
+  });
 });
