@@ -24,7 +24,7 @@ function jsonDocuments(text: string): Record<string, unknown>[] {
 
 it("the README has the buf curl walkthrough and the TypeScript client example", () => {
   expect(walkthrough.map((block) => block.split("\n")[0])).toEqual([
-    "# walkthrough: the methods of the service",
+    "# walkthrough: the methods of the service, by server reflection (no password needed)",
     "# walkthrough: stats over the Connect protocol (HTTP/1.1)",
     "# walkthrough: start migrate over gRPC (h2c, same port)",
     "# walkthrough: follow it; Ctrl-C leaves the stream (here `timeout` does, after 3 seconds)",
@@ -56,6 +56,7 @@ for (const target of STORE_TARGETS) {
       }
       const [methods, stats, migrate, watch] = outputs as [string, string, string, string];
       expect(methods.trim().split("\n")).toEqual([
+        "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
         "migrations.v1.MigrationService/Finalize",
         "migrations.v1.MigrationService/Migrate",
         "migrations.v1.MigrationService/Reset",
