@@ -1,7 +1,7 @@
-import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
-import type { CommandInfo, MigrationState as ProtoState, StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
+import type { MigrationState as ProtoState, StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
 import type { MigrationState } from "../core/states.ts";
-import { fromProtoState } from "../server/proto-state.ts";
+import { statsBody } from "../server/json-results.ts";
+import { fromCommandFields, fromStatsResponse } from "../server/proto-stats.ts";
 
 /** A command answer as the CLI prints it: the route's shape (migration_route.md). */
 export interface CommandView {
@@ -49,39 +49,10 @@ export interface CommandJson {
 
 /** Converts a Migrate/Finalize/Reset response to the route's shape. */
 export function commandView(response: { status: ProtoState; output?: string; exception?: string }): CommandView {
-  return {
-    status: fromProtoState(response.status),
-    ...(response.output ? { output: response.output } : {}),
-    ...(response.exception ? { exception: response.exception } : {}),
-  };
+  return fromCommandFields(response);
 }
 
-/** Converts a StatsResponse to the route's shape (int64 counts become numbers). */
+/** Converts a StatsResponse to the route's `stats` object, through the same code that writes the route's JSON. */
 export function statsView(response: StatsResponse): StatsView {
-  return {
-    ...commandView(response),
-    current_migration_index: response.currentMigrationIndex,
-    target_migration_index: response.targetMigrationIndex,
-    migratable_models: {
-      count: Number(response.migratableModels?.count ?? 0n),
-      migrated: Number(response.migratableModels?.migrated ?? 0n),
-    },
-    warnings: [...response.warnings],
-    tables: Object.fromEntries(response.tables.map((t) => [t.table, { count: Number(t.count), migrated: Number(t.migrated) }])),
-    command: response.command ? commandJson(response.command) : null,
-  };
-}
-
-function commandJson(command: CommandInfo): CommandJson {
-  const iso = (at: Timestamp | undefined) => (at === undefined ? null : timestampDate(at).toISOString());
-  const tenth = (value: number | undefined) => (value === undefined ? null : Math.round(value * 10) / 10);
-  return {
-    name: command.name,
-    running: command.running,
-    runner: command.runner === "" ? null : command.runner,
-    started_at: iso(command.startedAt),
-    ended_at: iso(command.endedAt),
-    rows_per_second: tenth(command.rowsPerSecond),
-    eta_seconds: tenth(command.etaSeconds),
-  };
+  return (statsBody(fromStatsResponse(response)) as unknown as { stats: StatsView }).stats;
 }

@@ -29,7 +29,7 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     const budgets = await tableBudgets(session, loaded);
     const perTable = new Map<string, number>();
     for (const budget of budgets.values()) for (const [table, rows] of budget) perTable.set(table, (perTable.get(table) ?? 0) + rows);
-    ctx.progress.start([...perTable.values()].reduce((sum, rows) => sum + rows, 0), perTable);
+    ctx.progress.start(perTable);
     const protectedBy = new Map<string, string>();
     for (const migration of loaded) {
       current = migration;

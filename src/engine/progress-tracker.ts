@@ -20,9 +20,9 @@ export class ProgressTracker {
     private readonly emit: (event: RunnerEvent) => void = () => {},
   ) {}
 
-  /** Sets the total and the per table counts, and resets `migrated` to 0. */
-  start(count: number, tables: ReadonlyMap<string, number> = new Map()): void {
-    this.count = count;
+  /** Sets the rows each table moves (the total is their sum) and resets `migrated` to 0. */
+  start(tables: ReadonlyMap<string, number>): void {
+    this.count = [...tables.values()].reduce((sum, rows) => sum + rows, 0);
     this.migrated = 0;
     this.tables.splice(0, this.tables.length, ...[...tables].map(([table, rows]) => ({ table, count: rows, migrated: 0 })));
     this.publish();

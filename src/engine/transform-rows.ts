@@ -1,10 +1,7 @@
-import type { Row } from "../migrations/types.ts";
+import type { Row, RowTransform } from "../migrations/types.ts";
 import type { TableShape } from "../stores/store.ts";
 import { errorText } from "./error-text.ts";
 import { checkTransformedRow } from "./row-checks.ts";
-
-/** A table's transform as the migration file declares it. */
-export type RowTransform = (row: Row) => unknown;
 
 /**
  * Applies `transform` to each row of a range and checks each result against the table (CONTRACT §7);

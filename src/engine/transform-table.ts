@@ -6,9 +6,8 @@ import type { CommandContext } from "./types.ts";
 
 /**
  * Moves a table through its `transform` in key ranges of `ctx.batchRows` rows (fewer for wide rows, see
- * rowsPerRange): this thread only finds
- * where each range ends (an index scan); the worker threads read, transform and write the rows, each on
- * its own connection. At most two ranges per worker are in flight, so memory stays bounded whatever the
+ * rowsPerRange): this thread only finds where each range ends (an index scan); the worker threads read,
+ * transform and write the rows, each on its own connection. At most two ranges per worker are in flight, so memory stays bounded whatever the
  * table size, and progress advances as each range lands. Returns the rows moved.
  */
 export async function transformTable(

@@ -1,5 +1,5 @@
 import type { RangeJob } from "../engine/types.ts";
-import { type RowTransform, transformRows } from "../engine/transform-rows.ts";
+import { transformRows } from "../engine/transform-rows.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
 import type { Migration } from "../migrations/types.ts";
 import { moveRange } from "../stores/range-mover.ts";
@@ -20,7 +20,7 @@ function migrationOf(job: RangeJob): Promise<Migration> {
 /** Transform-pool task: moves one key range through the table's transform on this thread's own connection; resolves to the rows read. */
 export default async function transformRange(job: RangeJob): Promise<number> {
   const migration = await migrationOf(job);
-  const transform = migration.transform?.[job.table] as RowTransform | undefined;
+  const transform = migration.transform?.[job.table];
   if (transform === undefined) throw new Error(`The migration at ${job.path} has no transform for table "${job.table}"`);
   return moveRange(job.plan, job.range, (rows) => transformRows(job.plan.shape, transform, rows));
 }

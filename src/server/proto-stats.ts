@@ -1,8 +1,15 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import type { RunCommand } from "../core/commands.ts";
 import type { CommandResult, CommandSummary, Stats } from "../core/results.ts";
-import { type CommandInfo, CommandInfoSchema, StatsResponseSchema, type StatsResponse } from "../gen/migrations/v1/migrations_pb.ts";
-import { toProtoState } from "./proto-state.ts";
+import {
+  type CommandInfo,
+  CommandInfoSchema,
+  type MigrationState as ProtoState,
+  StatsResponseSchema,
+  type StatsResponse,
+} from "../gen/migrations/v1/migrations_pb.ts";
+import { fromProtoState, toProtoState } from "./proto-state.ts";
 
 /** The fields shared by every command response; optional ones only when present. */
 export function commandFields(result: CommandResult) {
@@ -39,4 +46,40 @@ function commandInfo(command: CommandSummary): CommandInfo {
     ...(command.rowsPerSecond !== null && { rowsPerSecond: command.rowsPerSecond }),
     ...(command.etaSeconds !== null && { etaSeconds: command.etaSeconds }),
   });
+}
+
+/** The core result of a command response (the inverse of commandFields); empty texts count as absent. */
+export function fromCommandFields(response: { status: ProtoState; output?: string; exception?: string }): CommandResult {
+  return {
+    status: fromProtoState(response.status),
+    ...(response.output ? { output: response.output } : {}),
+    ...(response.exception ? { exception: response.exception } : {}),
+  };
+}
+
+/** The core Stats of a Stats message (the inverse of toStatsResponse; int64 counts become numbers). */
+export function fromStatsResponse(response: StatsResponse): Stats {
+  const command = response.command;
+  return {
+    ...fromCommandFields(response),
+    currentMigrationIndex: response.currentMigrationIndex,
+    targetMigrationIndex: response.targetMigrationIndex,
+    migratableModels: {
+      count: Number(response.migratableModels?.count ?? 0n),
+      migrated: Number(response.migratableModels?.migrated ?? 0n),
+    },
+    warnings: [...response.warnings],
+    tables: response.tables.map((t) => ({ table: t.table, count: Number(t.count), migrated: Number(t.migrated) })),
+    command: command === undefined
+      ? null
+      : {
+        name: command.name as RunCommand,
+        running: command.running,
+        runner: command.runner === "" ? null : command.runner,
+        startedAt: command.startedAt ? timestampMs(command.startedAt) : null,
+        endedAt: command.endedAt ? timestampMs(command.endedAt) : null,
+        rowsPerSecond: command.rowsPerSecond ?? null,
+        etaSeconds: command.etaSeconds ?? null,
+      },
+  };
 }

@@ -40,7 +40,7 @@ export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: 
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */
-export function requireKey(shape: PgShape): void {
+function requireKey(shape: PgShape): void {
   if (shape.keyColumns.length === 0) {
     throw new Error(
       `Table "${shape.table}" has no primary key: a transform on PostgreSQL reads rows in primary key order, so add one (ctid is not stable)`,
@@ -54,7 +54,7 @@ export function keyColumnsOf(shape: PgShape): string {
 }
 
 /** Text parameters from `$first` cast back to the key types: `($1::text::integer, $2::text::text)`. */
-export function keyParams(shape: PgShape, first: number): string {
+function keyParams(shape: PgShape, first: number): string {
   return keyValues(shape, shape.keyTypes.map((_, i) => `$${first + i}`));
 }
 

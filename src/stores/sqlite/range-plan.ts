@@ -43,10 +43,15 @@ export function keyTuple(shape: SqliteShape): { key: string; params: string } {
 
 /** The key of the `rows`-th row after `after` in the plan's source, or null when fewer remain. */
 export function rangeEndOf(db: Connection, plan: SqliteRangePlan, after: unknown[] | null, rows: number): unknown[] | null {
-  const keys = keyExpressions(plan.shape);
-  const { key, params } = keyTuple(plan.shape);
+  return keyAfter(db, plan.sourceSchema, plan.shape, after, rows);
+}
+
+/** The key of the `rows`-th row after `after` (null = from the start) of `schema.<shape.table>`, in key order; null when fewer remain. */
+export function keyAfter(db: Connection, schema: string, shape: SqliteShape, after: unknown[] | null, rows: number): unknown[] | null {
+  const keys = keyExpressions(shape);
+  const { key, params } = keyTuple(shape);
   const where = after === null ? "" : `WHERE ${key} > ${params}`;
-  const sql = `SELECT ${keys.join(", ")} FROM ${plan.sourceSchema}.${quoteIdent(plan.shape.table)} ${where} ORDER BY ${keys.join(", ")} LIMIT 1 OFFSET ?`;
+  const sql = `SELECT ${keys.join(", ")} FROM ${schema}.${quoteIdent(shape.table)} ${where} ORDER BY ${keys.join(", ")} LIMIT 1 OFFSET ?`;
   const row = db.prepare(sql).raw(true).get(...(after ?? []), rows - 1) as unknown[] | undefined;
   return row ?? null;
 }

@@ -1,6 +1,6 @@
 import type { Connection } from "./connection.ts";
 import { inWriteTransaction } from "./connection.ts";
-import { keyExpressions } from "./range-plan.ts";
+import { keyAfter, keyExpressions, keyTuple } from "./range-plan.ts";
 import { quoteIdent } from "./sql.ts";
 import { readShape } from "./table-shape.ts";
 import { tableDefinition } from "./table-copy.ts";
@@ -33,27 +33,21 @@ export function stageTable(db: Connection, table: string): void {
     db.exec(renameCreateTable(tableDefinition(db, "shadow", table).table, staged));
   });
   const shape = readShape(db, "shadow", table);
-  const keys = keyExpressions(shape);
   const keepRowid = shape.byRowid && shape.rowidAlias === null;
   const columns = [...(keepRowid ? ["rowid"] : []), ...shape.writableColumns.map(quoteIdent)].join(", ");
-  const tuple = keys.length === 1 ? keys[0]! : `(${keys.join(", ")})`;
-  const params = keys.length === 1 ? "?" : `(${keys.map(() => "?").join(", ")})`;
-  const source = `shadow.${quoteIdent(table)}`;
-  const order = keys.join(", ");
+  const { key, params } = keyTuple(shape);
   const copy = (after: unknown[] | null) =>
     db
-      .prepare(`INSERT INTO main.${quoteIdent(staged)} (${columns}) SELECT ${columns} FROM ${source} ${after ? `WHERE ${tuple} > ${params}` : ""} ORDER BY ${order} LIMIT ?`)
+      .prepare(
+        `INSERT INTO main.${quoteIdent(staged)} (${columns}) SELECT ${columns} FROM shadow.${quoteIdent(table)}
+         ${after ? `WHERE ${key} > ${params}` : ""} ORDER BY ${keyExpressions(shape).join(", ")} LIMIT ?`,
+      )
       .run(...(after ?? []), STAGE_CHUNK_ROWS);
-  const lastKey = (after: unknown[] | null) =>
-    db
-      .prepare(`SELECT ${keys.join(", ")} FROM ${source} ${after ? `WHERE ${tuple} > ${params}` : ""} ORDER BY ${order} LIMIT 1 OFFSET ?`)
-      .raw(true)
-      .get(...(after ?? []), STAGE_CHUNK_ROWS - 1) as unknown[] | undefined;
   let after: unknown[] | null = null;
   for (;;) {
-    const end = lastKey(after);
+    const end = keyAfter(db, "shadow", shape, after, STAGE_CHUNK_ROWS);
     inWriteTransaction(db, () => copy(after));
-    if (end === undefined) return;
+    if (end === null) return;
     after = end;
   }
 }
