@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { StartupError } from "../core/errors.ts";
+import { DEFAULT_STALL_TIMEOUT_MS } from "../core/migration-manager.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
@@ -48,6 +49,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? availableParallelism()
     : parsePositiveInt(workersText, flags.workers !== undefined ? "--workers" : "MIGRATION_WORKERS");
 
+  const stallText = firstSet(flags["stall-timeout"], env.MIGRATION_STALL_TIMEOUT);
+  const stallTimeoutMs = stallText === undefined
+    ? DEFAULT_STALL_TIMEOUT_MS
+    : 1000 * parsePositiveInt(stallText, flags["stall-timeout"] !== undefined ? "--stall-timeout" : "MIGRATION_STALL_TIMEOUT");
+
   const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
 
   const logLevelText = firstSet(flags["log-level"], env.LOG_LEVEL);
@@ -64,5 +70,5 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
-  return { databaseUrl, migrationsDir, host, port, password, workers, dev, demo, bodyLimit, logLevel };
+  return { databaseUrl, migrationsDir, host, port, password, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel };
 }

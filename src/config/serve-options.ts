@@ -9,6 +9,7 @@ export const SERVE_OPTIONS = {
   port: { type: "string" },
   "password-file": { type: "string" },
   workers: { type: "string" },
+  "stall-timeout": { type: "string" },
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   dev: { type: "boolean" },
@@ -32,6 +33,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
   --port PORT            listen port 0-65535 (0 = any free), default 9011  [PORT]
   --password-file FILE   file holding the password clients must send       [INTERNAL_AUTH_PASSWORD_FILE]
   --workers N            worker threads, default the number of CPUs        [MIGRATION_WORKERS]
+  --stall-timeout SEC    a running command that shows no output or progress  [MIGRATION_STALL_TIMEOUT]
+                         for this long may be stopped by reset, default 600
   --body-limit BYTES     largest accepted request body, default 65536
   --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
                          (trace, debug, info, warn, error, fatal, silent)

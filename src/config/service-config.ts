@@ -20,6 +20,8 @@ export interface ServiceConfig {
   demo: boolean;
   /** Largest accepted request body in bytes; default 64 KiB. */
   bodyLimit: number;
+  /** How long a running command may show no output or progress before `reset` may stop it, in ms; default 10 minutes. */
+  stallTimeoutMs?: number;
   /** Least severe level written to the log (`silent`: nothing); default `info`. */
   logLevel?: LogLevel;
 }

@@ -6,6 +6,7 @@ import { MigrationState, isFailedState } from "./states.ts";
 /** What the command-by-state table (CONTRACT §3) says to do. */
 export type CommandDecision =
   | { action: "run"; from: MigrationState }
+  | { action: "take-over" }
   | { action: "nothing" };
 
 /** The facts the table needs, read from one snapshot. */
@@ -14,6 +15,8 @@ export interface PlanInput {
   status: MigrationState;
   /** True while any command (also reset) holds the run lock. */
   running: boolean;
+  /** True when the running command made no progress for longer than the stall timeout. */
+  stalled: boolean;
   /** Highest finalized index in the database. */
   current: number;
   /** Highest registered index. */
@@ -24,6 +27,8 @@ export interface PlanInput {
 
 /** Decides a run command per CONTRACT §2-3; throws ConflictError with the exact texts. */
 export function planCommand(command: RunCommand, input: PlanInput): CommandDecision {
+  // A hung command (a transform in an endless loop, a blocked statement) must not need a process restart.
+  if (input.running && input.stalled && command === "reset") return { action: "take-over" };
   if (input.running) {
     throw new ConflictError(runningMessage(input.status === MigrationState.FINALIZATION_RUNNING));
   }

@@ -1,18 +1,26 @@
-import type { CommandRecord, MigrationRecord, Snapshot, StateStore } from "../stores/store.ts";
+import type { CommandRecord, Snapshot, StateStore } from "../stores/store.ts";
 import type { RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";
 import { ConflictError } from "./errors.ts";
 import { runningMessage } from "./conflict-messages.ts";
+import { claimChanges } from "./claim-changes.ts";
+import { ReplicaRuns } from "./replica-runs.ts";
 import type { CommandResult, MigrationApi, Stats } from "./results.ts";
 import { deriveView, migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";
 import { MigrationState, isFailedState } from "./states.ts";
 
-/** Starts a claimed command in the worker pool; resolves when it ended, rejects if the worker died. */
-export type StartRun = (command: RunCommand, verbose: boolean, owner: string) => Promise<void>;
+/**
+ * Starts a claimed command in the worker pool under its lease; resolves with the exception the run ended
+ * with (null on success) once it ended, rejects if the worker died or `signal` aborted it.
+ */
+export type StartRun = (command: RunCommand, verbose: boolean, lease: string, signal: AbortSignal) => Promise<string | null>;
 
 /** How long stats reuses its count of the pending tables' rows, in ms. */
 export const PENDING_COUNT_TTL_MS = 5_000;
+
+/** How long a running command may make no progress before `reset` may stop it, unless configured, in ms. */
+export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000;
 
 /** Minimal injected logger. */
 export interface CoreLogger {
@@ -28,55 +36,75 @@ export interface ManagerOptions {
   registry: readonly RegisteredMigration[];
   /** Runs a command in a worker. */
   startRun: StartRun;
-  /** This process's replica id, `host:pid:random`. */
+  /** This process's replica id, `host:pid:random`; each command's lease is `<replicaId>.<n>`. */
   replicaId: string;
   /** How long a request waits for its command before answering; default 200 ms. */
   answerWaitMs?: number;
   /** How often the running command's heartbeat is written; default 2000 ms. */
   heartbeatMs?: number;
+  /** How long a running command may go without output or progress before `reset` stops it; default DEFAULT_STALL_TIMEOUT_MS. */
+  stallTimeoutMs?: number;
   /** Where warnings go. */
   logger: CoreLogger;
 }
 
 /** The application core: CONTRACT §3 over a store and a runner. Both faces call it. */
 export class MigrationManager implements MigrationApi {
-  private activeRun: Promise<void> | null = null;
+  private readonly runs: ReplicaRuns;
+  private readonly finished = new Set<Promise<void>>();
   private pendingCount: { key: string; at: number; rows: Promise<number> } | null = null;
   private readonly answerWaitMs: number;
   private readonly heartbeatMs: number;
+  private readonly stallTimeoutMs: number;
 
   constructor(private readonly options: ManagerOptions) {
+    this.runs = new ReplicaRuns(options.replicaId);
     this.answerWaitMs = options.answerWaitMs ?? 200;
     this.heartbeatMs = options.heartbeatMs ?? 2000;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
-  /** Start-up check: reports a command whose runner died as interrupted, and logs file-change warnings. */
+  /** Start-up check: logs file-change warnings. Reading only: a dead command is the watchdog's business. */
   async recover(): Promise<void> {
-    const snapshot = await this.freshSnapshot();
+    const snapshot = await this.options.store.snapshot();
     for (const warning of deriveView(this.options.registry, snapshot).warnings) this.options.logger.warn(warning);
   }
 
-  /** {@inheritDoc MigrationApi.execute} */
+  /**
+   * {@inheritDoc MigrationApi.execute}
+   * The claim is a compare-and-set on the snapshot the decision was made on; a claim that loses decides
+   * again on the state it lost to (a command running now: the 400; one that ended: usually nothing to do).
+   */
   async execute(command: RunCommand | "progress", verbose: boolean): Promise<CommandResult> {
     if (command === "progress") return this.progress();
-    const snapshot = await this.freshSnapshot();
-    const view = deriveView(this.options.registry, snapshot);
-    const decision = planCommand(command, {
-      status: view.status,
-      running: snapshot.command.running,
-      current: view.current,
-      target: view.target,
-      exception: snapshot.command.exception,
-    });
-    if (decision.action === "nothing") return commandResult(view, snapshot.command);
-    await this.claim(command, verbose, view);
-    await this.waitBriefly(this.launch(command, verbose));
-    return this.currentResult();
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.options.store.snapshot();
+      const view = deriveView(this.options.registry, snapshot);
+      const decision = planCommand(command, {
+        status: view.status,
+        running: snapshot.command.running,
+        stalled: this.stalledFor(snapshot.command) !== null,
+        current: view.current,
+        target: view.target,
+        exception: snapshot.command.exception,
+      });
+      if (decision.action === "nothing") return commandResult(view, snapshot.command);
+      if (decision.action === "take-over") {
+        await this.stopStalled(snapshot.command);
+        continue;
+      }
+      const claimed = await this.claim(command, verbose, view, snapshot);
+      if (claimed !== null) {
+        await this.waitBriefly(this.launch(command, verbose, claimed));
+        return this.currentResult();
+      }
+      if (attempt >= 2) throw new ConflictError(runningMessage(view.status === MigrationState.FINALIZATION_RUNNING));
+    }
   }
 
-  /** {@inheritDoc MigrationApi.stats} */
+  /** {@inheritDoc MigrationApi.stats} Reads only: it answers while the store cannot be written. */
   async stats(): Promise<Stats> {
-    const snapshot = await this.freshSnapshot();
+    const snapshot = await this.options.store.snapshot();
     const view = deriveView(this.options.registry, snapshot);
     return {
       ...commandResult(view, snapshot.command),
@@ -90,29 +118,82 @@ export class MigrationManager implements MigrationApi {
   }
 
   /**
-   * Looks every `intervalMs` for a command whose runner died (on any replica) and reports it as
-   * interrupted, lifting the write protection, even when no client asks. Returns a stop function.
+   * The one background loop of this replica, every `intervalMs` and once at once: ends the threads of its
+   * own runs whose lease was taken, and reports a command whose runner is gone (on any replica) as
+   * failed, lifting the write protection, even when no client asks. Returns a stop function.
    */
   startWatchdog(intervalMs = 2000): () => void {
     let checking = false;
-    const timer = setInterval(() => {
+    const check = () => {
       if (checking) return;
       checking = true;
-      this.freshSnapshot()
+      this.watch()
         .catch((error) => this.options.logger.warn(`watchdog check failed: ${error}`))
         .finally(() => (checking = false));
-    }, intervalMs);
+    };
+    const timer = setInterval(check, intervalMs);
     timer.unref();
+    setImmediate(check);
     return () => clearInterval(timer);
   }
 
-  /** Resolves when the command this replica runs has ended (immediately when none runs). */
+  /** Resolves when the commands this replica runs have ended (immediately when none runs). */
   async idle(): Promise<void> {
-    await this.activeRun?.catch(() => undefined);
+    await Promise.all([...this.finished]);
+  }
+
+  /**
+   * For a shutdown: waits up to `graceMs` for this replica's running command, then ends its thread and
+   * records it failed with `reason`, so the process can exit within a bounded time.
+   */
+  async stop(graceMs: number, reason: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([this.idle().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, graceMs, false)))]);
+    clearTimeout(timer);
+    if (waited) return;
+    for (const lease of this.runs.active()) this.runs.abort(lease, reason);
+    await this.idle();
+  }
+
+  private async watch(): Promise<void> {
+    const { command } = await this.options.store.snapshot();
+    for (const lease of this.runs.reconcile(command)) this.options.logger.warn(`stopped the thread of command ${lease}: its lease was taken`);
+    if (!command.running || command.owner === null) return;
+    if (this.runs.owns(command.owner)) {
+      if (this.runs.alive(command.owner)) return;
+      const unrecorded = this.runs.unrecorded(command.owner);
+      await this.options.store.interruptCommand(
+        command.owner,
+        unrecorded ?? `The ${command.command ?? "migration"} command was interrupted: its runner (${command.owner}) ended without recording its end.`,
+      );
+      return;
+    }
+    if (await this.options.store.ownerAlive(command)) return;
+    await this.options.store.interruptCommand(
+      command.owner,
+      `The ${command.command ?? "migration"} command was interrupted: its runner (${command.owner}) was lost before it finished.`,
+    );
+  }
+
+  /** Milliseconds the running command has gone without output or progress, when that is past the stall timeout; else null. */
+  private stalledFor(command: CommandRecord): number | null {
+    if (!command.running) return null;
+    const since = command.progressAt ?? command.startedAt;
+    const idle = since === null ? 0 : Date.now() - since;
+    return idle >= this.stallTimeoutMs ? idle : null;
+  }
+
+  /** `reset` of a stalled command: marks it failed (its run is fenced from now on) and ends its thread when it runs here. */
+  private async stopStalled(command: CommandRecord): Promise<void> {
+    const seconds = Math.round((this.stalledFor(command) ?? 0) / 1000);
+    const reason = `The ${command.command ?? "migration"} command was stopped by reset: it made no progress for ${seconds} s.`;
+    if (command.owner === null) return;
+    await this.options.store.interruptCommand(command.owner, reason);
+    this.runs.abort(command.owner, reason);
   }
 
   private async progress(): Promise<CommandResult> {
-    const snapshot = await this.freshSnapshot();
+    const snapshot = await this.options.store.snapshot();
     const view = deriveView(this.options.registry, snapshot);
     const unseen = await this.options.store.takeUnseenOutput();
     const result = commandResult(view, snapshot.command);
@@ -121,37 +202,48 @@ export class MigrationManager implements MigrationApi {
     return result;
   }
 
-  private async claim(command: RunCommand, verbose: boolean, view: ServiceView): Promise<void> {
-    const records = claimRecords(command, view);
+  /** Claims `command` under a new lease; the lease and its abort signal, or null when the claim lost. */
+  private async claim(command: RunCommand, verbose: boolean, view: ServiceView, snapshot: Snapshot): Promise<{ lease: string; signal: AbortSignal } | null> {
     const pending = migrationsIn(view, MigrationState.MIGRATION_REQUIRED);
     const count = command === "reset" ? 0 : await this.options.store.countRows(tablesOf(pending));
-    const won = await this.options.store.claimCommand({
-      command, owner: this.options.replicaId, verbose, migrations: records, count,
-    });
-    if (!won) {
-      const status = deriveView(this.options.registry, await this.options.store.snapshot()).status;
-      throw new ConflictError(runningMessage(status === MigrationState.FINALIZATION_RUNNING));
+    const taken = this.runs.take();
+    try {
+      const won = await this.options.store.claimCommand({
+        command, owner: taken.lease, verbose, count, version: snapshot.command.version, ...claimChanges(command, view),
+      });
+      if (!won) this.runs.drop(taken.lease);
+      return won ? taken : null;
+    } catch (error) {
+      this.runs.drop(taken.lease);
+      throw error;
     }
   }
 
-  private launch(command: RunCommand, verbose: boolean): Promise<void> {
-    const owner = this.options.replicaId;
+  private launch(command: RunCommand, verbose: boolean, { lease, signal }: { lease: string; signal: AbortSignal }): Promise<void> {
     const heartbeat = setInterval(() => {
-      this.options.store.heartbeat(owner).catch((error) => this.options.logger.warn(`heartbeat failed: ${error}`));
+      this.options.store.heartbeat(lease).catch((error) => this.options.logger.warn(`heartbeat failed: ${error}`));
     }, this.heartbeatMs);
     heartbeat.unref();
+    this.runs.launched(lease);
     const run = this.options
-      .startRun(command, verbose, owner)
-      .catch(async (error: unknown) => {
-        // The worker died without recording an end; make the failure visible to every replica.
-        await this.options.store.interruptCommand(owner, `The ${command} command was interrupted: its worker failed (${describe(error)}).`);
-      })
+      .startRun(command, verbose, lease, signal)
+      .then(
+        (exception) => this.runs.ended(lease, exception),
+        async (error: unknown) => {
+          // The worker died or was stopped without recording an end; make it visible to every replica.
+          const exception = signal.aborted
+            ? `The ${command} command was stopped: ${describe(signal.reason)}`
+            : `The ${command} command was interrupted: its worker failed (${describe(error)}).`;
+          this.runs.ended(lease, exception);
+          await this.options.store.interruptCommand(lease, exception).catch((failure) => this.options.logger.warn(`recording the end failed: ${failure}`));
+        },
+      )
       .finally(async () => {
         clearInterval(heartbeat);
-        await this.options.store.releaseRunLock(owner).catch((error) => this.options.logger.warn(`releasing the run lock failed: ${error}`));
-        if (this.activeRun === run) this.activeRun = null;
+        await this.options.store.releaseRunLock(lease).catch((error) => this.options.logger.warn(`releasing the run lock failed: ${error}`));
+        this.finished.delete(run);
       });
-    this.activeRun = run;
+    this.finished.add(run);
     return run;
   }
 
@@ -165,20 +257,6 @@ export class MigrationManager implements MigrationApi {
   private async currentResult(): Promise<CommandResult> {
     const snapshot = await this.options.store.snapshot();
     return commandResult(deriveView(this.options.registry, snapshot), snapshot.command);
-  }
-
-  /** Reads a snapshot, first reporting a running command whose runner is gone as interrupted. */
-  private async freshSnapshot(): Promise<Snapshot> {
-    const snapshot = await this.options.store.snapshot();
-    const command = snapshot.command;
-    if (!command.running || !command.owner) return snapshot;
-    const alive = command.owner === this.options.replicaId ? this.activeRun !== null : await this.options.store.ownerAlive(command);
-    if (alive) return snapshot;
-    await this.options.store.interruptCommand(
-      command.owner,
-      `The ${command.command ?? "migration"} command was interrupted: its runner (${command.owner}) was lost before it finished.`,
-    );
-    return this.options.store.snapshot();
   }
 
   /**
@@ -206,18 +284,6 @@ export class MigrationManager implements MigrationApi {
     }
     return { count: command.count, migrated: Math.min(command.migrated, command.count) };
   }
-}
-
-/** The records a claim moves: migrate/finalize from migration_required → running; finalize from finalization_required → finalization_running. */
-function claimRecords(command: RunCommand, view: ServiceView): MigrationRecord[] {
-  if (command === "reset") return [];
-  const pending = migrationsIn(view, MigrationState.MIGRATION_REQUIRED);
-  if (pending.length > 0) return pending.map((m) => record(m, MigrationState.MIGRATION_RUNNING));
-  return migrationsIn(view, MigrationState.FINALIZATION_REQUIRED).map((m) => record(m, MigrationState.FINALIZATION_RUNNING));
-}
-
-function record(migration: RegisteredMigration, state: MigrationState): MigrationRecord {
-  return { index: migration.index, name: migration.name, checksum: migration.checksum, state };
 }
 
 function tablesOf(migrations: readonly RegisteredMigration[]): string[] {

@@ -3,7 +3,9 @@ import type { LoadedMigration } from "../migrations/types.ts";
 import type { MigrationRef } from "../runner/messages.ts";
 import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
+import { LeaseLostError } from "../stores/lease-lost.ts";
 import { errorText } from "./error-text.ts";
+import { fence } from "./fence.ts";
 import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
@@ -36,12 +38,12 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     // The swap stored these lines and ended the command; the listener still has to hear them.
     ctx.out.announce(closing);
     ctx.finished = true;
-    return { exception: null, records: [] };
+    return { exception: null, records: [], liftProtection: false };
   } catch (error) {
+    if (error instanceof LeaseLostError) throw error;
     const exception = errorText(error);
     ctx.out.line(current ? `finalization ${current.name} failed: ${exception}` : `finalization failed: ${exception}`);
-    await ctx.store.unprotectAll();
-    return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED) };
+    return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED), liftProtection: true };
   }
 }
 
@@ -66,6 +68,7 @@ async function runCleanups(
     for (const migration of loaded) {
       onCurrent(migration);
       if (migration.migration.cleanup === undefined) continue;
+      await fence(ctx, `the cleanup of ${migration.name}`);
       await migration.migration.cleanup(session.db);
       ctx.out.line(`finalization ${migration.name}: cleanup done`);
     }

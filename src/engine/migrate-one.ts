@@ -3,7 +3,7 @@ import type { LoadedMigration } from "../migrations/types.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { PrerequisiteRefusal } from "./error-text.ts";
-import { protectionMessage } from "./record-states.ts";
+import { fence } from "./fence.ts";
 import { transformTable } from "./transform-table.ts";
 import type { CommandContext } from "./types.ts";
 
@@ -16,13 +16,13 @@ export async function migrateOne(
   session: ShadowSession,
   loaded: LoadedMigration,
   budgets: TableBudgets,
-  protectedBy: Map<string, string>,
 ): Promise<void> {
   const { migration, name } = loaded;
   const prefix = `migration ${name}`;
   const started = performance.now();
   ctx.out.line(`${prefix}: started`);
 
+  await fence(ctx, `${prefix}: checkPrerequisites`);
   const refusal = await migration.checkPrerequisites?.(session.db);
   if (typeof refusal === "string" && refusal.length > 0) throw new PrerequisiteRefusal(refusal);
 
@@ -31,8 +31,8 @@ export async function migrateOne(
   // Without dataDefinition a transformed table's rows keep their shape, so the copy and the transform
   // become one pass (CONTRACT §7 allows the faster route when the result is the same).
   const streamed = new Set<string>();
+  await fence(ctx, `${prefix}: the shadow copies`);
   for (const table of migration.tables) {
-    if (await ctx.store.protect(table, protectionMessage(table, name, "migrate running"))) protectedBy.set(table, name);
     if ((await session.locate(table)) !== "origin") continue;
     if (table in transforms && migration.dataDefinition === undefined) {
       await session.createEmptyCopy(table);
@@ -46,6 +46,7 @@ export async function migrateOne(
   }
   for (const table of migration.tables) if (!(table in transforms)) shares.get(table)!.finish();
 
+  await fence(ctx, `${prefix}: dataDefinition`);
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
   for (const table of Object.keys(transforms)) {
     const share = shares.get(table)!;
@@ -61,14 +62,16 @@ export async function migrateOne(
     }
     share.finish();
   }
+  await fence(ctx, `${prefix}: dataManipulation`);
   await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));
 
-  // A table of `tables` that resolves to the origin now was dropped from the shadow by this migration.
+  // A table of `tables` that resolves to the origin now was dropped from the shadow by this migration; one
+  // that exists nowhere is marked too, so finalize can tell "no table, as migrated" from "shadow copy lost".
   for (const table of migration.tables) {
-    if ((await session.locate(table)) === "origin") {
-      await session.markDropped(table);
-      ctx.out.line(`${prefix}: dropped table "${table}"`);
-    }
+    const location = await session.locate(table);
+    if (location === "shadow") continue;
+    await session.markDropped(table);
+    if (location === "origin") ctx.out.line(`${prefix}: dropped table "${table}"`);
   }
   ctx.out.line(`${prefix}: done`);
   ctx.out.detail(`${prefix}: took ${formatMs(performance.now() - started)}`);

@@ -2,9 +2,11 @@ import { MigrationState } from "../core/states.ts";
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { MigrationRef } from "../runner/messages.ts";
 import type { ShadowSession } from "../stores/store.ts";
+import { LeaseLostError } from "../stores/lease-lost.ts";
 import { errorText } from "./error-text.ts";
 import { migrateOne, type TableBudgets } from "./migrate-one.ts";
-import { migrationsIn, pendingMigrations, protectionMessage, recordsIn } from "./record-states.ts";
+import { protectionMessage } from "../core/protection-message.ts";
+import { migrationsIn, pendingMigrations, recordsIn } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
@@ -16,7 +18,7 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   const continuing = (await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED])).length > 0;
   ctx.out.line("migration started");
   // Without migrated-but-unfinalized work, whatever the shadow holds is a stale leftover.
-  if (!continuing) await ctx.store.clearShadow();
+  if (!continuing) await ctx.store.clearShadow(ctx.task.owner);
   const session = await ctx.store.openSession({ verbose: ctx.task.verbose, log: (line) => ctx.out.line(line) });
   let current: MigrationRef | null = null;
   try {
@@ -30,26 +32,28 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     const perTable = new Map<string, number>();
     for (const budget of budgets.values()) for (const [table, rows] of budget) perTable.set(table, (perTable.get(table) ?? 0) + rows);
     ctx.progress.start(perTable);
-    const protectedBy = new Map<string, string>();
     for (const migration of loaded) {
       current = migration;
-      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, protectedBy);
+      await migrateOne(ctx, session, migration, budgets.get(migration.index)!);
     }
     current = null;
-    for (const [table, name] of protectedBy) {
-      await ctx.store.protect(table, protectionMessage(table, name, "migrated, waiting for finalize"));
+    // The claim protected these tables already; the message now says what they wait for.
+    const lastMigrationOf = new Map(loaded.flatMap((m) => m.migration.tables.map((table) => [table, m.name] as const)));
+    for (const [table, name] of lastMigrationOf) {
+      await ctx.store.protect(ctx.task.owner, table, protectionMessage(table, name, "migrated, waiting for finalize"));
     }
     ctx.progress.complete();
     ctx.out.line("migration finished");
-    return { exception: null, records: recordsIn(loaded, MigrationState.FINALIZATION_REQUIRED) };
+    return { exception: null, records: recordsIn(loaded, MigrationState.FINALIZATION_REQUIRED), liftProtection: false };
   } catch (error) {
+    if (error instanceof LeaseLostError) throw error;
     const exception = errorText(error);
     ctx.out.line(current ? `migration ${current.name} failed: ${exception}` : `migration failed: ${exception}`);
-    await ctx.store.unprotectAll();
     const others = pending.filter((ref) => ref.index !== current?.index);
     return {
       exception,
       records: [...recordsIn(current ? [current] : [], MigrationState.MIGRATION_FAILED), ...recordsIn(others, MigrationState.MIGRATION_REQUIRED)],
+      liftProtection: true,
     };
   } finally {
     await session.close();

@@ -41,8 +41,3 @@ export async function pendingMigrations(ctx: CommandContext): Promise<MigrationR
   const byIndex = new Map(migrations.map((m) => [m.index, m.state]));
   return ctx.task.migrations.filter((ref) => !NOT_PENDING.includes(byIndex.get(ref.index) ?? MigrationState.MIGRATION_REQUIRED));
 }
-
-/** The write-protection text of a table (CONTRACT §3: the application sees who holds it and why). */
-export function protectionMessage(table: string, migration: string, phase: string): string {
-  return `Table "${table}" is write-protected by migration ${migration} (${phase})`;
-}

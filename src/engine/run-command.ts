@@ -1,6 +1,7 @@
 import { MigrationState } from "../core/states.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
 import { CommandOutput } from "./command-output.ts";
+import { LeaseLostError } from "../stores/lease-lost.ts";
 import { errorText } from "./error-text.ts";
 import { finalizePhase } from "./finalize-phase.ts";
 import { migratePhase } from "./migrate-phase.ts";
@@ -35,11 +36,13 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     await ctx.progress.flush();
     await ctx.out.flush();
     // The last states and the end of the command become visible together, never a finished state first.
-    if (!ctx.finished) await store.completeCommand(task.owner, result.records, result.exception);
+    if (!ctx.finished) await store.completeCommand(task.owner, result.records, result.exception, result.liftProtection);
     return { exception: result.exception };
   } catch (error) {
-    // A fault outside any migration (the store itself): fail what runs and lift the protection.
     const exception = errorText(error);
+    // Another command holds the run now: everything of this run's is its business, nothing is written.
+    if (error instanceof LeaseLostError) return { exception };
+    // A fault outside any migration (the store itself): fail what runs and lift the protection.
     await ctx.out.flush().catch(() => {});
     await store.interruptCommand(task.owner, exception).catch(() => false);
     return { exception };

@@ -19,7 +19,7 @@ export async function transformTable(
   share: { add(rows: number): void },
 ): Promise<number> {
   const prefix = `migration ${loaded.name}`;
-  const plan = await session.rangePlan(table, route);
+  const plan = await session.rangePlan(table, route, ctx.task.owner);
   const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows);
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
   const queue: Promise<void>[] = [];

@@ -52,6 +52,11 @@ export interface PhaseResult {
   exception: string | null;
   /** Last record states, written together with the end of the command. */
   records: MigrationRecord[];
+  /**
+   * Whether the write protection of the origin goes with the end of the command (failures and reset):
+   * lifted in the same transaction, never before the state that no longer promises a shadow copy.
+   */
+  liftProtection: boolean;
 }
 
 /** Everything one running command shares across its phases. */

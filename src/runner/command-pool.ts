@@ -1,6 +1,7 @@
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { RunCommand } from "../core/commands.ts";
+import type { CommandOutcome } from "../engine/types.ts";
 import type { CommandTask, MigrationRef, RunnerEvent } from "./messages.ts";
 
 /** What the pool needs to build each task. */
@@ -32,8 +33,12 @@ export class CommandPool {
     this.pool.on("error", (error: Error) => this.options.onError?.(error));
   }
 
-  /** Runs one claimed command to its end in the worker; rejects only when the worker itself failed. */
-  async run(command: RunCommand, verbose: boolean, owner: string): Promise<void> {
+  /**
+   * Runs one claimed command to its end in the worker and resolves with its exception (null on success);
+   * rejects when the worker itself failed, or when `signal` aborted it, which ends the thread (and the
+   * transform threads it started) wherever it is.
+   */
+  async run(command: RunCommand, verbose: boolean, owner: string, signal: AbortSignal): Promise<string | null> {
     const task: CommandTask = {
       command,
       verbose,
@@ -45,7 +50,8 @@ export class CommandPool {
     const { port1, port2 } = new MessageChannel();
     port1.on("message", (event: RunnerEvent) => this.options.onEvent?.(event));
     try {
-      await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+      const outcome = (await this.pool.run({ task, port: port2 }, { transferList: [port2], signal })) as CommandOutcome;
+      return outcome.exception;
     } finally {
       port1.close();
     }

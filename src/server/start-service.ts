@@ -14,14 +14,20 @@ import { createPinoLogger } from "./pino-logger.ts";
 import { createSecretRedactor } from "./redact-secrets.ts";
 import { startStateObserver } from "./state-observer.ts";
 
+/** How long a shutdown waits for the running command before it stops it, in ms. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** A started service. */
 export interface RunningService {
   /** The port it listens on (the real one when 0 was asked for). */
   port: number;
   /** This process's replica id. */
   replicaId: string;
-  /** Stops accepting requests, waits for the running command, closes the pool and the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, waits up to `graceMs` (default SHUTDOWN_GRACE_MS) for the running command,
+   * then ends its thread and records it failed, and closes the pool and the store: bounded in time.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Options of the composition root. */
@@ -56,8 +62,9 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const manager = new MigrationManager({
     store,
     registry: migrations.map(({ index, name, checksum, migration }) => ({ index, name, checksum, tables: migration.tables })),
-    startRun: (command, verbose, owner) => pool.run(command, verbose, owner),
+    startRun: (command, verbose, lease, signal) => pool.run(command, verbose, lease, signal),
     replicaId,
+    stallTimeoutMs: config.stallTimeoutMs,
     logger: { warn: (message) => logger.warn(message) },
   });
   const metrics = new ServiceMetrics();
@@ -84,11 +91,11 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   return {
     port,
     replicaId,
-    async close() {
+    async close(graceMs = SHUTDOWN_GRACE_MS) {
       stopWatchdog();
       await observer.stop();
       await server.close();
-      await manager.idle();
+      await manager.stop(graceMs, "the service was shut down while it ran; reset and run it again");
       await pool.close();
       await store.close();
     },

@@ -43,6 +43,13 @@ export interface CommandRecord {
   progressCursor: number;
   /** Per table progress of the run, in the order it moves them (empty until the run counted them). */
   tables: TableProgress[];
+  /** Epoch ms of the run's last output or progress write (its claim at first), or null before the first command. */
+  progressAt: number | null;
+  /**
+   * Bumped by every claim and every end of a command (and with it every change of the migration records
+   * outside a run): a claim is a compare-and-set on the version its decision was based on.
+   */
+  version: number;
 }
 
 /** Everything the core needs to answer any command, read in one consistent snapshot. */
@@ -53,12 +60,24 @@ export interface Snapshot {
   command: CommandRecord;
 }
 
+/** An origin table to write-protect, and the text a refused write gets. */
+export interface TableProtection {
+  /** The origin table. */
+  table: string;
+  /** The error message of a refused write. */
+  message: string;
+}
+
 /** What `claimCommand` writes atomically when it wins the run lock. */
 export interface CommandClaim {
   /** The command to start. */
   command: RunCommand;
-  /** Replica id of the claimer. */
+  /** The lease of this command, `host:pid:replica.serial`: unique per command, checked by every write of the run. */
   owner: string;
+  /** `CommandRecord.version` of the snapshot the claimer decided on; the claim loses when it changed. */
+  version: number;
+  /** Origin tables the command write-protects from its first instant (missing tables are skipped). */
+  protect: TableProtection[];
   /** Verbose flag of the request. */
   verbose: boolean;
   /** Migration records to upsert in the same transaction (e.g. pending → migration_running). */
@@ -79,19 +98,20 @@ export interface StateStore {
   /** Reads all migration records and the command row in one consistent read. */
   snapshot(): Promise<Snapshot>;
   /**
-   * Starts a command if none runs: sets the command row (running, owner, verbose, empty output, no
-   * exception, count, migrated 0, cursor 0, startedAt now) and upserts `claim.migrations`, in one
-   * transaction. Returns false, changing nothing, when a command already runs.
+   * Starts a command if none runs and nothing changed since the claimer's snapshot (`claim.version`):
+   * sets the command row (running, owner, verbose, empty output, no exception, count, migrated 0,
+   * cursor 0, startedAt now, version + 1), upserts `claim.migrations` and installs `claim.protect`, in one
+   * transaction. Returns false at once, changing nothing and waiting for nobody, when it loses.
    */
   claimCommand(claim: CommandClaim): Promise<boolean>;
+  /** Whether `owner` still holds the running command: a run whose lease was taken stops at its next step. */
+  holdsLease(owner: string): Promise<boolean>;
   /** Upserts migration records, only while `owner` holds the run lock; returns false otherwise. */
   setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean>;
   /** Appends text (whole lines) to the output of the command `owner` runs. */
   appendOutput(owner: string, text: string): Promise<void>;
   /** Records progress of the command `owner` runs, in total and per table; `migrated` is never lowered. */
   setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void>;
-  /** Ends the command `owner` runs: running=false, endedAt=now, exception. False if `owner` no longer held it. */
-  finishCommand(owner: string, exception: string | null): Promise<boolean>;
   /** Refreshes the heartbeat of the command `owner` runs. */
   heartbeat(owner: string): Promise<void>;
   /**
@@ -161,6 +181,8 @@ export interface RangePlan {
   shape: TableShape;
   /** Average size of a source row as text, in bytes, from a sample of rows (0 for an empty table). */
   rowBytes: number;
+  /** The lease of the command: a range write commits only while it still holds the running command. */
+  owner: string;
 }
 
 /** Maps the rows of one range to their replacements (null = deleted), in order: the transform, on a worker thread. */
@@ -193,8 +215,11 @@ export interface ShadowSession {
   createEmptyCopy(table: string): Promise<void>;
   /** Adds the keys, indexes and sequence positions `createEmptyCopy` left out, once the rows are in. */
   completeCopy(table: string): Promise<void>;
-  /** What a worker needs to move the rows of `table` by `route`; throws when the table cannot be split into key ranges. */
-  rangePlan(table: string, route: TransformRoute): Promise<RangePlan>;
+  /**
+   * What a worker needs to move the rows of `table` by `route`, each range write fenced by `owner`'s lease;
+   * throws when the table cannot be split into key ranges.
+   */
+  rangePlan(table: string, route: TransformRoute, owner: string): Promise<RangePlan>;
   /** The key of the `rows`-th row after `after` in the plan's source table, or null when fewer rows remain. */
   rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null>;
   /** Closes the connection. */
@@ -229,12 +254,13 @@ export interface SwapResult {
 
 /** The shadow half of a store: shadow copies, write protection and the atomic swap, per dialect. */
 export interface ShadowStore {
-  /** Drops all shadow work (tables, drop marks) of an earlier or the current run. */
-  clearShadow(): Promise<void>;
-  /** Makes the origin `table` reject writes with `message`; false when the origin has no such table. */
-  protect(table: string, message: string): Promise<boolean>;
-  /** Lifts the write protection of every origin table. */
-  unprotectAll(): Promise<void>;
+  /** Drops all shadow work (tables, drop marks, staged leftovers) while `owner` holds the running command; throws LeaseLostError otherwise. */
+  clearShadow(owner: string): Promise<void>;
+  /**
+   * Makes the origin `table` reject writes with `message`, while `owner` holds the running command (same
+   * transaction); false when the origin has no such table; throws LeaseLostError when `owner` lost it.
+   */
+  protect(owner: string, table: string, message: string): Promise<boolean>;
   /** Opens the connection migration functions run on. */
   openSession(options: SessionOptions): Promise<ShadowSession>;
   /** Swaps the shadow copies in, sets records and output and ends the command, in one transaction; then empties the shadow. */
@@ -245,8 +271,10 @@ export interface ShadowStore {
 export interface Store extends StateStore, ShadowStore {
   /**
    * Ends the command `owner` runs (running=false, endedAt, exception) and writes its last migration
-   * records in ONE transaction, so no reader sees a finished state while the command still runs.
+   * records in ONE transaction, so no reader sees a finished state while the command still runs; with
+   * `liftProtection` the write protection of every origin table goes in the same transaction, so the
+   * origin never becomes writable while a state still promises its shadow copy.
    * False, changing nothing, when `owner` no longer holds the run lock.
    */
-  completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean>;
+  completeCommand(owner: string, records: MigrationRecord[], exception: string | null, liftProtection: boolean): Promise<boolean>;
 }

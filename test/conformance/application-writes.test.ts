@@ -59,8 +59,9 @@ for (const target of STORE_TARGETS) {
           expect(report.committed.filter((w) => w.committedAt < answeredAt).length, `seed ${seed}: writes before the command`).toBeGreaterThan(0);
           expect(report.refused, `seed ${seed}: writes refused`).toBeGreaterThan(0);
           expect(lost, `seed ${seed}: committed writes lost`).toEqual([]);
+          // SQLite's row triggers do not fire for a statement that matches no row: such a write changed nothing.
           const late = report.committed
-            .filter((w) => w.startedAt > answeredAt && !w.newShape)
+            .filter((w) => w.hit && w.startedAt > answeredAt && !w.newShape)
             .map((w) => `${w.op} ${w.table} ${w.id}, started ${w.startedAt - answeredAt} ms after the answer`);
           expect(late, `seed ${seed}: writes that committed to an old table after the command answered`).toEqual([]);
         }

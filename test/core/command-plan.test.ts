@@ -24,7 +24,7 @@ describe("command × state (CONTRACT §3)", () => {
     for (const [command, expected] of Object.entries(cells) as [RunCommand, string][]) {
       it(`${command} in ${status} → ${expected}`, () => {
         const running = status === S.MIGRATION_RUNNING || status === S.FINALIZATION_RUNNING;
-        const input = { status, running, current: 1, target: 2, exception: "boom" };
+        const input = { status, running, stalled: false, current: 1, target: 2, exception: "boom" };
         if (expected === "run" || expected === "nothing") {
           expect(planCommand(command, input).action).toBe(expected);
         } else {
@@ -35,12 +35,19 @@ describe("command × state (CONTRACT §3)", () => {
   }
 
   it("a running reset blocks every other command with the migration text", () => {
-    const input = { status: S.MIGRATION_FAILED, running: true, current: 0, target: 1, exception: "x" };
+    const input = { status: S.MIGRATION_FAILED, running: true, stalled: false, current: 0, target: 1, exception: "x" };
     expect(() => planCommand("migrate", input)).toThrow(RUNNING);
   });
 
+  it("reset takes a stalled running command over; every other command still gets the running text", () => {
+    const input = { status: S.MIGRATION_RUNNING, running: true, stalled: true, current: 0, target: 1, exception: null };
+    expect(planCommand("reset", input)).toEqual({ action: "take-over" });
+    expect(() => planCommand("migrate", input)).toThrow(RUNNING);
+    expect(() => planCommand("finalize", input)).toThrow(RUNNING);
+  });
+
   it.each(["migrate", "finalize", "reset"] as RunCommand[])("%s on a newer database is refused", (command) => {
-    const input = { status: S.FINALIZED, running: false, current: 5, target: 3, exception: null };
+    const input = { status: S.FINALIZED, running: false, stalled: false, current: 5, target: 3, exception: null };
     expect(() => planCommand(command, input)).toThrow(
       "The database has a higher migration index (5) than the registered migrations (3)",
     );

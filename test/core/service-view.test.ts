@@ -4,7 +4,7 @@ import type { CommandRecord, Snapshot } from "../../src/stores/store.ts";
 
 const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,
-  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [],
+  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0,
 };
 const registry = [
   { index: 1, name: "0001_a", checksum: "a", tables: ["t"] },

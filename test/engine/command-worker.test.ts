@@ -33,6 +33,8 @@ async function runInWorker(registered?: MigrationRef[]): Promise<{ result: unkno
     verbose: true,
     migrations: migrations.map((m) => ({ ...m, state: "migration_running" as const })),
     count: 0,
+    version: (await store.snapshot()).command.version,
+    protect: [],
   });
   const task: CommandTask = { command: "migrate", verbose: true, owner, databaseUrl: fx.url, migrations, transformWorkers: 2 };
   pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });

@@ -1,16 +1,18 @@
+import { claimChanges } from "../../src/core/claim-changes.ts";
+import { deriveView, type RegisteredMigration } from "../../src/core/service-view.ts";
 import Database from "better-sqlite3";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunCommand } from "../../src/core/commands.ts";
-import { MigrationState } from "../../src/core/states.ts";
 import { runCommand } from "../../src/engine/run-command.ts";
 import type { CommandOutcome } from "../../src/engine/types.ts";
 import { loadMigrations } from "../../src/migrations/loader.ts";
+import type { LoadedMigration } from "../../src/migrations/types.ts";
 import type { CommandTask, RunnerEvent } from "../../src/runner/messages.ts";
 import { createTransformPool } from "../../src/runner/transform-pool.ts";
 import { openStore } from "../../src/stores/open-store.ts";
-import type { MigrationRecord, Snapshot, Store } from "../../src/stores/store.ts";
+import type { Snapshot, Store } from "../../src/stores/store.ts";
 
 /** A fresh temp directory; remove it with `rmSync(dir, { recursive: true })`. */
 export function makeTempDir(prefix = "mig-engine-"): string {
@@ -82,8 +84,9 @@ export class EngineFixture {
       command,
       owner,
       verbose: options.verbose ?? false,
-      migrations: claimRecords(command, before.migrations, refs),
       count: 0,
+      version: before.command.version,
+      ...claimChanges(command, deriveView(registryOf(migrations), before)),
     });
     if (!claimed) throw new Error("a command is already running");
     const task: CommandTask = {
@@ -122,17 +125,8 @@ export class EngineFixture {
 }
 
 /** The records the manager's claim writes (CONTRACT §3): pending → running, or migrated → finalization_running. */
-function claimRecords(command: RunCommand, records: MigrationRecord[], refs: { index: number; name: string; checksum: string }[]): MigrationRecord[] {
-  const state = new Map(records.map((r) => [r.index, r.state]));
-  const pending = refs.filter((r) => {
-    const s = state.get(r.index);
-    return s === undefined || s === MigrationState.MIGRATION_REQUIRED;
-  });
-  const as = (list: typeof refs, s: MigrationState) => list.map((r) => ({ index: r.index, name: r.name, checksum: r.checksum, state: s }));
-  if (command === "reset") return [];
-  if (pending.length > 0) return as(pending, MigrationState.MIGRATION_RUNNING);
-  if (command === "finalize") {
-    return as(refs.filter((r) => state.get(r.index) === MigrationState.FINALIZATION_REQUIRED), MigrationState.FINALIZATION_RUNNING);
-  }
-  return [];
+
+/** The registry the manager would build from loaded migration files. */
+export function registryOf(migrations: readonly LoadedMigration[]): RegisteredMigration[] {
+  return migrations.map(({ index, name, checksum, migration }) => ({ index, name, checksum, tables: migration.tables }));
 }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/stores/open-store.ts";
 import { HEARTBEAT_TIMEOUT_MS } from "../../src/stores/owner-liveness.ts";
 import type { CommandRecord, MigrationRecord, Store } from "../../src/stores/store.ts";
+import { claimOn } from "../helpers/claim.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
 
 let dir: string;
@@ -31,9 +32,9 @@ describe("SQLite state store", () => {
   });
 
   it("claims compare-and-set: a second claim loses while one runs", async () => {
-    const claim = { command: "migrate" as const, owner: me, verbose: true, migrations: [record(1, "migration_running")], count: 7 };
-    expect(await store.claimCommand(claim)).toBe(true);
-    expect(await store.claimCommand({ ...claim, owner: "other:1:x" })).toBe(false);
+    const claim = { verbose: true, migrations: [record(1, "migration_running")], count: 7 };
+    expect(await claimOn(store, me, claim)).toBe(true);
+    expect(await claimOn(store, "other:1:x", claim)).toBe(false);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_running")]);
     expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0 });
@@ -41,11 +42,11 @@ describe("SQLite state store", () => {
   });
 
   it("conditions every write on the owner", async () => {
-    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [], count: 10 });
+    await claimOn(store, me, { count: 10 });
     expect(await store.setMigrationStates("other:1:x", [record(1, "finalized")])).toBe(false);
     await store.appendOutput("other:1:x", "stranger\n");
     await store.setProgress("other:1:x", 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
-    expect(await store.finishCommand("other:1:x", null)).toBe(false);
+    expect(await store.completeCommand("other:1:x", [], null, false)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
@@ -57,7 +58,7 @@ describe("SQLite state store", () => {
       tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
     });
     expect(snap.migrations).toEqual([record(1, "finalization_required")]);
-    expect(await store.finishCommand(me, "it broke")).toBe(true);
+    expect(await store.completeCommand(me, [], "it broke", false)).toBe(true);
     snap = await store.snapshot();
     expect(snap.command).toMatchObject({ running: false, exception: "it broke" });
     expect(snap.command.endedAt).toBeTypeOf("number");
@@ -66,22 +67,47 @@ describe("SQLite state store", () => {
   });
 
   it("completes a command and writes its last records in one step, only for the owner", async () => {
-    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [record(1, "migration_running")], count: 0 });
-    expect(await store.completeCommand("other:1:x", [record(1, "finalized")], null)).toBe(false);
+    await claimOn(store, me, { migrations: [record(1, "migration_running")] });
+    expect(await store.completeCommand("other:1:x", [record(1, "finalized")], null, false)).toBe(false);
     expect((await store.snapshot()).migrations).toEqual([record(1, "migration_running")]);
-    expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom")).toBe(true);
+    expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom", false)).toBe(true);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_failed")]);
     expect(command).toMatchObject({ running: false, exception: "boom" });
-    expect(await store.completeCommand(me, [record(1, "finalized")], null)).toBe(false);
+    expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(false);
+  });
+
+  it("a claim decided on an older version loses, even when nothing runs: a command never runs twice", async () => {
+    const { version } = (await store.snapshot()).command;
+    expect(await claimOn(store, me, { command: "finalize" })).toBe(true);
+    expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(true);
+    const stale = { command: "finalize" as const, owner: "other:1:x", verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [] };
+    expect(await store.claimCommand({ ...stale, version })).toBe(false);
+    expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
+  });
+
+  it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {
+    const app = new Database(join(dir, "nested", "app.db"));
+    app.exec("CREATE TABLE item (id INTEGER PRIMARY KEY)");
+    const protect = [{ table: "item", message: "item is protected" }, { table: "ghost", message: "no such table" }];
+    expect(await claimOn(store, me, { protect })).toBe(true);
+    expect(() => app.exec("INSERT INTO item DEFAULT VALUES")).toThrow("item is protected");
+    await expect(store.clearShadow("other:1:x")).rejects.toThrow(/lease \(other:1:x\)/);
+    expect(await store.completeCommand(me, [], null, false)).toBe(true);
+    expect(() => app.exec("INSERT INTO item DEFAULT VALUES")).toThrow("item is protected");
+    expect(await claimOn(store, me)).toBe(true);
+    expect(await store.completeCommand(me, [], "boom", true)).toBe(true);
+    app.exec("INSERT INTO item DEFAULT VALUES");
+    app.close();
   });
 
   it("interrupts a dead owner's command: records failed, protection lifted", async () => {
     const app = new Database(join(dir, "nested", "app.db"));
     app.exec("CREATE TABLE item (id INTEGER PRIMARY KEY)");
-    await store.claimCommand({ command: "finalize", owner: me, verbose: false, migrations: [record(1, "finalization_running"), record(2, "migration_running")], count: 0 });
-    expect(await store.protect("item", "locked by test")).toBe(true);
-    expect(await store.protect("ghost", "no such table")).toBe(false);
+    await claimOn(store, me, { command: "finalize", migrations: [record(1, "finalization_running"), record(2, "migration_running")] });
+    expect(await store.protect(me, "item", "locked by test")).toBe(true);
+    expect(await store.protect(me, "ghost", "no such table")).toBe(false);
+    await expect(store.protect("other:1:x", "item", "not its table")).rejects.toThrow(/lease \(other:1:x\)/);
     expect(() => app.exec("INSERT INTO item DEFAULT VALUES")).toThrow("locked by test");
     expect(await store.interruptCommand("other:1:x", "nope")).toBe(false);
     expect(await store.interruptCommand(me, "The command was interrupted")).toBe(true);
@@ -94,7 +120,7 @@ describe("SQLite state store", () => {
   });
 
   it("returns unseen output once to legacy progress polls", async () => {
-    await store.claimCommand({ command: "migrate", owner: me, verbose: false, migrations: [], count: 0 });
+    await claimOn(store, me);
     await store.appendOutput(me, "one\n");
     expect(await store.takeUnseenOutput()).toBe("one\n");
     await store.appendOutput(me, "two\n");
@@ -113,7 +139,7 @@ describe("SQLite state store", () => {
 describe("ownerAlive", () => {
   const base: CommandRecord = {
     command: "migrate", running: true, owner: me, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [],
+    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [], progressAt: null, version: 1,
   };
   it.each<[string, Partial<CommandRecord>, boolean]>([
     ["this process with a fresh heartbeat", {}, true],

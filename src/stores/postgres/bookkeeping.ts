@@ -49,10 +49,14 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       heartbeat_at bigint,
       progress_cursor integer NOT NULL DEFAULT 0,
       progress_tables jsonb NOT NULL DEFAULT '[]',
+      progress_at bigint,
+      version bigint NOT NULL DEFAULT 0,
       CHECK (NOT running OR owner IS NOT NULL)
     );
-    -- Added after the first release: a database created before has the table without it.
+    -- Added after the first release: a database created before has the table without them.
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_tables jsonb NOT NULL DEFAULT '[]';
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_at bigint;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -82,6 +86,8 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     heartbeatAt: toNumberOrNull(row.heartbeat_at),
     progressCursor: toNumber(row.progress_cursor),
     tables: row.progress_tables as TableProgress[],
+    progressAt: toNumberOrNull(row.progress_at),
+    version: toNumber(row.version),
   };
 }
 
@@ -96,22 +102,32 @@ export async function upsertMigrations(client: PoolClient, names: Bookkeeping, r
   );
 }
 
-/** Locks the command row when `owner` holds the run lock; true then (call inside a transaction). */
-export async function lockOwnedCommand(client: PoolClient, names: Bookkeeping, owner: string): Promise<boolean> {
-  const { rowCount } = await client.query(`SELECT 1 FROM ${names.command} WHERE id = 1 AND running AND owner = $1 FOR UPDATE`, [owner]);
+/**
+ * Locks the command row when `owner` holds the run lock; true then (call inside a transaction). Claims and
+ * interrupts lock the row FOR UPDATE, so either mode keeps them out until the caller's transaction ends;
+ * `KEY SHARE` (the fence of range writes, protection, shadow clearing) lets the run's own output,
+ * progress and heartbeat updates go on meanwhile.
+ */
+export async function lockOwnedCommand(
+  client: PoolClient, names: Bookkeeping, owner: string, mode: "UPDATE" | "KEY SHARE" = "UPDATE",
+): Promise<boolean> {
+  const { rowCount } = await client.query(`SELECT 1 FROM ${names.command} WHERE id = 1 AND running AND owner = $1 FOR ${mode}`, [owner]);
   return rowCount === 1;
 }
 
 /** Appends text to the output of the command `owner` runs; false when it does not hold the lock. */
 export async function appendOutputRow(client: PoolClient, names: Bookkeeping, owner: string, text: string): Promise<boolean> {
-  const { rowCount } = await client.query(`UPDATE ${names.command} SET output = output || $1 WHERE id = 1 AND running AND owner = $2`, [text, owner]);
+  const { rowCount } = await client.query(
+    `UPDATE ${names.command} SET output = output || $1, progress_at = $3 WHERE id = 1 AND running AND owner = $2`,
+    [text, owner, Date.now()],
+  );
   return rowCount === 1;
 }
 
-/** Ends the command `owner` runs: running=false, exception, ended_at. */
+/** Ends the command `owner` runs: running=false, exception, ended_at, and a new version (a claim decided before fails). */
 export async function finishCommandRow(client: PoolClient, names: Bookkeeping, owner: string, exception: string | null): Promise<boolean> {
   const { rowCount } = await client.query(
-    `UPDATE ${names.command} SET running = false, exception = $1, ended_at = $2 WHERE id = 1 AND running AND owner = $3`,
+    `UPDATE ${names.command} SET running = false, exception = $1, ended_at = $2, version = version + 1 WHERE id = 1 AND running AND owner = $3`,
     [exception, Date.now(), owner],
   );
   return rowCount === 1;

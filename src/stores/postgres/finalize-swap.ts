@@ -4,7 +4,8 @@ import type { SwapPlan, SwapResult } from "../store.ts";
 import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
 import { type PoolClient, withClient } from "./pg-pool.ts";
-import { liftAllProtection } from "./protection.ts";
+import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
+import { isProtected, liftAllProtection } from "./protection.ts";
 import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
 import { qualify, quoteIdent } from "./sql.ts";
 import { alignIdentitySequences } from "./table-copy.ts";
@@ -85,11 +86,11 @@ async function swapTables(
   oids: Map<string, number>,
 ): Promise<{ swapped: string[]; dropped: string[]; foreignKeys: ForeignKeyPlan[] }> {
   const { schemas } = target;
-  for (const table of oids.keys()) {
-    // Never drop an origin table just because its shadow copy is missing (e.g. a dropped shadow schema).
-    if (!tables.shadowed.includes(table) && !tables.dropped.includes(table)) {
-      throw new Error(`Table "${table}" has no shadow copy to swap in; reset and migrate again`);
-    }
+  for (const table of tables.all) {
+    // Never drop an origin table, nor finalize without a table the migration created, just because its
+    // shadow copy is missing (e.g. a dropped shadow schema): the migration leaves a copy or a drop mark.
+    if (!tables.shadowed.includes(table) && !tables.dropped.includes(table)) throw new Error(noShadowCopy(table));
+    if (oids.has(table) && !(await isProtected(client, schemas.origin, table))) throw new Error(unprotectedOrigin(table));
   }
   const views = await saveDependentViews(client, [...oids.values()]);
   const foreignKeys = await planForeignKeys(client, schemas, [...oids.values()]);

@@ -27,18 +27,30 @@ export class LockTimeoutError extends Error {
  * nothing, so queries of other sessions never queue behind it for longer than one `lockTimeoutMs`.
  */
 export async function withLockRetry<T>(pool: pg.Pool, policy: LockPolicy, what: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return retryOnLockTimeout(policy, what, () =>
+    withClient(pool, (client) =>
+      inTransaction(client, async () => {
+        await setLockTimeout(client, policy);
+        return fn(client);
+      }),
+    ),
+  );
+}
+
+/** `SET LOCAL lock_timeout` of one attempt of `policy`, inside the caller's transaction. */
+export async function setLockTimeout(client: PoolClient, policy: LockPolicy): Promise<void> {
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(policy.lockTimeoutMs))}`);
+}
+
+/** Runs `attempt` (one whole transaction) again with exponential backoff while it fails on a lock timeout or deadlock. */
+export async function retryOnLockTimeout<T>(policy: LockPolicy, what: string, attempt: () => Promise<T>): Promise<T> {
   let pause = policy.backoffMs;
-  for (let attempt = 1; ; attempt++) {
+  for (let tries = 1; ; tries++) {
     try {
-      return await withClient(pool, (client) =>
-        inTransaction(client, async () => {
-          await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(policy.lockTimeoutMs))}`);
-          return fn(client);
-        }),
-      );
+      return await attempt();
     } catch (error) {
       if (!RETRYABLE_STATES.has(sqlState(error) ?? "")) throw error;
-      if (attempt >= policy.attempts) {
+      if (tries >= policy.attempts) {
         throw new LockTimeoutError(
           `${what} could not get its table locks within ${policy.lockTimeoutMs} ms in ${policy.attempts} attempts: ` +
             `another transaction holds them (a long reader or writer); try again when it has ended`,

@@ -11,12 +11,13 @@ import type {
   SwapPlan,
   SwapResult,
 } from "../store.ts";
-import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, finishCommandRow, readSnapshot } from "./bookkeeping.ts";
+import { LeaseLostError } from "../lease-lost.ts";
+import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
-import { DEFAULT_LOCK_POLICY, type LockPolicy, withLockRetry } from "./lock-retry.ts";
+import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
 import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
-import { createProtectFunction, dropLiftedProtection, liftAllProtection, protectTable } from "./protection.ts";
+import { createProtectFunction, dropLiftedProtection, protectTable } from "./protection.ts";
 import { RunLock, runLockKey } from "./run-lock.ts";
 import { countLocated, dropShadowSchema, type Schemas, shadowSchemaFor } from "./shadow-schema.ts";
 import { PostgresShadowSession } from "./shadow-session.ts";
@@ -80,10 +81,20 @@ export class PostgresStore implements Store {
     return withClient(this.pool, (client) => readSnapshot(client, this.ready().names));
   }
 
-  /** Advisory lock first, then the compare-and-set; the winner's client stays pinned holding the lock. */
+  /** The compare-and-set, the protection and then the advisory lock, in one transaction; the winner's client stays pinned holding the lock. */
   async claimCommand(claim: CommandClaim): Promise<boolean> {
     const { runLock, names } = this.ready();
-    return runLock.claim(claim.owner, (client) => writes.claimCommandRow(client, names, claim));
+    return retryOnLockTimeout(this.lockPolicy, "Starting the command", () =>
+      runLock.claim(claim.owner, (client, take) => writes.claimCommandRow(client, names, claim, take, this.lockPolicy)),
+    );
+  }
+
+  /** See StateStore.holdsLease. */
+  async holdsLease(owner: string): Promise<boolean> {
+    return withClient(this.pool, async (client) => {
+      const { rowCount } = await client.query(`SELECT 1 FROM ${this.ready().names.command} WHERE id = 1 AND running AND owner = $1`, [owner]);
+      return rowCount === 1;
+    });
   }
 
   /** Unlocks and releases the pinned client of `owner`. */
@@ -111,14 +122,14 @@ export class PostgresStore implements Store {
     await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, count, migrated, tables));
   }
 
-  /** See StateStore.finishCommand. */
-  async finishCommand(owner: string, exception: string | null): Promise<boolean> {
-    return withClient(this.pool, (client) => finishCommandRow(client, this.ready().names, owner, exception));
-  }
-
-  /** See Store.completeCommand. */
-  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean> {
-    return withClient(this.pool, (client) => writes.completeCommandRows(client, this.ready().names, owner, records, exception));
+  /** See Store.completeCommand; retried like other DDL when lifting the protection waits for a table lock. */
+  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null, liftProtection: boolean): Promise<boolean> {
+    const { names } = this.ready();
+    const completed = await withLockRetry(this.pool, this.lockPolicy, "Ending the command", (client) =>
+      writes.completeCommandRows(client, names, owner, records, exception, liftProtection),
+    );
+    if (completed && liftProtection) await this.dropLifted();
+    return completed;
   }
 
   /** See StateStore.heartbeat (informational here: liveness is the advisory lock). */
@@ -150,27 +161,27 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Drops the shadow schema with everything in it. */
-  async clearShadow(): Promise<void> {
-    await withClient(this.pool, (client) => dropShadowSchema(client, this.ready().schemas));
+  /** Drops the shadow schema with everything in it, in a transaction fenced by `owner`'s lease. */
+  async clearShadow(owner: string): Promise<void> {
+    const { names, schemas } = this.ready();
+    await withLockRetry(this.pool, this.lockPolicy, "Dropping the shadow copies", async (client) => {
+      if (!(await lockOwnedCommand(client, names, owner, "KEY SHARE"))) throw new LeaseLostError(owner, "clearing the shadow copies");
+      await dropShadowSchema(client, schemas);
+    });
   }
 
-  /** Installs the statement-level protection trigger; retried with lock_timeout so a long writer does not stall others. */
-  async protect(table: string, message: string): Promise<boolean> {
-    const { origin } = this.ready().schemas;
-    return withLockRetry(this.pool, this.lockPolicy, `Protecting table "${table}"`, (client) => protectTable(client, origin, table, message));
-  }
-
-  /** Disables every protection trigger in one transaction (never waiting for readers), then drops those it can at once. */
-  async unprotectAll(): Promise<void> {
-    const { origin } = this.ready().schemas;
-    await withLockRetry(this.pool, this.lockPolicy, "Lifting the write protection", (client) => liftAllProtection(client, origin));
-    await this.dropLifted();
+  /** Installs the statement-level protection trigger, fenced by `owner`'s lease; retried with lock_timeout so a long writer does not stall others. */
+  async protect(owner: string, table: string, message: string): Promise<boolean> {
+    const { names, schemas } = this.ready();
+    return withLockRetry(this.pool, this.lockPolicy, `Protecting table "${table}"`, async (client) => {
+      if (!(await lockOwnedCommand(client, names, owner, "KEY SHARE"))) throw new LeaseLostError(owner, `protecting table "${table}"`);
+      return protectTable(client, schemas.origin, table, message);
+    });
   }
 
   /** A pinned client with the shadow schema first on its search path. */
   async openSession(options: SessionOptions): Promise<ShadowSession> {
-    return PostgresShadowSession.open(this.pool, this.ready().schemas, this.url, options);
+    return PostgresShadowSession.open(this.pool, this.ready().schemas, this.ready().names.command, this.url, options);
   }
 
   /** See finalizeSwapOn. */

@@ -48,6 +48,11 @@ async function protectedTables(client: PoolClient, schema: string, enabled: bool
   return rows.map((r) => r.relname);
 }
 
+/** Whether `schema.table` has its protection trigger, enabled. */
+export async function isProtected(client: PoolClient, schema: string, table: string): Promise<boolean> {
+  return (await protectedTables(client, schema, true)).includes(table);
+}
+
 /**
  * Lifts every protection in `schema` by disabling its trigger: DISABLE TRIGGER takes SHARE ROW
  * EXCLUSIVE, so a long reader cannot hold the lifting up (DROP TRIGGER would need ACCESS EXCLUSIVE).

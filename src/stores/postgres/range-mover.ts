@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Row } from "../../migrations/types.ts";
 import { from as copyFrom } from "pg-copy-streams";
 import { IdleConnections } from "../idle-connections.ts";
+import { LeaseLostError } from "../lease-lost.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
 import { selectByCopy } from "./copy-read.ts";
 import { copyText } from "./copy-text.ts";
@@ -28,6 +29,9 @@ export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMa
   return connections.use(plan.url, async (client) => {
     await client.query("BEGIN");
     try {
+      // KEY SHARE on the command row: an interrupt or a new claim (FOR UPDATE) waits for this range to commit, and a later range sees the lease gone.
+      const lease = await client.query(`SELECT 1 FROM ${plan.commandTable} WHERE id = 1 AND running AND owner = $1 FOR KEY SHARE`, [plan.owner]);
+      if (lease.rowCount !== 1) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
       const rows = await readRange(client, plan, range);
       const results = await map(rows);
       if (plan.route === "in-place") await deleteRange(client, plan, range);

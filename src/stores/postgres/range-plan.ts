@@ -16,13 +16,17 @@ export interface PgRangePlan extends RangePlan {
   sourceSchema: string;
   /** Writable columns of JSON type: objects and arrays are written to them as JSON text. */
   jsonColumns: string[];
+  /** The qualified command table, whose row fences each range write by `owner`. */
+  commandTable: string;
 }
 
 /** Rows sampled to estimate the average row size. */
 const ROW_SAMPLE = 200;
 
 /** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
-export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute): Promise<PgRangePlan> {
+export async function buildRangePlan(
+  client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute, lease: { owner: string; commandTable: string },
+): Promise<PgRangePlan> {
   // An empty stream copy gets its key only after the rows are in; the origin has the same columns and key.
   const shape = { ...(await readShape(client, route === "stream" ? schemas.origin : schemas.shadow, table)), schema: schemas.shadow };
   requireKey(shape);
@@ -36,7 +40,9 @@ export async function buildRangePlan(client: PoolClient, schemas: Schemas, url: 
   const { rows: sample } = await client.query<{ bytes: string | null }>(
     `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${qualify(sourceSchema, table)} LIMIT ${ROW_SAMPLE}) t`,
   );
-  return { dialect: "postgres", route, shape, rowBytes: Number(sample[0]?.bytes ?? 0), url, sourceSchema, jsonColumns: rows.map((r) => r.attname) };
+  return {
+    dialect: "postgres", route, shape, rowBytes: Number(sample[0]?.bytes ?? 0), url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease,
+  };
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */

@@ -22,6 +22,7 @@ export class PostgresShadowSession implements ShadowSession {
   private constructor(
     private readonly held: CheckedOut,
     private readonly schemas: Schemas,
+    private readonly commandTable: string,
     private readonly url: string,
     options: SessionOptions,
   ) {
@@ -29,14 +30,14 @@ export class PostgresShadowSession implements ShadowSession {
   }
 
   /** Checks out the client, creates the shadow schema and puts it first on the search path. */
-  static async open(pool: pg.Pool, schemas: Schemas, url: string, options: SessionOptions): Promise<PostgresShadowSession> {
+  static async open(pool: pg.Pool, schemas: Schemas, commandTable: string, url: string, options: SessionOptions): Promise<PostgresShadowSession> {
     const held = await checkout(pool);
     try {
       await ensureShadowSchema(held.client, schemas);
       const { rows } = await held.client.query<{ path: string }>("SELECT current_setting('search_path') AS path");
       const rest = rows[0]!.path.trim();
       await held.client.query(`SET search_path TO ${quoteIdent(schemas.shadow)}${rest === "" ? "" : `, ${rest}`}`);
-      return new PostgresShadowSession(held, schemas, url, options);
+      return new PostgresShadowSession(held, schemas, commandTable, url, options);
     } catch (error) {
       held.release(true);
       throw error;
@@ -74,8 +75,8 @@ export class PostgresShadowSession implements ShadowSession {
   }
 
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
-  async rangePlan(table: string, route: TransformRoute): Promise<RangePlan> {
-    return this.serialized((client) => buildRangePlan(client, this.schemas, this.url, table, route));
+  async rangePlan(table: string, route: TransformRoute, owner: string): Promise<RangePlan> {
+    return this.serialized((client) => buildRangePlan(client, this.schemas, this.url, table, route, { owner, commandTable: this.commandTable }));
   }
 
   /** An index scan of `rows` keys past `after`. */

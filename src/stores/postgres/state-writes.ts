@@ -2,23 +2,55 @@ import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
+import { type LockPolicy, setLockTimeout } from "./lock-retry.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";
-import { liftAllProtection } from "./protection.ts";
+import { liftAllProtection, protectTable } from "./protection.ts";
+import type { TakeRunLock } from "./run-lock.ts";
+import { LOCK_NOT_AVAILABLE, sqlState, toNumber } from "./sql.ts";
 
-/** Compare-and-set start of a command (only when none runs) plus its records, in one transaction on `client`. */
-export async function claimCommandRow(client: PoolClient, names: Bookkeeping, claim: CommandClaim): Promise<boolean> {
-  return inTransaction(client, async () => {
-    const now = Date.now();
-    const { rowCount } = await client.query(
-      `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = '', exception = NULL,
-         count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5
-       WHERE id = 1 AND NOT running`,
-      [claim.command, claim.owner, claim.verbose, claim.count, now],
-    );
-    if (rowCount !== 1) return false;
-    await upsertMigrations(client, names, claim.migrations);
-    return true;
-  });
+/** How long a claim waits for the command row that another claim or a bookkeeping write holds, in ms. */
+const CLAIM_ROW_WAIT_MS = 200;
+
+/** The command row was held by another claim longer than a claim waits: this claim lost. */
+class ClaimRowBusy extends Error {}
+
+/**
+ * Compare-and-set start of a command, in one transaction on `client`: the command row must not run and
+ * must still have the version the claimer decided on; then the claim, its records, the protection of its
+ * tables and the run lock (`take`), all or nothing. A loser returns false without waiting for the winner
+ * beyond CLAIM_ROW_WAIT_MS. Lock waits of the protection and the run lock time out per `policy` (the caller retries).
+ */
+export async function claimCommandRow(
+  client: PoolClient, names: Bookkeeping, claim: CommandClaim, take: TakeRunLock, policy: LockPolicy,
+): Promise<boolean> {
+  try {
+    return await inTransaction(client, async () => {
+      await client.query(`SET LOCAL lock_timeout = ${CLAIM_ROW_WAIT_MS}`);
+      const { rows } = await client
+        .query<{ running: boolean; version: string }>(`SELECT running, version FROM ${names.command} WHERE id = 1 FOR UPDATE`)
+        .catch((error: unknown) => {
+          throw sqlState(error) === LOCK_NOT_AVAILABLE ? new ClaimRowBusy() : error;
+        });
+      const row = rows[0];
+      if (row === undefined || row.running || toNumber(row.version) !== claim.version) return false;
+      await setLockTimeout(client, policy);
+      const now = Date.now();
+      await client.query(
+        `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = '', exception = NULL,
+           count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5,
+           progress_at = $5, version = version + 1
+         WHERE id = 1`,
+        [claim.command, claim.owner, claim.verbose, claim.count, now],
+      );
+      await upsertMigrations(client, names, claim.migrations);
+      for (const { table, message } of claim.protect) await protectTable(client, names.schema, table, message);
+      await take();
+      return true;
+    });
+  } catch (error) {
+    if (error instanceof ClaimRowBusy) return false;
+    throw error;
+  }
 }
 
 /** Upserts records only while `owner` holds the run lock. */
@@ -35,24 +67,26 @@ export async function setProgressRow(
   client: PoolClient, names: Bookkeeping, owner: string, count: number, migrated: number, tables: readonly TableProgress[],
 ): Promise<void> {
   await client.query(
-    `UPDATE ${names.command} SET count = $1, migrated = greatest(migrated, $2), progress_tables = $4::jsonb WHERE id = 1 AND running AND owner = $3`,
-    [count, migrated, owner, JSON.stringify(tables)],
+    `UPDATE ${names.command} SET count = $1, migrated = greatest(migrated, $2), progress_tables = $4::jsonb,
+       progress_at = CASE WHEN migrated < $2 THEN $5 ELSE progress_at END
+     WHERE id = 1 AND running AND owner = $3`,
+    [count, migrated, owner, JSON.stringify(tables), Date.now()],
   );
 }
 
-/** Ends the command `owner` runs and upserts its last records in one transaction. */
+/** Ends the command `owner` runs and upserts its last records, lifting the protection with them when asked (inside the caller's transaction). */
 export async function completeCommandRows(
   client: PoolClient,
   names: Bookkeeping,
   owner: string,
   records: readonly MigrationRecord[],
   exception: string | null,
+  liftProtection: boolean,
 ): Promise<boolean> {
-  return inTransaction(client, async () => {
-    if (!(await finishCommandRow(client, names, owner, exception))) return false;
-    await upsertMigrations(client, names, records);
-    return true;
-  });
+  if (!(await finishCommandRow(client, names, owner, exception))) return false;
+  await upsertMigrations(client, names, records);
+  if (liftProtection) await liftAllProtection(client, names.schema);
+  return true;
 }
 
 /** Refreshes the heartbeat of the command `owner` runs. */
@@ -62,7 +96,9 @@ export async function heartbeatRow(client: PoolClient, names: Bookkeeping, owner
 
 /** Marks the command of a dead owner failed, fails its running records and lifts the protection (inside the caller's transaction). */
 export async function interruptCommandRows(client: PoolClient, names: Bookkeeping, owner: string, exception: string): Promise<boolean> {
-  if (!(await finishCommandRow(client, names, owner, exception))) return false;
+  // FOR UPDATE waits for the fenced writes of the run in flight (they hold KEY SHARE); later ones see it gone.
+  if (!(await lockOwnedCommand(client, names, owner))) return false;
+  await finishCommandRow(client, names, owner, exception);
   const fail = `UPDATE ${names.state} SET state = $1 WHERE state = $2`;
   await client.query(fail, [MigrationState.MIGRATION_FAILED, MigrationState.MIGRATION_RUNNING]);
   await client.query(fail, [MigrationState.FINALIZATION_FAILED, MigrationState.FINALIZATION_RUNNING]);

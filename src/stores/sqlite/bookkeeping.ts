@@ -31,18 +31,26 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   heartbeat_at INTEGER,
   progress_cursor INTEGER NOT NULL DEFAULT 0,
   progress_tables TEXT NOT NULL DEFAULT '[]',
+  progress_at INTEGER,
+  version INTEGER NOT NULL DEFAULT 0,
   CHECK (running = 0 OR owner IS NOT NULL)
 );
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
 `;
 
+/** Columns added after the first release: a database created before has the table without them. */
+const ADDED_COLUMNS: Record<string, string> = {
+  progress_tables: "TEXT NOT NULL DEFAULT '[]'",
+  progress_at: "INTEGER",
+  version: "INTEGER NOT NULL DEFAULT 0",
+};
+
 /** Creates the bookkeeping tables and the command row when missing. */
 export function createBookkeeping(db: Connection): void {
   db.exec(SCHEMA);
-  // Added after the first release: a database created before has the table without it.
-  const columns = db.prepare(`SELECT name FROM pragma_table_info('${COMMAND_TABLE}')`).all() as { name: string }[];
-  if (!columns.some((c) => c.name === "progress_tables")) {
-    db.exec(`ALTER TABLE ${COMMAND_TABLE} ADD COLUMN progress_tables TEXT NOT NULL DEFAULT '[]'`);
+  const columns = new Set((db.prepare(`SELECT name FROM pragma_table_info('${COMMAND_TABLE}')`).all() as { name: string }[]).map((c) => c.name));
+  for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
+    if (!columns.has(name)) db.exec(`ALTER TABLE ${COMMAND_TABLE} ADD COLUMN ${name} ${definition}`);
   }
 }
 
@@ -60,6 +68,8 @@ interface CommandRow {
   heartbeat_at: number | null;
   progress_cursor: number;
   progress_tables: string;
+  progress_at: number | null;
+  version: number;
 }
 
 /** Reads the command row. */
@@ -79,6 +89,8 @@ export function readCommand(db: Connection): CommandRecord {
     heartbeatAt: row.heartbeat_at,
     progressCursor: row.progress_cursor,
     tables: JSON.parse(row.progress_tables) as TableProgress[],
+    progressAt: row.progress_at,
+    version: row.version,
   };
 }
 
@@ -102,13 +114,13 @@ export function upsertMigrations(db: Connection, records: readonly MigrationReco
   for (const r of records) stmt.run(r.index, r.name, r.checksum, r.state);
 }
 
-/** True when `owner` holds the run lock right now. */
-export function holdsRunLock(db: Connection, owner: string): boolean {
-  return db.prepare(`SELECT 1 FROM ${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`).get(owner) !== undefined;
+/** True when `owner` holds the run lock right now (`schema`: where the bookkeeping lives on this connection). */
+export function holdsRunLock(db: Connection, owner: string, schema = "main"): boolean {
+  return db.prepare(`SELECT 1 FROM ${schema}.${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`).get(owner) !== undefined;
 }
 
 /** Appends text to the running command's output, conditioned on `owner`; false when it does not hold the lock. */
 export function appendOutputRow(db: Connection, owner: string, text: string): boolean {
-  const sql = `UPDATE ${COMMAND_TABLE} SET output = output || ? WHERE id = 1 AND running = 1 AND owner = ?`;
-  return db.prepare(sql).run(text, owner).changes === 1;
+  const sql = `UPDATE ${COMMAND_TABLE} SET output = output || ?, progress_at = ? WHERE id = 1 AND running = 1 AND owner = ?`;
+  return db.prepare(sql).run(text, Date.now(), owner).changes === 1;
 }

@@ -3,9 +3,10 @@ import type { SwapPlan, SwapResult } from "../store.ts";
 import { appendOutputRow, holdsRunLock, upsertMigrations } from "./bookkeeping.ts";
 import { finishCommandRow } from "./state-writes.ts";
 import type { Connection } from "./connection.ts";
-import { dropAllProtection, PROTECT_PREFIX } from "./protection.ts";
+import { dropAllProtection, isProtected, PROTECT_PREFIX } from "./protection.ts";
 import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
+import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
 import { dropLeftovers, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { completeTableInMain } from "./table-copy.ts";
 import { checkForeignKeys, recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
@@ -70,10 +71,10 @@ function swapTables(db: Connection, plan: SwapPlan): Omit<SwapResult, "lockWindo
   for (const table of tables) {
     triggers.set(table, savedTriggers(db, table));
     const existed = schemaHasTable(db, "main", table);
-    if (existed && !shadowed.includes(table) && !droppedByMigration.includes(table)) {
-      // Never drop an origin table just because its shadow copy is missing (e.g. a deleted shadow file).
-      throw new Error(`Table "${table}" has no shadow copy to swap in; reset and migrate again`);
-    }
+    // Never drop an origin table, nor finalize without a table the migration created, just because its
+    // shadow copy is missing (e.g. a deleted shadow file): the migration leaves a copy or a drop mark.
+    if (!shadowed.includes(table) && !droppedByMigration.includes(table)) throw new Error(noShadowCopy(table));
+    if (existed && !isProtected(db, table)) throw new Error(unprotectedOrigin(table));
     if (existed) retire(db, table, triggers.get(table)!);
     if (shadowed.includes(table)) {
       db.exec(`ALTER TABLE main.${quoteIdent(`${STAGED_PREFIX}${table}`)} RENAME TO ${quoteIdent(table)}`);

@@ -1,5 +1,7 @@
 import type { Row } from "../../migrations/types.ts";
 import { IdleConnections } from "../idle-connections.ts";
+import { LeaseLostError } from "../lease-lost.ts";
+import { holdsRunLock } from "./bookkeeping.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
 import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
@@ -31,6 +33,8 @@ export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: Row
     inDeferredTransaction(db, () => {
       if (plan.route === "in-place") deleteRange(db, plan, range);
       insertRows(db, plan.shape, keys, results);
+      // Read after the first write: the shadow is write-locked now, so a reset that takes the command over waits for this commit and then deletes it.
+      if (!holdsRunLock(db, plan.owner, "origin")) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
     });
     return rows.length;
   });

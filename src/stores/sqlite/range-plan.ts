@@ -21,12 +21,14 @@ export interface SqliteRangePlan extends RangePlan {
 const ROW_SAMPLE = 200;
 
 /** The `SqliteRangePlan` of a shadow table (the session's main schema). */
-export function buildRangePlan(db: Connection, paths: { shadowPath: string; originPath: string }, table: string, route: TransformRoute): SqliteRangePlan {
+export function buildRangePlan(
+  db: Connection, paths: { shadowPath: string; originPath: string }, table: string, route: TransformRoute, owner: string,
+): SqliteRangePlan {
   const shape = readShape(db, "main", table);
   const sourceSchema = route === "stream" ? "origin" : "main";
   const size = shape.columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(" + ");
   const sample = db.prepare(`SELECT avg(${size}) AS bytes FROM (SELECT * FROM ${sourceSchema}.${quoteIdent(table)} LIMIT ${ROW_SAMPLE})`).get() as { bytes: number | null };
-  return { dialect: "sqlite", route, shape, rowBytes: sample.bytes ?? 0, ...paths, sourceSchema };
+  return { dialect: "sqlite", route, shape, rowBytes: sample.bytes ?? 0, ...paths, sourceSchema, owner };
 }
 
 /** The key expressions of a table: rowid, or the primary key of a WITHOUT ROWID table. */

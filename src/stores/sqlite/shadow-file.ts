@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { type Connection, inWriteTransaction, openConnection } from "./connection.ts";
+import { type Connection, inWriteTransaction } from "./connection.ts";
 import { quoteIdent } from "./sql.ts";
 
 /** Table in the shadow file that remembers tables a migration dropped (so the origin is not re-copied). */
@@ -46,16 +45,5 @@ export function emptyShadowSchema(db: Connection, schema: string): void {
     db.exec(`VACUUM ${schema}`);
   } catch {
     // Reclaiming space is optional; a reader of the shadow file (a stats count) may hold it right now.
-  }
-}
-
-/** Empties the shadow file at `path` through a short-lived connection; nothing to do when it does not exist. */
-export function clearShadowFile(path: string): void {
-  if (!existsSync(path)) return;
-  const db = openConnection(path);
-  try {
-    emptyShadowSchema(db, "main");
-  } finally {
-    db.close();
   }
 }

@@ -65,8 +65,8 @@ export class SqliteShadowSession implements ShadowSession {
   }
 
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
-  async rangePlan(table: string, route: TransformRoute): Promise<RangePlan> {
-    return buildRangePlan(this.conn, { shadowPath: this.shadowPath, originPath: this.originPath }, table, route);
+  async rangePlan(table: string, route: TransformRoute, owner: string): Promise<RangePlan> {
+    return buildRangePlan(this.conn, { shadowPath: this.shadowPath, originPath: this.originPath }, table, route, owner);
   }
 
   /** An index scan of `rows` keys past `after`. */

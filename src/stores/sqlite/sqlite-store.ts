@@ -11,13 +11,12 @@ import type {
   SwapResult,
 } from "../store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
-import { createBookkeeping, readCommand, readMigrations } from "./bookkeeping.ts";
+import { createBookkeeping, holdsRunLock, readCommand, readMigrations } from "./bookkeeping.ts";
+import { clearShadowFiles } from "./clear-shadow.ts";
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
-import { dropAllProtection, protectTable } from "./protection.ts";
+import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
-import { clearShadowFile } from "./shadow-file.ts";
-import { dropLeftovers } from "./staged-copy.ts";
 import { SqliteShadowSession } from "./shadow-session.ts";
 import * as writes from "./state-writes.ts";
 
@@ -53,6 +52,11 @@ export class SqliteStore implements Store {
     return writes.claimCommandRow(this.db, claim, Date.now());
   }
 
+  /** See StateStore.holdsLease. */
+  async holdsLease(owner: string): Promise<boolean> {
+    return holdsRunLock(this.db, owner);
+  }
+
   /** See StateStore.setMigrationStates. */
   async setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean> {
     return writes.setMigrationStatesRows(this.db, owner, records);
@@ -68,14 +72,9 @@ export class SqliteStore implements Store {
     writes.setProgressRow(this.db, owner, count, migrated, tables);
   }
 
-  /** See StateStore.finishCommand. */
-  async finishCommand(owner: string, exception: string | null): Promise<boolean> {
-    return writes.finishCommandRow(this.db, owner, exception, Date.now());
-  }
-
   /** See Store.completeCommand. */
-  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null): Promise<boolean> {
-    return writes.completeCommandRows(this.db, owner, records, exception, Date.now());
+  async completeCommand(owner: string, records: MigrationRecord[], exception: string | null, liftProtection: boolean): Promise<boolean> {
+    return writes.completeCommandRows(this.db, owner, records, exception, liftProtection, Date.now());
   }
 
   /** See StateStore.heartbeat. */
@@ -103,21 +102,14 @@ export class SqliteStore implements Store {
     return countTableRows(this.path, this.shadowPath, this.db, tables);
   }
 
-  /** Empties the shadow file. */
-  async clearShadow(): Promise<void> {
-    clearShadowFile(this.shadowPath);
-    // Staged or retired tables of a finalize that crashed.
-    dropLeftovers(this.db);
+  /** Deletes the shadow file and the staged leftovers of a crashed finalize. */
+  async clearShadow(owner: string): Promise<void> {
+    clearShadowFiles(this.db, this.shadowPath, owner);
   }
 
   /** Installs the write-protection triggers on the origin table. */
-  async protect(table: string, message: string): Promise<boolean> {
-    return protectTable(this.db, table, message);
-  }
-
-  /** Drops every write-protection trigger. */
-  async unprotectAll(): Promise<void> {
-    this.db.transaction(() => dropAllProtection(this.db)).immediate();
+  async protect(owner: string, table: string, message: string): Promise<boolean> {
+    return protectTable(this.db, owner, table, message);
   }
 
   /** Opens a session on the shadow file with the origin attached. */

@@ -3,20 +3,22 @@ import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
-import { dropAllProtection } from "./protection.ts";
+import { dropAllProtection, protectTableNow } from "./protection.ts";
 
-/** Compare-and-set start of a command: only when none runs. */
+/** Compare-and-set start of a command: only when none runs and the version is the one decided on; protects its tables in the same transaction. */
 export function claimCommandRow(db: Connection, claim: CommandClaim, now: number): boolean {
   return inWriteTransaction(db, () => {
     const changed = db
       .prepare(
         `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = '', exception = NULL,
-           count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?
-         WHERE id = 1 AND running = 0`,
+           count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?,
+           progress_at = ?, version = version + 1
+         WHERE id = 1 AND running = 0 AND version = ?`,
       )
-      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.count, now, now).changes;
+      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.count, now, now, now, claim.version).changes;
     if (changed !== 1) return false;
     upsertMigrations(db, claim.migrations);
+    for (const { table, message } of claim.protect) protectTableNow(db, table, message);
     return true;
   });
 }
@@ -38,27 +40,31 @@ export function appendOutputText(db: Connection, owner: string, text: string): v
 /** Sets count, migrated (never lowered) and the per table progress. */
 export function setProgressRow(db: Connection, owner: string, count: number, migrated: number, tables: readonly TableProgress[]): void {
   db.prepare(
-    `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?), progress_tables = ? WHERE id = 1 AND running = 1 AND owner = ?`,
-  ).run(count, migrated, JSON.stringify(tables), owner);
+    `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?), progress_tables = ?,
+       progress_at = CASE WHEN migrated < ? THEN ? ELSE progress_at END
+     WHERE id = 1 AND running = 1 AND owner = ?`,
+  ).run(count, migrated, JSON.stringify(tables), migrated, Date.now(), owner);
 }
 
-/** Ends the command `owner` runs. */
+/** Ends the command `owner` runs (and bumps the version, so a claim decided before fails). */
 export function finishCommandRow(db: Connection, owner: string, exception: string | null, now: number): boolean {
-  const sql = `UPDATE ${COMMAND_TABLE} SET running = 0, exception = ?, ended_at = ? WHERE id = 1 AND running = 1 AND owner = ?`;
+  const sql = `UPDATE ${COMMAND_TABLE} SET running = 0, exception = ?, ended_at = ?, version = version + 1 WHERE id = 1 AND running = 1 AND owner = ?`;
   return db.prepare(sql).run(exception, now, owner).changes === 1;
 }
 
-/** Ends the command `owner` runs and upserts its last records in one transaction. */
+/** Ends the command `owner` runs and upserts its last records in one transaction, lifting the protection with them when asked. */
 export function completeCommandRows(
   db: Connection,
   owner: string,
   records: readonly MigrationRecord[],
   exception: string | null,
+  liftProtection: boolean,
   now: number,
 ): boolean {
   return inWriteTransaction(db, () => {
     if (!finishCommandRow(db, owner, exception, now)) return false;
     upsertMigrations(db, records);
+    if (liftProtection) dropAllProtection(db);
     return true;
   });
 }

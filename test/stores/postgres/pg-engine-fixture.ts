@@ -1,8 +1,10 @@
+import { claimChanges } from "../../../src/core/claim-changes.ts";
+import { deriveView } from "../../../src/core/service-view.ts";
+import { claimOn } from "../../helpers/claim.ts";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
 import type { RunCommand } from "../../../src/core/commands.ts";
-import { MigrationState } from "../../../src/core/states.ts";
 import { runCommand } from "../../../src/engine/run-command.ts";
 import type { CommandOutcome } from "../../../src/engine/types.ts";
 import { loadMigrations } from "../../../src/migrations/loader.ts";
@@ -10,7 +12,7 @@ import type { CommandTask } from "../../../src/runner/messages.ts";
 import { createTransformPool } from "../../../src/runner/transform-pool.ts";
 import { PostgresStore, type PostgresStoreOptions } from "../../../src/stores/postgres/postgres-store.ts";
 import type { Snapshot } from "../../../src/stores/store.ts";
-import { makeTempDir } from "../../helpers/migration-fixtures.ts";
+import { makeTempDir, registryOf } from "../../helpers/migration-fixtures.ts";
 import { createPostgresDatabase, type PostgresTestDatabase } from "../../helpers/postgres-target.ts";
 
 /** What one engine run returned, with the state afterwards. */
@@ -79,12 +81,8 @@ export class PgEngineFixture {
     const migrations = await loadMigrations(join(this.dir, "migrations"));
     const refs = migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum }));
     const owner = `test-host:${process.pid}:${Math.random().toString(36).slice(2)}`;
-    const states = new Map((await store.snapshot()).migrations.map((m) => [m.index, m.state]));
-    const pending = refs.filter((r) => (states.get(r.index) ?? MigrationState.MIGRATION_REQUIRED) === MigrationState.MIGRATION_REQUIRED);
-    const running = command === "reset" ? [] : pending.length > 0 ? pending.map((r) => ({ ...r, state: MigrationState.MIGRATION_RUNNING }))
-      : refs.filter((r) => states.get(r.index) === MigrationState.FINALIZATION_REQUIRED).map((r) => ({ ...r, state: MigrationState.FINALIZATION_RUNNING }));
-    const records = running.map(({ index, name, checksum, state }) => ({ index, name, checksum, state }));
-    if (!(await store.claimCommand({ command, owner, verbose: options.verbose ?? false, migrations: records, count: 0 }))) {
+    const view = deriveView(registryOf(migrations), await store.snapshot());
+    if (!(await claimOn(store, owner, { command, verbose: options.verbose ?? false, ...claimChanges(command, view) }))) {
       throw new Error("a command is already running");
     }
     const task: CommandTask = { command, verbose: options.verbose ?? false, owner, databaseUrl: this.db.url, migrations: refs, transformWorkers: 2 };

@@ -3,6 +3,7 @@ import { openStore } from "../../../src/stores/open-store.ts";
 import { PROTECTION_SQLSTATE } from "../../../src/stores/postgres/protection.ts";
 import type { PostgresStore } from "../../../src/stores/postgres/postgres-store.ts";
 import type { CommandRecord, MigrationRecord } from "../../../src/stores/store.ts";
+import { claimOn } from "../../helpers/claim.ts";
 import { failure, PgEngineFixture } from "./pg-engine-fixture.ts";
 
 let fx: PgEngineFixture;
@@ -10,7 +11,6 @@ let store: PostgresStore;
 const me = "host-a:101:abc";
 const other = "host-b:202:xyz";
 const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
-const claim = (owner: string, migrations: MigrationRecord[] = [], count = 0) => ({ command: "migrate" as const, owner, verbose: false, migrations, count });
 
 beforeEach(async () => {
   fx = await PgEngineFixture.create("CREATE TABLE item (id integer PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a'), (2, 'b');");
@@ -27,10 +27,10 @@ describe("PostgreSQL state store", () => {
   });
 
   it("claims compare-and-set: a second claim loses while one runs, on this and on another store", async () => {
-    expect(await store.claimCommand({ ...claim(me, [record(1, "migration_running")], 7), verbose: true })).toBe(true);
-    expect(await store.claimCommand(claim(other))).toBe(false);
+    expect(await claimOn(store, me, { migrations: [record(1, "migration_running")], count: 7, verbose: true })).toBe(true);
+    expect(await claimOn(store, other)).toBe(false);
     const second = await fx.openStore();
-    expect(await second.claimCommand(claim(other))).toBe(false);
+    expect(await claimOn(second, other)).toBe(false);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_running")]);
     expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0 });
@@ -38,11 +38,11 @@ describe("PostgreSQL state store", () => {
   });
 
   it("conditions every write on the owner", async () => {
-    await store.claimCommand(claim(me, [], 10));
+    await claimOn(store, me, { count: 10 });
     expect(await store.setMigrationStates(other, [record(1, "finalized")])).toBe(false);
     await store.appendOutput(other, "stranger\n");
     await store.setProgress(other, 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
-    expect(await store.finishCommand(other, null)).toBe(false);
+    expect(await store.completeCommand(other, [], null, false)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
@@ -52,7 +52,7 @@ describe("PostgreSQL state store", () => {
       output: "a\nb\n", count: 10, migrated: 6, running: true,
       tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
     });
-    expect(await store.finishCommand(me, "it broke")).toBe(true);
+    expect(await store.completeCommand(me, [], "it broke", false)).toBe(true);
     const { command } = await store.snapshot();
     expect(command).toMatchObject({ running: false, exception: "it broke" });
     expect(command.endedAt).toBeTypeOf("number");
@@ -61,19 +61,42 @@ describe("PostgreSQL state store", () => {
   });
 
   it("completes a command and writes its last records in one step, only for the owner", async () => {
-    await store.claimCommand(claim(me, [record(1, "migration_running")]));
-    expect(await store.completeCommand(other, [record(1, "finalized")], null)).toBe(false);
-    expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom")).toBe(true);
+    await claimOn(store, me, { migrations: [record(1, "migration_running")] });
+    expect(await store.completeCommand(other, [record(1, "finalized")], null, false)).toBe(false);
+    expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom", false)).toBe(true);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_failed")]);
     expect(command).toMatchObject({ running: false, exception: "boom" });
-    expect(await store.completeCommand(me, [record(1, "finalized")], null)).toBe(false);
+    expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(false);
+  });
+
+  it("a claim decided on an older version loses, even when nothing runs: a command never runs twice", async () => {
+    const { version } = (await store.snapshot()).command;
+    expect(await claimOn(store, me, { command: "finalize" })).toBe(true);
+    expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(true);
+    await store.releaseRunLock(me);
+    const stale = { command: "finalize" as const, owner: other, verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [] };
+    expect(await store.claimCommand({ ...stale, version })).toBe(false);
+    expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
+  });
+
+  it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {
+    const protect = [{ table: "item", message: "item is protected" }, { table: "ghost", message: "no such table" }];
+    expect(await claimOn(store, me, { protect })).toBe(true);
+    expect(await failure(fx.sql.query("INSERT INTO item VALUES (3, 'c')"))).toEqual({ code: PROTECTION_SQLSTATE, message: "item is protected" });
+    await expect(store.protect(other, "item", "not its table")).rejects.toThrow(/lease \(host-b:202:xyz\)/);
+    await expect(store.clearShadow(other)).rejects.toThrow(/lease \(host-b:202:xyz\)/);
+    expect(await store.completeCommand(other, [], "boom", true)).toBe(false);
+    expect((await failure(fx.sql.query("INSERT INTO item VALUES (3, 'c')"))).code).toBe(PROTECTION_SQLSTATE);
+    expect(await store.completeCommand(me, [], "boom", true)).toBe(true);
+    await fx.sql.query("INSERT INTO item VALUES (3, 'c')");
+    await store.releaseRunLock(me);
   });
 
   it("interrupts a dead owner's command: records failed, protection lifted", async () => {
-    await store.claimCommand({ ...claim(me), command: "finalize", migrations: [record(1, "finalization_running"), record(2, "migration_running")] });
-    expect(await store.protect("item", "locked by test")).toBe(true);
-    expect(await store.protect("ghost", "no such table")).toBe(false);
+    await claimOn(store, me, { command: "finalize", migrations: [record(1, "finalization_running"), record(2, "migration_running")] });
+    expect(await store.protect(me, "item", "locked by test")).toBe(true);
+    expect(await store.protect(me, "ghost", "no such table")).toBe(false);
     expect(await failure(fx.sql.query("INSERT INTO item VALUES (3, 'c')"))).toEqual({ code: PROTECTION_SQLSTATE, message: "locked by test" });
     expect(await store.interruptCommand(other, "nope")).toBe(false);
     expect(await store.interruptCommand(me, "The command was interrupted")).toBe(true);
@@ -85,7 +108,7 @@ describe("PostgreSQL state store", () => {
   });
 
   it("returns unseen output once to legacy progress polls", async () => {
-    await store.claimCommand(claim(me));
+    await claimOn(store, me);
     await store.appendOutput(me, "one ✓\n");
     expect(await store.takeUnseenOutput()).toBe("one ✓\n");
     await store.appendOutput(me, "two\n");
@@ -100,8 +123,9 @@ describe("PostgreSQL state store", () => {
 });
 
 describe("write protection", () => {
-  it(`rejects INSERT, UPDATE, DELETE and TRUNCATE with SQLSTATE ${PROTECTION_SQLSTATE} and the message; reads work; unprotectAll lifts it`, async () => {
-    expect(await store.protect("item", 'Table "item" is write-protected by migration 0001_x (migrate running)')).toBe(true);
+  it(`rejects INSERT, UPDATE, DELETE and TRUNCATE with SQLSTATE ${PROTECTION_SQLSTATE} and the message; reads work; the end of the command lifts it`, async () => {
+    await claimOn(store, me);
+    expect(await store.protect(me, "item", 'Table "item" is write-protected by migration 0001_x (migrate running)')).toBe(true);
     for (const sql of ["INSERT INTO item VALUES (9, 'z')", "UPDATE item SET name = 'q'", "DELETE FROM item WHERE false", "TRUNCATE item"]) {
       expect(await failure(fx.sql.query(sql)), sql).toEqual({
         code: PROTECTION_SQLSTATE,
@@ -109,9 +133,10 @@ describe("write protection", () => {
       });
     }
     expect(await fx.rows("SELECT count(*)::int AS n FROM item")).toEqual([{ n: 2 }]);
-    expect(await store.protect("item", "replaced message")).toBe(true);
+    expect(await store.protect(me, "item", "replaced message")).toBe(true);
     expect((await failure(fx.sql.query("DELETE FROM item"))).message).toBe("replaced message");
-    await store.unprotectAll();
+    await store.completeCommand(me, [], null, true);
+    await store.releaseRunLock(me);
     await fx.sql.query("TRUNCATE item");
   });
 });
@@ -119,12 +144,12 @@ describe("write protection", () => {
 describe("advisory run lock", () => {
   const running = (owner: string): CommandRecord => ({
     command: "migrate", running: true, owner, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [],
+    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1,
   });
 
   it("another store sees the owner alive while its pinned client holds the lock, dead once that backend is terminated", async () => {
     const watcher = await fx.openStore();
-    expect(await store.claimCommand(claim(me))).toBe(true);
+    expect(await claimOn(store, me)).toBe(true);
     expect(await store.ownerAlive(running(me))).toBe(true);
     expect(await watcher.ownerAlive(running(me))).toBe(true);
     expect(await watcher.ownerAlive({ ...running(me), running: false })).toBe(false);
@@ -135,25 +160,21 @@ describe("advisory run lock", () => {
     await fx.sql.query("SELECT pg_terminate_backend($1, 5000)", [holders[0]!.pid]);
     expect(await watcher.ownerAlive(running(me))).toBe(false);
     expect(await watcher.interruptCommand(me, "runner lost")).toBe(true);
-    expect(await watcher.claimCommand(claim(other))).toBe(true);
+    expect(await claimOn(watcher, other)).toBe(true);
     await store.releaseRunLock(me);
     await watcher.releaseRunLock(other);
   });
 
-  it("releaseRunLock frees the lock for other replicas; a late release after a re-claim on this store keeps it", async () => {
+  it("a claim after a finished command waits for that runner's release of the lock, then wins and holds it", async () => {
     const watcher = await fx.openStore();
-    expect(await store.claimCommand(claim(me))).toBe(true);
-    expect(await store.finishCommand(me, null)).toBe(true);
-    expect(await watcher.claimCommand(claim(other))).toBe(false);
-    // The manager releases after the worker answered; this replica may claim again before that.
-    expect(await store.claimCommand(claim(me))).toBe(true);
+    expect(await claimOn(store, me)).toBe(true);
+    expect(await store.completeCommand(me, [], null, false)).toBe(true);
+    const next = claimOn(watcher, other);
     await store.releaseRunLock(me);
-    expect(await watcher.ownerAlive(running(me))).toBe(true);
-    expect(await store.finishCommand(me, null)).toBe(true);
-    await store.releaseRunLock(me);
-    expect(await watcher.ownerAlive(running(me))).toBe(false);
-    expect(await watcher.claimCommand(claim(other))).toBe(true);
+    expect(await next).toBe(true);
+    expect(await store.ownerAlive(running(other))).toBe(true);
     await watcher.releaseRunLock(other);
+    expect(await store.ownerAlive(running(other))).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { claimOn } from "../../helpers/claim.ts";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { bookkeepingIn } from "../../../src/stores/postgres/bookkeeping.ts";
@@ -23,9 +24,9 @@ describe("validating the re-created foreign keys after the swap", () => {
       ALTER TABLE bad ADD CONSTRAINT bad_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;`);
     const store = await fx.openStore();
     const owner = "host:1:a";
-    await store.claimCommand({ command: "finalize", owner, verbose: false, migrations: [], count: 0 });
+    await claimOn(store, owner, { command: "finalize" });
     await store.appendOutput(owner, "finalization finished\n");
-    await store.finishCommand(owner, null);
+    await store.completeCommand(owner, [], null, false);
     const pool = new pg.Pool({ connectionString: fx.db.url, max: 2 });
     try {
       const warnings = await validateForeignKeys(pool, bookkeepingIn("public"), owner, [key("good_fk", "good"), key("bad_fk", "bad")]);
