@@ -188,8 +188,9 @@ export class MigrationManager implements MigrationApi {
     const seconds = Math.round((this.stalledFor(command) ?? 0) / 1000);
     const reason = `The ${command.command ?? "migration"} command was stopped by reset: it made no progress for ${seconds} s.`;
     if (command.owner === null) return;
-    await this.options.store.interruptCommand(command.owner, reason);
+    // Its thread first: a hung transform may hold what the interrupt has to wait for.
     this.runs.abort(command.owner, reason);
+    await this.options.store.interruptCommand(command.owner, reason);
   }
 
   private async progress(): Promise<CommandResult> {

@@ -66,7 +66,7 @@ for (const target of STORE_TARGETS) {
       expect(stats).toMatchObject({ status: "finalization_required", tables: { item: { count: 50, migrated: 50 } } });
       const command = stats.command as Record<string, unknown>;
       expect(command).toMatchObject({ name: "migrate", running: false, eta_seconds: null });
-      expect(command.runner).toMatch(/^[^:]+:\d+:[0-9a-f]{8}$/);
+      expect(command.runner).toMatch(/^[^:]+:\d+:[0-9a-f]{8}\.\d+$/);
       const started = Date.parse(String(command.started_at));
       const ended = Date.parse(String(command.ended_at));
       expect(ended).toBeGreaterThanOrEqual(started);

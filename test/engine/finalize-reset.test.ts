@@ -114,8 +114,29 @@ describe("finalize", () => {
     expect((await fx.run("migrate")).exception).toBeNull();
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${fx.dbPath}.shadow${suffix}`, { force: true });
     const run = await fx.run("finalize");
-    expect(run.exception).toBe('Table "tag" has no shadow copy to swap in; reset and migrate again');
+    expect(run.exception).toBe('Table "tag" has no shadow copy to swap in (the shadow copies were lost); reset and migrate again');
     expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalization_failed"]);
+    expect(fx.rows("SELECT count(*) AS n FROM tag")).toEqual([{ n: 2 }]);
+  });
+
+  it("refuses to finalize without a table the migration created when its shadow copy went missing", async () => {
+    fx = new EngineFixture(SHOP);
+    fx.write("0001_badge.mjs", `export default { tables: ["badge"], dataDefinition: (db) => db.exec("CREATE TABLE badge (id INTEGER PRIMARY KEY)") };`);
+    expect((await fx.run("migrate")).exception).toBeNull();
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${fx.dbPath}.shadow${suffix}`, { force: true });
+    const run = await fx.run("finalize");
+    expect(run.exception).toBe('Table "badge" has no shadow copy to swap in (the shadow copies were lost); reset and migrate again');
+    expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalization_failed"]);
+  });
+
+  it("refuses to swap in a copy of a table whose write protection went missing after it was copied", async () => {
+    fx = new EngineFixture(SHOP);
+    fx.write("0001_tags.mjs", `export default { tables: ["tag"], dataManipulation: (db) => db.exec("DELETE FROM tag") };`);
+    expect((await fx.run("migrate")).exception).toBeNull();
+    fx.origin.exec("DROP TRIGGER _migration_protect_tag_update");
+    fx.origin.exec("UPDATE tag SET name = name || '!'");
+    const run = await fx.run("finalize");
+    expect(run.exception).toMatch(/^Table "tag" is no longer write-protected, so writes may have reached it that its shadow copy lacks; nothing was swapped/);
     expect(fx.rows("SELECT count(*) AS n FROM tag")).toEqual([{ n: 2 }]);
   });
 });

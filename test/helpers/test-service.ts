@@ -29,8 +29,8 @@ export interface TestService {
   grpc: Client<typeof MigrationService>;
   /** Polls `stats` until the status is not a running one; returns the last stats body. */
   settle(): Promise<Record<string, unknown>>;
-  /** Stops the service (the database stays). */
-  close(): Promise<void>;
+  /** Stops the service (the database stays), stopping a command still running after `graceMs`. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Writes migration files (name → source) into a fresh directory and returns its path. */
@@ -85,7 +85,7 @@ export async function startTestService(db: TestDatabase, migrationsDir: string, 
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    close: () => service.close(),
+    close: (graceMs) => service.close(graceMs),
   };
 }
 

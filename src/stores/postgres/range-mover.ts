@@ -29,11 +29,12 @@ export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMa
   return connections.use(plan.url, async (client) => {
     await client.query("BEGIN");
     try {
-      // KEY SHARE on the command row: an interrupt or a new claim (FOR UPDATE) waits for this range to commit, and a later range sees the lease gone.
-      const lease = await client.query(`SELECT 1 FROM ${plan.commandTable} WHERE id = 1 AND running AND owner = $1 FOR KEY SHARE`, [plan.owner]);
-      if (lease.rowCount !== 1) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
       const rows = await readRange(client, plan, range);
       const results = await map(rows);
+      // KEY SHARE on the command row from here to the commit: an interrupt or a new claim (FOR UPDATE) waits for
+      // this write, and a later one sees the lease gone. Taken after the transform, which may never return.
+      const lease = await client.query(`SELECT 1 FROM ${plan.commandTable} WHERE id = 1 AND running AND owner = $1 FOR KEY SHARE`, [plan.owner]);
+      if (lease.rowCount !== 1) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
       if (plan.route === "in-place") await deleteRange(client, plan, range);
       await copyRows(client, plan, results);
       await client.query("COMMIT");
