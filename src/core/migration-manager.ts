@@ -147,10 +147,7 @@ export class MigrationManager implements MigrationApi {
    * records it failed with `reason`, so the process can exit within a bounded time.
    */
   async stop(graceMs: number, reason: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([this.idle().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, graceMs, false)))]);
-    clearTimeout(timer);
-    if (waited) return;
+    if (await settlesWithin(this.idle(), graceMs)) return;
     for (const lease of this.runs.active()) this.runs.abort(lease, reason);
     await this.idle();
   }
@@ -185,12 +182,11 @@ export class MigrationManager implements MigrationApi {
 
   /** `reset` of a stalled command: marks it failed (its run is fenced from now on) and ends its thread when it runs here. */
   private async stopStalled(command: CommandRecord): Promise<void> {
-    const seconds = Math.round((this.stalledFor(command) ?? 0) / 1000);
-    const reason = `The ${command.command ?? "migration"} command was stopped by reset: it made no progress for ${seconds} s.`;
     if (command.owner === null) return;
+    const reason = `by reset: it made no progress for ${Math.round((this.stalledFor(command) ?? 0) / 1000)} s`;
     // Its thread first: a hung transform may hold what the interrupt has to wait for.
     this.runs.abort(command.owner, reason);
-    await this.options.store.interruptCommand(command.owner, reason);
+    await this.options.store.interruptCommand(command.owner, stoppedText(command.command ?? "migration", reason));
   }
 
   private async progress(): Promise<CommandResult> {
@@ -233,7 +229,7 @@ export class MigrationManager implements MigrationApi {
         async (error: unknown) => {
           // The worker died or was stopped without recording an end; make it visible to every replica.
           const exception = signal.aborted
-            ? `The ${command} command was stopped: ${describe(signal.reason)}`
+            ? stoppedText(command, describe(signal.reason))
             : `The ${command} command was interrupted: its worker failed (${describe(error)}).`;
           this.runs.ended(lease, exception);
           await this.options.store.interruptCommand(lease, exception).catch((failure) => this.options.logger.warn(`recording the end failed: ${failure}`));
@@ -249,10 +245,7 @@ export class MigrationManager implements MigrationApi {
   }
 
   private async waitBriefly(run: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.answerWaitMs)));
-    await Promise.race([run.catch(() => undefined), wait]);
-    clearTimeout(timer);
+    await settlesWithin(run.catch(() => undefined), this.answerWaitMs);
   }
 
   private async currentResult(): Promise<CommandResult> {
@@ -297,6 +290,22 @@ function commandResult(view: ServiceView, command: CommandRecord): CommandResult
   if (command.output) result.output = command.output;
   if (isFailedState(view.status)) result.exception = command.exception ?? "The command failed without an error text.";
   return result;
+}
+
+/** Whether `promise` settles within `ms`; the timer never outlives the answer. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The exception of a command stopped from outside its run; `reason` reads after "was stopped" (e.g. "by reset: …"). */
+function stoppedText(command: string, reason: string): string {
+  return `The ${command} command was stopped ${reason}.`;
 }
 
 function describe(error: unknown): string {

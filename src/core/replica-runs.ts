@@ -97,7 +97,7 @@ export class ReplicaRuns {
         continue;
       }
       run.lostSince ??= now;
-      if (now - run.lostSince >= LEASE_LOSS_GRACE_MS && this.abort(lease, "its lease was taken by another command")) aborted.push(lease);
+      if (now - run.lostSince >= LEASE_LOSS_GRACE_MS && this.abort(lease, "because its lease was taken by another command")) aborted.push(lease);
     }
     return aborted;
   }

@@ -95,7 +95,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       stopWatchdog();
       await observer.stop();
       await server.close();
-      await manager.stop(graceMs, "the service was shut down while it ran; reset and run it again");
+      await manager.stop(graceMs, "because the service was shut down while it ran; reset and run it again");
       await pool.close();
       await store.close();
     },
