@@ -1,6 +1,9 @@
 import type { Duplex } from "node:stream";
 import type { Logger } from "./logger.ts";
 
+/** How long the error answer may take to drain to a client that does not read, before the socket is destroyed. */
+const CLIENT_ERROR_LINGER_MS = 1_000;
+
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "Bad Request",
   408: "Request Timeout",
@@ -35,12 +38,15 @@ export function createClientErrorListener(logger: Logger): (error: Error & { cod
     }
     const { status, message } = clientErrorAnswer(error.code);
     const body = JSON.stringify({ success: false, message });
+    // Then the socket goes: a half-open or slow client would otherwise keep it after our FIN.
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n` +
         "Content-Type: application/json\r\n" +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         "Connection: close\r\n\r\n" +
         body,
+      () => socket.destroy(),
     );
+    setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
   };
 }

@@ -38,7 +38,20 @@ export interface HttpServerOptions {
   redact?: (text: string) => string;
   /** How long /ready and /metrics wait for stats; default 2000 ms. */
   statsTimeoutMs?: number;
+  /** How long a client may take to send a request's headers, and then its whole request; default CLIENT_TIMEOUTS. */
+  clientTimeouts?: Partial<ClientTimeouts>;
 }
+
+/** The deadlines a client must meet, in ms: slow or half-open clients are disconnected, never kept. */
+export interface ClientTimeouts {
+  /** From the connection (or the last response) to the end of the request headers. */
+  headersMs: number;
+  /** From the connection (or the last response) to the end of the request body. */
+  requestMs: number;
+}
+
+/** headers 20 s, whole request 60 s. */
+export const CLIENT_TIMEOUTS: ClientTimeouts = { headersMs: 20_000, requestMs: 60_000 };
 
 /** One port for the JSON route and Connect, gRPC and gRPC-Web, over HTTP/1.1 and cleartext HTTP/2. */
 export interface HttpServer {
@@ -85,8 +98,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const record = tracker.start(req, res);
     if (!ops(req, res, record)) handler(req, res);
   };
+  const timeouts = { ...CLIENT_TIMEOUTS, ...options.clientTimeouts };
 
-  const http1 = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 });
+  const http1 = http.createServer({
+    requestTimeout: timeouts.requestMs,
+    headersTimeout: timeouts.headersMs,
+    keepAliveTimeout: 5_000,
+    // Node looks for expired requests only this often (default 30 s), so it bounds how late a timeout fires.
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, timeouts.headersMs / 4)),
+  });
   http1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (closing) res.setHeader("connection", "close");
     dispatch(req, res);
@@ -98,10 +118,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   http1.on("clientError", createClientErrorListener(logger));
 
-  const h2 = http2.createServer(dispatch);
+  const h2 = http2.createServer((req, res) => {
+    cancelUnlessReceived(req, timeouts.requestMs);
+    dispatch(req, res);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
+    closeWhileIdle(session, timeouts.headersMs);
     session.once("close", () => sessions.delete(session));
   });
   h2.on("sessionError", (error: NodeJS.ErrnoException) => logger.warn({ msg: "HTTP/2 session error", code: error.code }));
@@ -149,6 +173,39 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       logger.info({ msg: "closed" });
     },
   };
+}
+
+/** Cancels an HTTP/2 stream whose request has not fully arrived within `ms` (a long response stream is fine). */
+function cancelUnlessReceived(req: http2.Http2ServerRequest, ms: number): void {
+  if (req.readableEnded) return;
+  const timer = setTimeout(() => req.stream.close(http2.constants.NGHTTP2_CANCEL), ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once("end", clear);
+  req.stream.once("close", clear);
+}
+
+/**
+ * Destroys an HTTP/2 session that has no open stream for `ms`: a client that connects and never sends a
+ * request (or stops sending any) holds nothing. A session with an open stream (a WatchStats follower) stays.
+ */
+function closeWhileIdle(session: http2.ServerHttp2Session, ms: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => session.destroy(), ms);
+    timer.unref();
+  };
+  arm();
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    open += 1;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      open -= 1;
+      if (open === 0 && !session.destroyed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
 }
 
 /** The `request` log line: face, command, status and duration in ms (0.1 ms precision). Never headers. */

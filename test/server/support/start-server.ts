@@ -1,4 +1,4 @@
-import { createHttpServer, type HttpServer } from "../../../src/server/http-server.ts";
+import { type ClientTimeouts, createHttpServer, type HttpServer } from "../../../src/server/http-server.ts";
 import type { Logger } from "../../../src/server/logger.ts";
 import { FakeApi } from "./fake-api.ts";
 
@@ -43,11 +43,11 @@ export interface TestServer {
   server: HttpServer;
 }
 
-/** Starts a server with a fresh FakeApi on 127.0.0.1:0. */
-export async function startTestServer(): Promise<TestServer> {
+/** Starts a server with a fresh FakeApi on 127.0.0.1:0 (with shorter client deadlines when given). */
+export async function startTestServer(clientTimeouts?: Partial<ClientTimeouts>): Promise<TestServer> {
   const api = new FakeApi();
   const logger = new MemoryLogger();
-  const server = createHttpServer({ api, password: PASSWORD, bodyLimit: BODY_LIMIT, logger, closeGraceMs: 1000 });
+  const server = createHttpServer({ api, password: PASSWORD, bodyLimit: BODY_LIMIT, logger, closeGraceMs: 1000, clientTimeouts });
   const { port } = await server.listen(0, "127.0.0.1");
   return { baseUrl: `http://127.0.0.1:${port}`, port, api, logger, server };
 }
