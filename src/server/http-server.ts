@@ -9,6 +9,7 @@ import { createAuthInterceptor, createErrorInterceptor } from "./connect-interce
 import { file_grpc_reflection_v1_reflection, ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.ts";
 import { file_migrations_v1_migrations } from "../gen/migrations/v1/migrations_pb.ts";
 import { createConnectRoutes } from "./connect-routes.ts";
+import { answerDecodeFailuresAsInvalidArgument } from "./decode-errors.ts";
 import type { NodeRequest } from "./json-body.ts";
 import { createJsonRoute } from "./json-route.ts";
 import type { Logger } from "./logger.ts";
@@ -82,6 +83,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     routes: (router) => {
       createConnectRoutes(api)(router);
       createReflectionRoutes([file_migrations_v1_migrations, file_grpc_reflection_v1_reflection])(router);
+      answerDecodeFailuresAsInvalidArgument(router);
     },
     fallback: createJsonRoute({
       api, authenticate, bodyLimit, logger,
