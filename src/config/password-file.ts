@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { StartupError } from "../core/errors.ts";
 
 /** Strips exactly one trailing `\n` or `\r\n`, as editors and `echo` add one; other whitespace is part of the password. */
@@ -20,4 +20,11 @@ export async function readPasswordFile(path: string): Promise<string> {
   const password = stripOneNewline(text);
   if (password === "") throw new StartupError(`The password file ${path} is empty`);
   return password;
+}
+
+/** A start-up warning when other users of the machine may read the password file; null otherwise. */
+export async function passwordFileWarning(path: string): Promise<string | null> {
+  const { mode } = await stat(path);
+  if ((mode & 0o004) === 0) return null;
+  return `The password file ${path} is readable by every user of this machine (mode ${(mode & 0o777).toString(8)}); restrict it, e.g. chmod 600`;
 }

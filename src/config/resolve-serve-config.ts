@@ -6,7 +6,7 @@ import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
-import { readPasswordFile } from "./password-file.ts";
+import { passwordFileWarning, readPasswordFile } from "./password-file.ts";
 import { parseServeFlags } from "./serve-options.ts";
 
 /** Default database: an SQLite file under ./data. */
@@ -65,10 +65,14 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   const dev = flags.dev === true || parseEnvBoolean(env.MIGRATIONS_DEV, "MIGRATIONS_DEV") || (demo && passwordFile === undefined);
   // A password file wins over dev mode's fixed password: an explicit secret is never silently replaced.
   let password: string;
-  if (passwordFile !== undefined) password = await readPasswordFile(resolve(cwd, passwordFile));
-  else if (dev) password = DEV_PASSWORD;
+  const warnings: string[] = [];
+  if (passwordFile !== undefined) {
+    password = await readPasswordFile(resolve(cwd, passwordFile));
+    const warning = await passwordFileWarning(resolve(cwd, passwordFile));
+    if (warning !== null) warnings.push(warning);
+  } else if (dev) password = DEV_PASSWORD;
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
-  return { databaseUrl, migrationsDir, host, port, password, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel };
+  return { databaseUrl, migrationsDir, host, port, password, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel, warnings };
 }

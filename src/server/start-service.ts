@@ -49,6 +49,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   });
   // Dev mode's password is public; scrubbing "dev" out of every text would only garble it.
   const redact = createSecretRedactor([...databaseSecrets(config.databaseUrl), ...(config.dev && config.password === "dev" ? [] : [config.password])]);
+  for (const warning of config.warnings ?? []) logger.warn(warning);
   const migrations = await loadMigrations(config.migrationsDir);
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NO_PASSWORD_MESSAGE } from "../../src/config/resolve-serve-config.ts";
 import { runCli } from "./cli-process.ts";
@@ -27,6 +30,20 @@ describe("migrations CLI errors", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`${NO_PASSWORD_MESSAGE}\n`);
     expect(result.stdout).toBe("");
+  });
+
+  it("serve on an SQLite path it cannot open names the file, without a stack trace, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mig-badfile-"));
+    try {
+      writeFileSync(join(dir, "notes.db"), "these are notes, not a database\n".repeat(20));
+      for (const [path, says] of [[dir, "unable to open database file"], [join(dir, "notes.db"), "file is not a database"]] as const) {
+        const result = await runCli(["serve", "--dev", "--port", "0", "--migrations", dir, "--database", `sqlite:${path}`]);
+        expect(result.code, path).toBe(1);
+        expect(result.stderr, path).toBe(`Cannot open the SQLite database ${path}: ${says}\n`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("serve with an unknown flag lists the valid ones, exit 1", async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,6 +76,19 @@ describe("resolveServeConfig: password file", () => {
   it.each(rows)("%s", async (name, text, password) => {
     const path = file(`pw-${name.replace(/\W/g, "")}`, text);
     expect((await resolveServeConfig(["--password-file", path], {})).password).toBe(password);
+  });
+});
+
+describe("resolveServeConfig: password file permissions", () => {
+  it("warns when every user may read the password file, and not when only its owner may", async () => {
+    const open = file("open-pw", "pw");
+    chmodSync(open, 0o644);
+    expect((await resolveServeConfig(["--password-file", open], {})).warnings).toEqual([
+      `The password file ${open} is readable by every user of this machine (mode 644); restrict it, e.g. chmod 600`,
+    ]);
+    const closed = file("closed-pw", "pw");
+    chmodSync(closed, 0o600);
+    expect((await resolveServeConfig(["--password-file", closed], {})).warnings).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { StartupError } from "../../core/errors.ts";
 import type { TableProgress } from "../../core/results.ts";
 import type {
   CommandClaim,
@@ -20,6 +21,15 @@ import { countTableRows } from "./row-counts.ts";
 import { SqliteShadowSession } from "./shadow-session.ts";
 import * as writes from "./state-writes.ts";
 
+/** Runs `open`; any failure becomes a StartupError that names the file, for an operator, without a stack trace. */
+function openingFile<T>(path: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    throw new StartupError(`Cannot open the SQLite database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** The SQLite store: bookkeeping tables in the database file, shadow copies in `<file>.shadow`. */
 export class SqliteStore implements Store {
   /** Always `"sqlite"`. */
@@ -28,15 +38,15 @@ export class SqliteStore implements Store {
   readonly shadowPath: string;
   private readonly db: Connection;
 
-  /** Opens (creating when missing) the database at `path`; call `init()` before use. */
+  /** Opens (creating when missing) the database at `path`; call `init()` before use. A StartupError naming the path when it cannot. */
   constructor(readonly path: string) {
-    this.db = openConnection(path);
+    this.db = openingFile(path, () => openConnection(path));
     this.shadowPath = shadowPathOf(path);
   }
 
-  /** Creates the `_migration_` tables. */
+  /** Creates the `_migration_` tables (a StartupError naming the path when the file cannot be written). */
   async init(): Promise<void> {
-    createBookkeeping(this.db);
+    openingFile(this.path, () => createBookkeeping(this.db));
   }
 
   /** One read transaction over both tables. */
