@@ -125,3 +125,39 @@ describe("a replica whose lease was taken changes nothing of the command that to
     }
   });
 });
+
+describe("honest causes (PostgreSQL)", () => {
+  it("every connection of the database cut mid-command (as a restart does): the command fails with the database's own error, not 'runner lost'", async () => {
+    const db = await createPostgresDatabase();
+    const dir = writeMigrations({});
+    cleanups.push(async () => {
+      await db.drop();
+      removeDir(dir);
+    });
+    await db.exec(ITEM_SCHEMA);
+    const gate = join(dir, "gate");
+    writeFileSync(join(dir, "0001_gated.mjs"), `import { existsSync } from "node:fs";
+export default {
+  tables: ["item"],
+  async dataManipulation(db) {
+    while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10));
+    await db.query("SELECT count(*) FROM item");
+  },
+};
+`);
+    const s = await startTestService(db, dir);
+    cleanups.push(() => s.close(1_000));
+    expect((await s.post({ cmd: "migrate" })).body).toMatchObject({ status: "migration_running" });
+    await until("the migration to reach its gate", async () => (String((await statsOf(s)).output).includes("copied table") ? true : undefined));
+    await db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    writeFileSync(gate, "go");
+    const failed = await until("the command to end", async () => {
+      const stats = await statsOf(s);
+      return String(stats.status).endsWith("_running") ? undefined : stats;
+    });
+    expect(failed).toMatchObject({ status: "migration_failed" });
+    expect(String(failed.exception)).not.toMatch(/was lost before it finished/);
+    expect(String(failed.exception)).toMatch(/terminat|connection/i);
+    await db.exec("UPDATE item SET qty = qty + 1 WHERE id = 1");
+  });
+});
