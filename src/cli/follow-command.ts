@@ -49,7 +49,6 @@ export async function followCommand(
   const { command, showOutput = true, settleMs = 2000 } = options;
   const follower = new OutputFollower(terminal, showOutput);
   const bar = new ProgressBar(terminal.columns);
-  follower.update(first.output);
   let state = first.status;
   let since = Date.now();
   let view: StatsView | null = null;

@@ -48,7 +48,7 @@ export async function serveCommand(argv: string[], env: NodeJS.ProcessEnv, termi
   terminal.out(`migration service listening on ${listenUrl(config.host, service.port)}`);
   terminal.out(`database ${redactDatabaseUrl(config.databaseUrl)}, migrations ${config.migrationsDir}, ${config.workers} workers`);
   if (config.dev) {
-    terminal.out(`WARNING: dev mode: listening on 127.0.0.1 only, password "${config.password === "dev" ? "dev" : "from the password file"}". Never use dev mode in production.`);
+    terminal.out(`WARNING: dev mode: listening on 127.0.0.1 only, password "${config.passwordForms === undefined ? config.password : "from the password file"}". Never use dev mode in production.`);
   }
   if (config.demo) {
     terminal.out(`demo: demo shop data in ${redactDatabaseUrl(config.databaseUrl)}; in another terminal run "node bin/migrations.mjs stats", then "... migrate" and "... finalize"`);

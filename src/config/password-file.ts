@@ -10,16 +10,29 @@ export function stripOneNewline(text: string): string {
 
 /** Reads a password file (one trailing newline stripped); an unreadable file or an empty password is a StartupError naming the file. */
 export async function readPasswordFile(path: string): Promise<string> {
-  let text: string;
+  return stripOneNewline((await readPasswordBytes(path)).toString("utf8"));
+}
+
+/**
+ * The byte sequences a client may send base64-encoded for the password file at `path`, as the anchor
+ * reads it: the file's exact bytes, and its content without one trailing newline when it has one.
+ */
+export async function acceptedPasswords(path: string): Promise<Buffer[]> {
+  const bytes = await readPasswordBytes(path);
+  const stripped = Buffer.from(stripOneNewline(bytes.toString("latin1")), "latin1");
+  return stripped.length === bytes.length ? [bytes] : [bytes, stripped];
+}
+
+async function readPasswordBytes(path: string): Promise<Buffer> {
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     throw new StartupError(`Cannot read the password file ${path} (${code})`, { cause: error });
   }
-  const password = stripOneNewline(text);
-  if (password === "") throw new StartupError(`The password file ${path} is empty`);
-  return password;
+  if (stripOneNewline(bytes.toString("latin1")) === "") throw new StartupError(`The password file ${path} is empty`);
+  return bytes;
 }
 
 /** A start-up warning when other users of the machine may read the password file; null otherwise. */

@@ -6,7 +6,7 @@ import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
-import { passwordFileWarning, readPasswordFile } from "./password-file.ts";
+import { acceptedPasswords, passwordFileWarning, readPasswordFile } from "./password-file.ts";
 import { parseServeFlags } from "./serve-options.ts";
 
 /** Default database: an SQLite file under ./data. */
@@ -21,6 +21,8 @@ export const DEFAULT_BODY_LIMIT = 65536;
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** The password of dev mode. */
 export const DEV_PASSWORD = "dev";
+/** The dev password under `OPENSLIDES_DEVELOPMENT`, as the anchor's. */
+export const OPENSLIDES_DEV_PASSWORD = "openslides";
 /** The refusal when neither a password file nor dev mode is configured. */
 export const NO_PASSWORD_MESSAGE =
   "No password file: set --password-file or INTERNAL_AUTH_PASSWORD_FILE, or start in dev mode (--dev)";
@@ -62,17 +64,23 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     : parseLogLevel(logLevelText, flags["log-level"] !== undefined ? "--log-level" : "LOG_LEVEL");
 
   const passwordFile = firstSet(flags["password-file"], env.INTERNAL_AUTH_PASSWORD_FILE);
-  const dev = flags.dev === true || parseEnvBoolean(env.MIGRATIONS_DEV, "MIGRATIONS_DEV") || (demo && passwordFile === undefined);
+  // OpenSlides development stacks set OPENSLIDES_DEVELOPMENT and expect the anchor's dev password.
+  const openslidesDev = parseEnvBoolean(env.OPENSLIDES_DEVELOPMENT, "OPENSLIDES_DEVELOPMENT");
+  const dev = flags.dev === true || parseEnvBoolean(env.MIGRATIONS_DEV, "MIGRATIONS_DEV") || openslidesDev || (demo && passwordFile === undefined);
   // A password file wins over dev mode's fixed password: an explicit secret is never silently replaced.
   let password: string;
+  let passwordForms: Buffer[] | undefined;
   const warnings: string[] = [];
   if (passwordFile !== undefined) {
     password = await readPasswordFile(resolve(cwd, passwordFile));
+    passwordForms = await acceptedPasswords(resolve(cwd, passwordFile));
     const warning = await passwordFileWarning(resolve(cwd, passwordFile));
     if (warning !== null) warnings.push(warning);
-  } else if (dev) password = DEV_PASSWORD;
+  } else if (dev) password = flags["dev-password"] ?? (openslidesDev ? OPENSLIDES_DEV_PASSWORD : DEV_PASSWORD);
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
-  return { databaseUrl, migrationsDir, host, port, password, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel, warnings };
+  return {
+    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel, warnings,
+  };
 }

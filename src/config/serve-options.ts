@@ -13,6 +13,7 @@ export const SERVE_OPTIONS = {
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   dev: { type: "boolean" },
+  "dev-password": { type: "string" },
   demo: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
@@ -39,6 +40,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
   --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
                          (trace, debug, info, warn, error, fatal, silent)
   --dev                  dev mode: binds 127.0.0.1, password "dev"         [MIGRATIONS_DEV=1]
+                         (OPENSLIDES_DEVELOPMENT=1: dev mode, password "openslides")
+  --dev-password TEXT    the password of dev mode instead of "dev"
   --demo                 demo mode (npm start): when no migrations directory is
                          configured, serve the bundled demo migrations and seed
                          demo data; dev mode unless a password file is set

@@ -10,8 +10,10 @@ export interface ServiceConfig {
   host: string;
   /** Listen port; default 9011; 0 picks a free port. */
   port: number;
-  /** The password clients must send; read from the password file, or `dev` in dev mode. */
+  /** The password clients must send; read from the password file (one trailing newline stripped), or the dev password in dev mode. */
   password: string;
+  /** With a password file: the exact byte sequences a client may send (the file's bytes, and without one trailing newline). */
+  passwordForms?: Buffer[];
   /** Worker threads for migrations; default the number of CPUs. */
   workers: number;
   /** Dev mode: binds 127.0.0.1, password `dev`, says so at start-up. */

@@ -19,6 +19,9 @@ export type StartRun = (command: RunCommand, verbose: boolean, lease: string, si
 /** How long stats reuses its count of the pending tables' rows, in ms. */
 export const PENDING_COUNT_TTL_MS = 5_000;
 
+/** How often a command decides and claims before a lost claim answers the running conflict. */
+const CLAIM_ATTEMPTS = 5;
+
 /** How long a running command may make no progress before `reset` may stop it, unless configured, in ms. */
 export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000;
 
@@ -76,7 +79,7 @@ export class MigrationManager implements MigrationApi {
    * again on the state it lost to (a command running now: the 400; one that ended: usually nothing to do).
    */
   async execute(command: RunCommand | "progress", verbose: boolean): Promise<CommandResult> {
-    if (command === "progress") return this.progress();
+    if (command === "progress") return this.answer();
     for (let attempt = 1; ; attempt++) {
       const snapshot = await this.options.store.snapshot();
       const view = deriveView(this.options.registry, snapshot);
@@ -88,7 +91,7 @@ export class MigrationManager implements MigrationApi {
         target: view.target,
         exception: snapshot.command.exception,
       });
-      if (decision.action === "nothing") return commandResult(view, snapshot.command);
+      if (decision.action === "nothing") return this.answer();
       if (decision.action === "take-over") {
         await this.stopStalled(snapshot.command);
         continue;
@@ -96,9 +99,12 @@ export class MigrationManager implements MigrationApi {
       const claimed = await this.claim(command, verbose, view, snapshot);
       if (claimed !== null) {
         await this.waitBriefly(this.launch(command, verbose, claimed));
-        return this.currentResult();
+        return this.answer();
       }
-      if (attempt >= 2) throw new ConflictError(runningMessage(view.status === MigrationState.FINALIZATION_RUNNING));
+      // Lost: usually to a command that runs now (the next decision says so). A claim that only met a
+      // busy command row, with nothing running, tries again a few times before it gives up.
+      if (attempt >= CLAIM_ATTEMPTS) throw new ConflictError(runningMessage(view.status === MigrationState.FINALIZATION_RUNNING));
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
     }
   }
 
@@ -189,15 +195,7 @@ export class MigrationManager implements MigrationApi {
     await this.options.store.interruptCommand(command.owner, stoppedText(command.command ?? "migration", reason));
   }
 
-  private async progress(): Promise<CommandResult> {
-    const snapshot = await this.options.store.snapshot();
-    const view = deriveView(this.options.registry, snapshot);
-    const unseen = await this.options.store.takeUnseenOutput();
-    const result = commandResult(view, snapshot.command);
-    if (unseen) result.output = unseen;
-    else delete result.output;
-    return result;
-  }
+
 
   /** Claims `command` under a new lease; the lease and its abort signal, or null when the claim lost. */
   private async claim(command: RunCommand, verbose: boolean, view: ServiceView, snapshot: Snapshot): Promise<{ lease: string; signal: AbortSignal } | null> {
@@ -248,9 +246,11 @@ export class MigrationManager implements MigrationApi {
     await settlesWithin(run.catch(() => undefined), this.answerWaitMs);
   }
 
-  private async currentResult(): Promise<CommandResult> {
+  /** The answer to a command or `progress`: the state now and the output lines no earlier answer returned (moving the cursor). */
+  private async answer(): Promise<CommandResult> {
     const snapshot = await this.options.store.snapshot();
-    return commandResult(deriveView(this.options.registry, snapshot), snapshot.command);
+    const output = await this.options.store.takeUnseenOutput();
+    return { ...commandResult(deriveView(this.options.registry, snapshot), snapshot.command), output };
   }
 
   /**
@@ -286,8 +286,7 @@ function tablesOf(migrations: readonly RegisteredMigration[]): string[] {
 }
 
 function commandResult(view: ServiceView, command: CommandRecord): CommandResult {
-  const result: CommandResult = { status: view.status };
-  if (command.output) result.output = command.output;
+  const result: CommandResult = { status: view.status, output: command.output };
   if (isFailedState(view.status)) result.exception = command.exception ?? "The command failed without an error text.";
   return result;
 }

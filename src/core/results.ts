@@ -5,8 +5,11 @@ import type { MigrationState } from "./states.ts";
 export interface CommandResult {
   /** The service state reached. */
   status: MigrationState;
-  /** Full output of the running (or last) command; for `progress` only the unseen lines. Absent when empty. */
-  output?: string;
+  /**
+   * Output of the running (or last) command, `""` when there is none: in `stats` all of it; in a command
+   * answer and `progress`, only the lines no earlier answer or `progress` returned (one read cursor, CONTRACT §4).
+   */
+  output: string;
   /** Error text; present only in the failed states. */
   exception?: string;
 }

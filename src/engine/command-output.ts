@@ -1,7 +1,11 @@
 import type { RunnerEvent } from "../runner/messages.ts";
 import type { StateStore } from "../stores/store.ts";
 
-/** The output of one command: each line goes to the store (in order) and to the event listener. */
+/**
+ * The output of one command: each line goes to the store (in order) and to the event listener, which logs
+ * it for operators. Detail lines go to the store only when the command runs verbose (CONTRACT §3: quiet
+ * unless asked), to the listener always.
+ */
 export class CommandOutput {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
@@ -25,9 +29,10 @@ export class CommandOutput {
     );
   }
 
-  /** Appends a line only when the command runs verbose. */
+  /** Appends a line when the command runs verbose; otherwise only the listener hears it. */
   detail(text: string): void {
     if (this.verbose) this.line(text);
+    else this.announce(`${text}\n`);
   }
 
   /** Tells the listener about text another store write (the finalize swap) already persisted. */

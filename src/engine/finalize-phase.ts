@@ -10,13 +10,12 @@ import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
- * The finalize part: `cleanup` of each migrated migration on the shadow session, then the atomic swap,
+ * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
  * which also sets the records `finalized` and ends the command (`ctx.finished`).
  */
 export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   const finalizing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED, MigrationState.FINALIZATION_RUNNING]);
   await setStates(ctx, finalizing, MigrationState.FINALIZATION_RUNNING);
-  ctx.out.line("finalization started");
   let current: MigrationRef | null = null;
   try {
     const loaded: LoadedMigration[] = [];
@@ -28,15 +27,18 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     current = null;
     await ctx.out.flush();
     await ctx.progress.flush();
-    let closing = "";
+    let closing = { details: "", finished: "" };
     await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
-      closingOutput: (summary) => (closing = closingLines(ctx, loaded, summary)),
+      closingOutput: (summary) => {
+        closing = closingLines(loaded, summary);
+        return (ctx.task.verbose ? closing.details : "") + closing.finished;
+      },
     });
-    // The swap stored these lines and ended the command; the listener still has to hear them.
-    ctx.out.announce(closing);
+    // The swap stored its lines and ended the command; the listener (the operator's log) hears all of them.
+    ctx.out.announce(closing.details + closing.finished);
     ctx.finished = true;
     return { exception: null, records: [], liftProtection: false };
   } catch (error) {
@@ -47,15 +49,15 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   }
 }
 
-function closingLines(ctx: CommandContext, loaded: readonly LoadedMigration[], summary: SwapResult): string {
-  const lines = [
+/** The lines that close a finalize: the detail lines (stored only when verbose) and `finalization finished`. */
+function closingLines(loaded: readonly LoadedMigration[], summary: SwapResult): { details: string; finished: string } {
+  const details = [
     ...summary.swapped.map((table) => `finalization: swapped in table "${table}"`),
     ...summary.dropped.map((table) => `finalization: dropped table "${table}"`),
-    ...(ctx.task.verbose ? [`finalization: lock window ${formatMs(summary.lockWindowMs)}`] : []),
+    `finalization: lock window ${formatMs(summary.lockWindowMs)}`,
     ...loaded.map((m) => `finalization ${m.name}: finalized`),
-    "finalization finished",
   ];
-  return lines.map((line) => `${line}\n`).join("");
+  return { details: details.map((line) => `${line}\n`).join(""), finished: "finalization finished\n" };
 }
 
 async function runCleanups(
@@ -70,7 +72,7 @@ async function runCleanups(
       if (migration.migration.cleanup === undefined) continue;
       await fence(ctx, `the cleanup of ${migration.name}`);
       await migration.migration.cleanup(session.db);
-      ctx.out.line(`finalization ${migration.name}: cleanup done`);
+      ctx.out.detail(`finalization ${migration.name}: cleanup done`);
     }
   } finally {
     await session.close();

@@ -20,7 +20,7 @@ export async function migrateOne(
   const { migration, name } = loaded;
   const prefix = `migration ${name}`;
   const started = performance.now();
-  ctx.out.line(`${prefix}: started`);
+  ctx.out.detail(`${prefix}: started`);
 
   await fence(ctx, `${prefix}: checkPrerequisites`);
   const refusal = await migration.checkPrerequisites?.(session.db);
@@ -41,7 +41,7 @@ export async function migrateOne(
     }
     const copyStarted = performance.now();
     const copied = await session.copyToShadow(table);
-    ctx.out.line(`${prefix}: copied table "${table}" (${copied} rows)`);
+    ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows)`);
     ctx.out.detail(`${prefix}: copy of "${table}" took ${formatMs(performance.now() - copyStarted)}`);
   }
   for (const table of migration.tables) if (!(table in transforms)) shares.get(table)!.finish();
@@ -53,7 +53,7 @@ export async function migrateOne(
     if (streamed.has(table)) {
       const copied = await transformTable(ctx, session, loaded, table, "stream", share);
       await session.completeCopy(table);
-      ctx.out.line(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
+      ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
     } else {
       if ((await session.locate(table)) !== "shadow") {
         throw new Error(`The transform of table "${table}" has no table to work on: "${table}" does not exist after dataDefinition`);
@@ -71,9 +71,9 @@ export async function migrateOne(
     const location = await session.locate(table);
     if (location === "shadow") continue;
     await session.markDropped(table);
-    if (location === "origin") ctx.out.line(`${prefix}: dropped table "${table}"`);
+    if (location === "origin") ctx.out.detail(`${prefix}: dropped table "${table}"`);
   }
-  ctx.out.line(`${prefix}: done`);
+  ctx.out.detail(`${prefix}: done`);
   ctx.out.detail(`${prefix}: took ${formatMs(performance.now() - started)}`);
 }
 

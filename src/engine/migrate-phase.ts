@@ -16,7 +16,6 @@ import type { CommandContext, PhaseResult } from "./types.ts";
 export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   const pending = await pendingMigrations(ctx);
   const continuing = (await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED])).length > 0;
-  ctx.out.line("migration started");
   // Without migrated-but-unfinalized work, whatever the shadow holds is a stale leftover.
   if (!continuing) await ctx.store.clearShadow(ctx.task.owner);
   const session = await ctx.store.openSession({ verbose: ctx.task.verbose, log: (line) => ctx.out.line(line) });

@@ -3,13 +3,12 @@ import type { CommandContext, PhaseResult } from "./types.ts";
 
 /** `reset`: drops the shadow work, lifts the write protection, and puts every unfinalized record back to required. */
 export async function resetCommand(ctx: CommandContext): Promise<PhaseResult> {
-  ctx.out.line("reset started");
   await ctx.store.clearShadow(ctx.task.owner);
   ctx.out.detail("reset: shadow copies dropped");
   ctx.out.detail("reset: the write protection is lifted as the reset ends");
   const { migrations } = await ctx.store.snapshot();
   const unfinalized = migrations.filter((m) => m.state !== MigrationState.FINALIZED);
-  for (const m of unfinalized) ctx.out.line(`reset ${m.name}: ${m.state} → migration_required`);
+  for (const m of unfinalized) ctx.out.detail(`reset ${m.name}: ${m.state} → migration_required`);
   ctx.out.line("reset finished");
   return { exception: null, records: unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED })), liftProtection: true };
 }

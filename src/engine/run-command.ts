@@ -1,3 +1,4 @@
+import { FINALIZATION_STARTED } from "../core/claim-changes.ts";
 import { MigrationState } from "../core/states.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
 import { CommandOutput } from "./command-output.ts";
@@ -59,6 +60,8 @@ async function dispatch(ctx: CommandContext): Promise<PhaseResult> {
         if (migrated.exception !== null) return migrated;
         // Straight to finalization_running: an observer must not see finalization_required mid-command.
         await setStates(ctx, migrated.records, MigrationState.FINALIZATION_RUNNING);
+        // The claim wrote only the command's first line ("migration started"); this one is the engine's.
+        ctx.out.line(FINALIZATION_STARTED.trimEnd());
       }
       return finalizePhase(ctx);
     }

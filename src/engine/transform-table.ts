@@ -48,7 +48,7 @@ export async function transformTable(
     await Promise.allSettled(queue);
     throw error;
   }
-  ctx.out.line(`${prefix}: transformed ${rows} rows of "${table}"`);
+  ctx.out.detail(`${prefix}: transformed ${rows} rows of "${table}"`);
   ctx.out.detail(`${prefix}: transform of "${table}" took ${formatMs(performance.now() - started)} in ${ranges} batches`);
   return rows;
 }

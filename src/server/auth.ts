@@ -10,15 +10,19 @@ const BASIC = /^basic\s+(\S+)$/i;
 
 /**
  * Builds the one auth check both faces call. Accepts `<base64(password)>` (existing clients) and
- * `Basic <base64(user:password)>` (any user). Compares SHA-256 digests in constant time.
+ * `Basic <base64(user:password)>` (any user), for the password text or any of the given byte forms
+ * (a password file's exact bytes and its content without a trailing newline). Compares SHA-256 digests
+ * in constant time, always against every form.
  */
-export function createAuthenticator(password: string): Authenticate {
-  const expected = sha256(Buffer.from(password, "utf8"));
+export function createAuthenticator(password: string | readonly Uint8Array[]): Authenticate {
+  const forms = typeof password === "string" ? [Buffer.from(password, "utf8")] : password;
+  const expected = forms.map((form) => sha256(Buffer.from(form)));
   return (authorization) => {
     const candidate = authorization ? passwordFromHeader(authorization) : undefined;
     const given = sha256(candidate ?? Buffer.alloc(0));
     // Always compare, so that a missing or malformed header costs the same time as a wrong password.
-    const equal = timingSafeEqual(given, expected);
+    let equal = false;
+    for (const digest of expected) equal = timingSafeEqual(given, digest) || equal;
     if (candidate === undefined || !equal) throw new UnauthorizedError();
   };
 }

@@ -25,8 +25,8 @@ import type { NodeResponse } from "./send-json.ts";
 export interface HttpServerOptions {
   /** The application face both the JSON route and the RPCs call. */
   api: MigrationApi;
-  /** The password clients must send; never logged. */
-  password: string;
+  /** The password clients must send, or the byte forms of it they may send; never logged. */
+  password: string | readonly Uint8Array[];
   /** Largest accepted request body (JSON route and RPC messages) in bytes. */
   bodyLimit: number;
   /** Receives events and the details of faults. */

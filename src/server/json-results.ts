@@ -47,7 +47,7 @@ export function errorBody(message: string): Record<string, unknown> {
 function resultFields(result: CommandResult): Record<string, unknown> {
   return {
     status: result.status,
-    ...(result.output !== undefined && { output: result.output }),
+    output: result.output,
     ...(result.exception !== undefined && { exception: result.exception }),
   };
 }

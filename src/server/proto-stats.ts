@@ -15,7 +15,7 @@ import { fromProtoState, toProtoState } from "./proto-state.ts";
 export function commandFields(result: CommandResult) {
   return {
     status: toProtoState(result.status),
-    ...(result.output !== undefined && { output: result.output }),
+    output: result.output,
     ...(result.exception !== undefined && { exception: result.exception }),
   };
 }
@@ -52,7 +52,7 @@ function commandInfo(command: CommandSummary): CommandInfo {
 export function fromCommandFields(response: { status: ProtoState; output?: string; exception?: string }): CommandResult {
   return {
     status: fromProtoState(response.status),
-    ...(response.output ? { output: response.output } : {}),
+    output: response.output ?? "",
     ...(response.exception ? { exception: response.exception } : {}),
   };
 }

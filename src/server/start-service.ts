@@ -47,8 +47,9 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     level: config.logLevel ?? "info",
     write: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   });
-  // Dev mode's password is public; scrubbing "dev" out of every text would only garble it.
-  const redact = createSecretRedactor([...databaseSecrets(config.databaseUrl), ...(config.dev && config.password === "dev" ? [] : [config.password])]);
+  // Dev mode's own password is public; scrubbing "dev" out of every text would only garble it.
+  const publicPassword = config.dev && config.passwordForms === undefined;
+  const redact = createSecretRedactor([...databaseSecrets(config.databaseUrl), ...(publicPassword ? [] : [config.password])]);
   for (const warning of config.warnings ?? []) logger.warn(warning);
   const migrations = await loadMigrations(config.migrationsDir);
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
@@ -59,6 +60,11 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     migrations: migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum })),
     transformWorkers: config.workers,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
+    // Every output line, detail lines too: the operator's log has what a non-verbose output leaves out.
+    onEvent: (event) => {
+      if (event.type !== "output") return;
+      for (const line of event.text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
+    },
   });
   const manager = new MigrationManager({
     store,
@@ -69,7 +75,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     logger: { warn: (message) => logger.warn(message) },
   });
   const metrics = new ServiceMetrics();
-  const server = createHttpServer({ api: manager, password: config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
+  const server = createHttpServer({ api: manager, password: config.passwordForms ?? config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
   let port: number;
   try {
     await manager.recover();

@@ -78,6 +78,8 @@ export interface CommandClaim {
   version: number;
   /** Origin tables the command write-protects from its first instant (missing tables are skipped). */
   protect: TableProtection[];
+  /** The command's first output line(s), written with the claim so that the answer always carries them (CONTRACT §4). */
+  output: string;
   /** Verbose flag of the request. */
   verbose: boolean;
   /** Migration records to upsert in the same transaction (e.g. pending → migration_running). */
@@ -99,7 +101,7 @@ export interface StateStore {
   snapshot(): Promise<Snapshot>;
   /**
    * Starts a command if none runs and nothing changed since the claimer's snapshot (`claim.version`):
-   * sets the command row (running, owner, verbose, empty output, no exception, count, migrated 0,
+   * sets the command row (running, owner, verbose, output `claim.output`, no exception, count, migrated 0,
    * cursor 0, startedAt now, version + 1), upserts `claim.migrations` and installs `claim.protect`, in one
    * transaction. Returns false at once, changing nothing and waiting for nobody, when it loses.
    */

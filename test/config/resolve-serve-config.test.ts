@@ -79,6 +79,21 @@ describe("resolveServeConfig: password file", () => {
   });
 });
 
+describe("resolveServeConfig: the password forms a client may send", () => {
+  it.each([
+    ["a file ending in \\n: its exact bytes and without the newline", "pw\n", ["pw\n", "pw"]],
+    ["a file ending in \\r\\n", "pw\r\n", ["pw\r\n", "pw"]],
+    ["a file without a newline: just its bytes", "pw", ["pw"]],
+  ])("%s", async (_name, text, forms) => {
+    const path = file(`forms-${forms.length}-${text.length}`, text);
+    expect((await resolveServeConfig(["--password-file", path], {})).passwordForms).toEqual(forms.map((form) => Buffer.from(form)));
+  });
+
+  it("dev mode without a file has none: the password text is the one form", async () => {
+    expect((await resolveServeConfig(["--dev"], {})).passwordForms).toBeUndefined();
+  });
+});
+
 describe("resolveServeConfig: password file permissions", () => {
   it("warns when every user may read the password file, and not when only its owner may", async () => {
     const open = file("open-pw", "pw");
@@ -97,6 +112,11 @@ describe("resolveServeConfig: dev and demo mode", () => {
     ["--dev: password dev, 127.0.0.1 whatever --host says", ["--dev", "--host", "0.0.0.0"], {}, { dev: true, password: "dev", host: "127.0.0.1", demo: false }],
     ["MIGRATIONS_DEV=1", [], { MIGRATIONS_DEV: "1", HOST: "0.0.0.0" }, { dev: true, password: "dev", host: "127.0.0.1" }],
     ["MIGRATIONS_DEV=true", [], { MIGRATIONS_DEV: "true" }, { dev: true }],
+    ["OPENSLIDES_DEVELOPMENT=1: dev mode with the anchor's password", [], { OPENSLIDES_DEVELOPMENT: "1", HOST: "0.0.0.0" }, { dev: true, password: "openslides", host: "127.0.0.1" }],
+    ["OPENSLIDES_DEVELOPMENT=true", [], { OPENSLIDES_DEVELOPMENT: "true" }, { dev: true, password: "openslides" }],
+    ["--dev-password sets dev mode's password", ["--dev", "--dev-password", "s3"], {}, { dev: true, password: "s3" }],
+    ["--dev-password wins over OPENSLIDES_DEVELOPMENT's", ["--dev-password", "s3"], { OPENSLIDES_DEVELOPMENT: "1" }, { dev: true, password: "s3" }],
+    ["OPENSLIDES_DEVELOPMENT=1 with a password file keeps the file's password", ["--password-file", secret], { OPENSLIDES_DEVELOPMENT: "1" }, { dev: true, password: "s3cret" }],
     ["MIGRATIONS_DEV=0 with a password file", ["--password-file", secret], { MIGRATIONS_DEV: "0" }, { dev: false }],
     ["--dev with a password file keeps the file's password", ["--dev", "--password-file", secret], {}, { dev: true, password: "s3cret", host: "127.0.0.1" }],
     ["--demo alone: demo migrations, dev mode", ["--demo"], {}, { demo: true, dev: true, password: "dev", migrationsDir: DEMO_MIGRATIONS_DIR }],
@@ -122,7 +142,7 @@ describe("resolveServeConfig: errors", () => {
     ["no password file, no dev mode", [], {}, new RegExp(`^${NO_PASSWORD_MESSAGE.replace(/[()]/g, "\\$&")}$`)],
     ["--migrations without --demo needs a password", ["--migrations", "/m"], {}, /^No password file/],
     ["--demo with --migrations needs a password", ["--demo", "--migrations", "/m"], {}, /^No password file/],
-    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --body-limit, --log-level, --dev, --demo, --help/],
+    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
     ["flag without value", ["--dev", "--port"], {}, /--port.*Valid flags/],
     ["stray argument", ["--dev", "extra"], {}, /Unexpected argument 'extra'/],
     ["port not a number", [...dev, "--port", "http"], {}, /--port must be a port number from 0 to 65535, got "http"/],

@@ -39,6 +39,7 @@ for (const target of STORE_TARGETS) {
         success: true,
         stats: {
           status: "migration_required",
+          output: "",
           current_migration_index: 0,
           target_migration_index: 1,
           migratable_models: { count: 50, migrated: 0 },
@@ -151,14 +152,16 @@ for (const target of STORE_TARGETS) {
       expect(await itemRows(db)).toEqual(rows);
     });
 
-    it("legacy progress returns only the lines not seen yet", async () => {
+    it("legacy progress returns only the lines no earlier answer or poll returned; stats moves nothing", async () => {
       const { service } = await setUp(target);
-      await service().post({ cmd: "migrate" });
+      const answer = await service().post({ cmd: "migrate" });
+      expect(String(answer.body.output)).toMatch(/^migration started\n/);
       const full = String((await service().settle()).output);
       const first = await service().post({ cmd: "progress" });
-      expect(first.body).toEqual({ success: true, status: "finalization_required", output: full });
+      expect(first.body).toEqual({ success: true, status: "finalization_required", output: full.slice(String(answer.body.output).length) });
       const second = await service().post({ cmd: "progress" });
-      expect(second.body).toEqual({ success: true, status: "finalization_required" });
+      expect(second.body).toEqual({ success: true, status: "finalization_required", output: "" });
+      expect((await stats(service())).output).toBe(full);
     });
   });
 }

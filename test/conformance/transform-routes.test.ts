@@ -71,7 +71,7 @@ for (const target of STORE_TARGETS) {
       const before = await readings(db);
       expect(before).toHaveLength(ROWS);
 
-      await service.post({ cmd: "migrate" });
+      await service.post({ cmd: "migrate", verbose: true });
       const migrated = await service.settle();
       expect(migrated).toMatchObject({ status: "finalization_required", migratable_models: { count: ROWS, migrated: ROWS } });
       expect(String(migrated.output)).toContain(`migration 0001_double_values: copied table "reading" (${ROWS} rows) through its transform\n`);
@@ -135,7 +135,7 @@ for (const target of STORE_TARGETS) {
       const { db, service } = await setUp(target, `CREATE TABLE empty_one (id INTEGER PRIMARY KEY, name TEXT);`, {
         "0001_empty.mjs": `export default { tables: ["empty_one"], transform: { empty_one: (row) => ({ ...row, name: "x" }) } };`,
       });
-      await service.post({ cmd: "finalize" });
+      await service.post({ cmd: "finalize", verbose: true });
       const done = await service.settle();
       expect(done).toMatchObject({ status: "finalized" });
       expect(done).not.toHaveProperty("exception");

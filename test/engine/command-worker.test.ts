@@ -35,6 +35,7 @@ async function runInWorker(registered?: MigrationRef[]): Promise<{ result: unkno
     count: 0,
     version: (await store.snapshot()).command.version,
     protect: [],
+    output: "migration started\n",
   });
   const task: CommandTask = { command: "migrate", verbose: true, owner, databaseUrl: fx.url, migrations, transformWorkers: 2 };
   pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
@@ -69,8 +70,8 @@ describe("command worker", () => {
     expect(result).toEqual({ exception: null });
     expect(ticks).toBeGreaterThan(10);
     const { command, migrations } = await (await fx.openStore()).snapshot();
-    // Events travel on their own channel; wait until the last one arrived.
-    await vi.waitFor(() => expect(events.flatMap((e) => (e.type === "output" ? [e.text] : [])).join("")).toBe(command.output));
+    // Events travel on their own channel; wait until the last one arrived. The first line came with the claim.
+    await vi.waitFor(() => expect(`migration started\n${events.flatMap((e) => (e.type === "output" ? [e.text] : [])).join("")}`).toBe(command.output));
     expect(command).toMatchObject({ running: false, exception: null, count: 3, migrated: 3 });
     expect(migrations.map((m) => m.state)).toEqual(["finalization_required"]);
     expect(events.at(-1)).toMatchObject({ type: "output", text: "migration finished\n" });

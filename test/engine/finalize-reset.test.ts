@@ -167,7 +167,7 @@ describe("reset", () => {
     expect(reset.snapshot.command.output).toMatch(/^reset started\n[\s\S]*reset finished\n$/);
     expect({ schema: fx.schema(), rows: allRows(fx) }).toEqual(before);
     // The same migration runs again from a clean shadow: the copy of "order" has all its rows again.
-    const again = await fx.run("migrate");
+    const again = await fx.run("migrate", { verbose: true });
     expect(again.exception).toBeNull();
     expect(again.snapshot.command.output).toContain('copied table "order" (3 rows)');
   });

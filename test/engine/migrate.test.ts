@@ -30,7 +30,7 @@ describe("migrate", () => {
         transform: { user: (row) => ({ ...row, full_name: row.first_name + " " + row.last_name }) },
       };`,
     );
-    const run = await fx.run("migrate", { batchRows: 100 });
+    const run = await fx.run("migrate", { batchRows: 100, verbose: true });
     expect(run.exception).toBeNull();
     expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalization_required"]);
     const output = run.snapshot.command.output;
@@ -38,7 +38,7 @@ describe("migrate", () => {
     expect(output).toContain('migration 0001_add_full_name: copied table "user" (1200 rows)\n');
     expect(output).toContain("audit rows 1, user columns id,first_name,last_name,street,city,full_name\n");
     expect(output).toContain('migration 0001_add_full_name: transformed 1200 rows of "user"\n');
-    expect(output).toMatch(/migration 0001_add_full_name: done\nmigration finished\n$/);
+    expect(output).toMatch(/migration 0001_add_full_name: done\nmigration 0001_add_full_name: took [\d.]+ ms\nmigration finished\n$/);
     // The origin is untouched until finalize.
     expect(fx.rows("SELECT name FROM pragma_table_info('user')").map((c) => c.name)).not.toContain("full_name");
     expect(run.snapshot.command).toMatchObject({ count: 1200, migrated: 1200 });
@@ -65,7 +65,7 @@ describe("migrate", () => {
       };
       export default migration;`,
     );
-    const migrated = await fx.run("migrate");
+    const migrated = await fx.run("migrate", { verbose: true });
     expect(migrated.exception).toBeNull();
     expect(migrated.snapshot.command.output).toContain('migration 0001_split_address: dropped table "legacy"\n');
     const finalized = await fx.run("finalize", { verbose: true });
@@ -102,7 +102,7 @@ describe("migrate", () => {
         transform: { user: (row) => (row.id % 2 === 0 ? null : { ...row, score: row.score + 1 }) },
         dataManipulation: (db) => db.exec('INSERT INTO stats SELECT \\'users\\', count(*) FROM "user"') };`,
     );
-    const run = await fx.run("finalize");
+    const run = await fx.run("finalize", { verbose: true });
     expect(run.exception).toBeNull();
     const output = run.snapshot.command.output;
     expect(output.indexOf("migration 0001_add_score: done")).toBeLessThan(output.indexOf("migration 0002_use_score: started"));

@@ -140,6 +140,7 @@ describe("honest causes (PostgreSQL)", () => {
 export default {
   tables: ["item"],
   async dataManipulation(db) {
+    db.log("at the gate");
     while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10));
     await db.query("SELECT count(*) FROM item");
   },
@@ -148,7 +149,7 @@ export default {
     const s = await startTestService(db, dir);
     cleanups.push(() => s.close(1_000));
     expect((await s.post({ cmd: "migrate" })).body).toMatchObject({ status: "migration_running" });
-    await until("the migration to reach its gate", async () => (String((await statsOf(s)).output).includes("copied table") ? true : undefined));
+    await until("the migration to reach its gate", async () => (String((await statsOf(s)).output).includes("at the gate") ? true : undefined));
     await db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     writeFileSync(gate, "go");
     const failed = await until("the command to end", async () => {

@@ -40,6 +40,12 @@ describe("createAuthenticator", () => {
     else expect(() => authenticate(header)).toThrow(UnauthorizedError);
   });
 
+  it("with a password file's forms: base64 of its exact bytes and of its content without the newline, in both header forms", () => {
+    const fromFile = createAuthenticator([Buffer.from("pw\n"), Buffer.from("pw")]);
+    for (const header of [b64("pw\n"), b64("pw"), `Basic ${b64("u:pw\n")}`, `Basic ${b64("u:pw")}`]) expect(() => fromFile(header)).not.toThrow();
+    for (const header of [b64("pw\n\n"), b64("p"), b64(" pw"), b64("pw\r\n")]) expect(() => fromFile(header)).toThrow(UnauthorizedError);
+  });
+
   it("splits Basic credentials at the first colon, so passwords may contain colons", () => {
     expect(passwordFromHeader(`Basic ${b64("u:a:b")}`)?.toString()).toBe("a:b");
   });

@@ -126,9 +126,9 @@ describe("success shapes", () => {
     expect(t.api.calls).toEqual([{ command: "migrate", verbose: false }]);
   });
 
-  it("a failed command carries exception; absent output stays absent", async () => {
-    t.api.commandResult = { status: "migration_failed", exception: "Error: boom" };
-    expect(json(await post('{"cmd":"reset"}'))).toStrictEqual({ success: true, status: "migration_failed", exception: "Error: boom" });
+  it("a failed command carries exception; an empty output is still there, as \"\"", async () => {
+    t.api.commandResult = { status: "migration_failed", output: "", exception: "Error: boom" };
+    expect(json(await post('{"cmd":"reset"}'))).toStrictEqual({ success: true, status: "migration_failed", output: "", exception: "Error: boom" });
   });
 
   it("stats → the documented keys, plus warnings, tables and command inside stats", async () => {
@@ -168,12 +168,13 @@ describe("success shapes", () => {
     expect(t.api.calls).toEqual([{ command: "stats" }]);
   });
 
-  it("stats without output or exception leaves both keys out", async () => {
+  it("stats without exception leaves that key out; output is there, empty", async () => {
     t.api.statsResult = {
-      status: "finalized", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
+      status: "finalized", output: "", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
     };
     const { stats } = json(await post('{"cmd":"stats"}')) as { stats: Record<string, unknown> };
-    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "status", "tables", "target_migration_index", "warnings"]);
+    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "output", "status", "tables", "target_migration_index", "warnings"]);
+    expect(stats.output).toBe("");
     expect(stats).toMatchObject({ command: null, tables: {} });
   });
 

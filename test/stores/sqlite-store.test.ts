@@ -32,12 +32,12 @@ describe("SQLite state store", () => {
   });
 
   it("claims compare-and-set: a second claim loses while one runs", async () => {
-    const claim = { verbose: true, migrations: [record(1, "migration_running")], count: 7 };
+    const claim = { verbose: true, migrations: [record(1, "migration_running")], count: 7, output: "migration started\n" };
     expect(await claimOn(store, me, claim)).toBe(true);
     expect(await claimOn(store, "other:1:x", claim)).toBe(false);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_running")]);
-    expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0 });
+    expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0, output: "migration started\n" });
     expect(command.startedAt).toBeTypeOf("number");
   });
 
@@ -81,7 +81,7 @@ describe("SQLite state store", () => {
     const { version } = (await store.snapshot()).command;
     expect(await claimOn(store, me, { command: "finalize" })).toBe(true);
     expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(true);
-    const stale = { command: "finalize" as const, owner: "other:1:x", verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [] };
+    const stale = { command: "finalize" as const, owner: "other:1:x", verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [], output: "" };
     expect(await store.claimCommand({ ...stale, version })).toBe(false);
     expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
   });

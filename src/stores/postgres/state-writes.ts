@@ -36,11 +36,11 @@ export async function claimCommandRow(
       await setLockTimeout(client, policy);
       const now = Date.now();
       await client.query(
-        `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = '', exception = NULL,
+        `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = $6, exception = NULL,
            count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5,
            progress_at = $5, version = version + 1
          WHERE id = 1`,
-        [claim.command, claim.owner, claim.verbose, claim.count, now],
+        [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output],
       );
       await upsertMigrations(client, names, claim.migrations);
       for (const { table, message } of claim.protect) await protectTable(client, names.schema, table, message);

@@ -10,12 +10,12 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
   return inWriteTransaction(db, () => {
     const changed = db
       .prepare(
-        `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = '', exception = NULL,
+        `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = ?, exception = NULL,
            count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?,
            progress_at = ?, version = version + 1
          WHERE id = 1 AND running = 0 AND version = ?`,
       )
-      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.count, now, now, now, claim.version).changes;
+      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.output, claim.count, now, now, now, claim.version).changes;
     if (changed !== 1) return false;
     upsertMigrations(db, claim.migrations);
     for (const { table, message } of claim.protect) protectTableNow(db, table, message);

@@ -27,13 +27,13 @@ describe("PostgreSQL state store", () => {
   });
 
   it("claims compare-and-set: a second claim loses while one runs, on this and on another store", async () => {
-    expect(await claimOn(store, me, { migrations: [record(1, "migration_running")], count: 7, verbose: true })).toBe(true);
+    expect(await claimOn(store, me, { migrations: [record(1, "migration_running")], count: 7, verbose: true, output: "migration started\n" })).toBe(true);
     expect(await claimOn(store, other)).toBe(false);
     const second = await fx.openStore();
     expect(await claimOn(second, other)).toBe(false);
     const { migrations, command } = await store.snapshot();
     expect(migrations).toEqual([record(1, "migration_running")]);
-    expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0 });
+    expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0, output: "migration started\n" });
     expect(command.startedAt).toBeTypeOf("number");
   });
 
@@ -75,7 +75,7 @@ describe("PostgreSQL state store", () => {
     expect(await claimOn(store, me, { command: "finalize" })).toBe(true);
     expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(true);
     await store.releaseRunLock(me);
-    const stale = { command: "finalize" as const, owner: other, verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [] };
+    const stale = { command: "finalize" as const, owner: other, verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [], output: "" };
     expect(await store.claimCommand({ ...stale, version })).toBe(false);
     expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
   });
