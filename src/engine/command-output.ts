@@ -1,4 +1,4 @@
-import type { RunnerEvent } from "../runner/messages.ts";
+import type { OutputListener } from "./messages.ts";
 import type { StateStore } from "../stores/store.ts";
 
 /**
@@ -10,18 +10,18 @@ export class CommandOutput {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
 
-  /** `emit` also receives the text of every line; `verbose` enables `detail` lines. */
+  /** `listen` also receives the text of every line; `verbose` enables `detail` lines. */
   constructor(
     private readonly store: StateStore,
     private readonly owner: string,
     readonly verbose: boolean,
-    private readonly emit: (event: RunnerEvent) => void = () => {},
+    private readonly listen: OutputListener = () => {},
   ) {}
 
   /** Appends one `\n`-terminated line. */
   line(text: string): void {
     const line = `${text}\n`;
-    this.emit({ type: "output", text: line });
+    this.listen(line);
     this.chain = this.chain.then(() =>
       this.store.appendOutput(this.owner, line).catch((error: unknown) => {
         this.failure ??= error;
@@ -37,7 +37,7 @@ export class CommandOutput {
 
   /** Tells the listener about text another store write (the finalize swap) already persisted. */
   announce(text: string): void {
-    this.emit({ type: "output", text });
+    this.listen(text);
   }
 
   /** Waits until every line is stored; rethrows the first store failure. */

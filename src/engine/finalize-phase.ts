@@ -1,6 +1,6 @@
 import { MigrationState } from "../core/states.ts";
 import type { LoadedMigration } from "../migrations/types.ts";
-import type { MigrationRef } from "../runner/messages.ts";
+import type { MigrationRef } from "./messages.ts";
 import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";

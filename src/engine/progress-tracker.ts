@@ -1,5 +1,4 @@
 import type { TableProgress } from "../core/results.ts";
-import type { RunnerEvent } from "../runner/messages.ts";
 import type { StateStore } from "../stores/store.ts";
 
 /**
@@ -13,11 +12,10 @@ export class ProgressTracker {
   private readonly tables: TableProgress[] = [];
   private chain: Promise<void> = Promise.resolve();
 
-  /** Progress goes to the store of `owner` and to `emit`. */
+  /** Progress goes to the store, for the command `owner` runs. */
   constructor(
     private readonly store: StateStore,
     private readonly owner: string,
-    private readonly emit: (event: RunnerEvent) => void = () => {},
   ) {}
 
   /** Sets the rows each table moves (the total is their sum) and resets `migrated` to 0. */
@@ -69,7 +67,6 @@ export class ProgressTracker {
   private publish(): void {
     const { count, migrated } = this;
     const tables = this.tables.map((t) => ({ ...t }));
-    this.emit({ type: "progress", count, migrated });
     this.chain = this.chain.then(() => this.store.setProgress(this.owner, count, migrated, tables).catch(() => {}));
   }
 }

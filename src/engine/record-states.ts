@@ -1,5 +1,5 @@
 import { MigrationState } from "../core/states.ts";
-import type { MigrationRef } from "../runner/messages.ts";
+import type { MigrationRef } from "./messages.ts";
 import type { MigrationRecord } from "../stores/store.ts";
 import type { CommandContext } from "./types.ts";
 

@@ -10,7 +10,7 @@ import { ProgressTracker } from "./progress-tracker.ts";
 import { pendingMigrations, setStates } from "./record-states.ts";
 import { resetCommand } from "./reset-command.ts";
 import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./types.ts";
-import type { CommandTask } from "../runner/messages.ts";
+import type { CommandTask } from "./messages.ts";
 
 /** Rows per transform range unless the caller says otherwise: large enough that per-range costs (a transaction, a COPY) vanish, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 5_000;
@@ -27,8 +27,8 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     store,
     transformer: deps.transformer,
     load: deps.load ?? ((ref) => loadMigrationFile(ref.path)),
-    out: new CommandOutput(store, task.owner, task.verbose, deps.emit),
-    progress: new ProgressTracker(store, task.owner, deps.emit),
+    out: new CommandOutput(store, task.owner, task.verbose, deps.onOutput),
+    progress: new ProgressTracker(store, task.owner),
     batchRows: deps.batchRows ?? DEFAULT_BATCH_ROWS,
     finished: false,
   };

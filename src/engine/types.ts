@@ -1,5 +1,5 @@
 import type { LoadedMigration } from "../migrations/types.ts";
-import type { CommandTask, MigrationRef, RunnerEvent } from "../runner/messages.ts";
+import type { CommandTask, MigrationRef, OutputListener } from "./messages.ts";
 import type { KeyRange, MigrationRecord, RangePlan, Store } from "../stores/store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
@@ -34,8 +34,8 @@ export interface EngineDeps {
   transformer: BatchTransformer;
   /** Loads a registered migration file (default: import and validate it by path). */
   load?: (ref: MigrationRef) => Promise<LoadedMigration>;
-  /** Receives output and progress as they happen (the store has them too). */
-  emit?: (event: RunnerEvent) => void;
+  /** Hears every output line as it is written, detail lines too (default: nobody). */
+  onOutput?: OutputListener;
   /** Rows per transform range (default DEFAULT_BATCH_ROWS). */
   batchRows?: number;
 }

@@ -2,7 +2,7 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { RunCommand } from "../core/commands.ts";
 import type { CommandOutcome } from "../engine/types.ts";
-import type { CommandTask, MigrationRef, RunnerEvent } from "./messages.ts";
+import type { CommandTask, MigrationRef, OutputListener } from "../engine/messages.ts";
 
 /** What the pool needs to build each task. */
 export interface CommandPoolOptions {
@@ -12,8 +12,8 @@ export interface CommandPoolOptions {
   migrations: MigrationRef[];
   /** Threads for parallel `transform` batches. */
   transformWorkers: number;
-  /** Receives output and progress events of the running command. */
-  onEvent?: (event: RunnerEvent) => void;
+  /** Hears every output line of the running command (detail lines too). */
+  onOutput?: OutputListener;
   /** Receives pool-level errors (a worker that failed to start). */
   onError?: (error: Error) => void;
 }
@@ -48,7 +48,7 @@ export class CommandPool {
       transformWorkers: this.options.transformWorkers,
     };
     const { port1, port2 } = new MessageChannel();
-    port1.on("message", (event: RunnerEvent) => this.options.onEvent?.(event));
+    port1.on("message", (text: string) => this.options.onOutput?.(text));
     try {
       const outcome = (await this.pool.run({ task, port: port2 }, { transferList: [port2], signal })) as CommandOutcome;
       return outcome.exception;

@@ -61,9 +61,8 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     transformWorkers: config.workers,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
     // Every output line, detail lines too: the operator's log has what a non-verbose output leaves out.
-    onEvent: (event) => {
-      if (event.type !== "output") return;
-      for (const line of event.text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
+    onOutput: (text) => {
+      for (const line of text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
     },
   });
   const manager = new MigrationManager({

@@ -9,7 +9,7 @@ import { runCommand } from "../../src/engine/run-command.ts";
 import type { CommandOutcome } from "../../src/engine/types.ts";
 import { loadMigrations } from "../../src/migrations/loader.ts";
 import type { LoadedMigration } from "../../src/migrations/types.ts";
-import type { CommandTask, RunnerEvent } from "../../src/runner/messages.ts";
+import type { CommandTask } from "../../src/engine/messages.ts";
 import { createTransformPool } from "../../src/runner/transform-pool.ts";
 import { openStore } from "../../src/stores/open-store.ts";
 import type { Snapshot, Store } from "../../src/stores/store.ts";
@@ -23,8 +23,8 @@ export function makeTempDir(prefix = "mig-engine-"): string {
 export interface EngineRun extends CommandOutcome {
   /** Snapshot after the command. */
   snapshot: Snapshot;
-  /** Events the engine emitted. */
-  events: RunnerEvent[];
+  /** The output lines the engine's listener heard. */
+  heard: string[];
 }
 
 /**
@@ -97,11 +97,11 @@ export class EngineFixture {
       migrations: refs,
       transformWorkers: options.workers ?? 2,
     };
-    const events: RunnerEvent[] = [];
+    const heard: string[] = [];
     const transformer = createTransformPool(task.transformWorkers);
     try {
-      const outcome = await runCommand(task, { store, transformer, emit: (e) => events.push(e), batchRows: options.batchRows });
-      return { ...outcome, snapshot: await store.snapshot(), events };
+      const outcome = await runCommand(task, { store, transformer, onOutput: (text) => heard.push(text), batchRows: options.batchRows });
+      return { ...outcome, snapshot: await store.snapshot(), heard };
     } finally {
       await transformer.close();
     }

@@ -8,7 +8,7 @@ import type { RunCommand } from "../../../src/core/commands.ts";
 import { runCommand } from "../../../src/engine/run-command.ts";
 import type { CommandOutcome } from "../../../src/engine/types.ts";
 import { loadMigrations } from "../../../src/migrations/loader.ts";
-import type { CommandTask } from "../../../src/runner/messages.ts";
+import type { CommandTask } from "../../../src/engine/messages.ts";
 import { createTransformPool } from "../../../src/runner/transform-pool.ts";
 import { PostgresStore, type PostgresStoreOptions } from "../../../src/stores/postgres/postgres-store.ts";
 import type { Snapshot } from "../../../src/stores/store.ts";

@@ -28,7 +28,8 @@ export interface CommandTask {
   transformWorkers: number;
 }
 
-/** What a running command tells the main thread over its MessagePort (the store has it too). */
-export type RunnerEvent =
-  | { type: "output"; text: string }
-  | { type: "progress"; count: number; migrated: number };
+/**
+ * Hears every output line of the running command as it is written, detail lines too (the store keeps the
+ * lines of the output; the listener, on the main thread, writes them all to the service log).
+ */
+export type OutputListener = (text: string) => void;
