@@ -64,7 +64,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
         throw new UsageError(`Unknown command "${command}". Commands: serve, migrate, finalize, reset, stats, watch (see migrations --help)`);
     }
   } catch (error) {
-    if (error instanceof StartupError || (error instanceof Error && error.name === "StartupError")) {
+    // Errors that say what is wrong with the configuration or a migration file: the message alone, exit 1.
+    if (error instanceof Error && (error instanceof StartupError || ["StartupError", "MigrationFileError"].includes(error.name))) {
       terminal.err(error.message);
       return ExitCode.FAILED;
     }

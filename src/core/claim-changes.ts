@@ -1,4 +1,4 @@
-import type { MigrationRecord, TableProtection } from "../stores/store.ts";
+import type { MigrationRecord, TableProtection } from "./state-store.ts";
 import type { RunCommand } from "./commands.ts";
 import { protectionMessage } from "./protection-message.ts";
 import { migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";

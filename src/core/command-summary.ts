@@ -1,4 +1,4 @@
-import type { CommandRecord } from "../stores/store.ts";
+import type { CommandRecord } from "./state-store.ts";
 import type { CommandSummary } from "./results.ts";
 
 /**

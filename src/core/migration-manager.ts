@@ -1,4 +1,4 @@
-import type { CommandRecord, Snapshot, StateStore } from "../stores/store.ts";
+import type { CommandRecord, Snapshot, StateStore } from "./state-store.ts";
 import type { RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";

@@ -1,4 +1,4 @@
-import type { CommandRecord } from "../stores/store.ts";
+import type { CommandRecord } from "./state-store.ts";
 
 /** How long an own run may go on after the command row stopped naming its lease before its thread is ended, in ms. */
 export const LEASE_LOSS_GRACE_MS = 2_000;

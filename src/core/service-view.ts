@@ -1,4 +1,4 @@
-import type { MigrationRecord, Snapshot } from "../stores/store.ts";
+import type { MigrationRecord, Snapshot } from "./state-store.ts";
 import { MigrationState, isRunningState, serviceState } from "./states.ts";
 
 /** A registered migration as the core sees it: no code, just identity and the tables it touches. */

@@ -1,5 +1,5 @@
 import type { OutputListener } from "./messages.ts";
-import type { StateStore } from "../stores/store.ts";
+import type { StateStore } from "../core/state-store.ts";
 
 /**
  * The output of one command: each line goes to the store (in order) and to the event listener, which logs

@@ -1,5 +1,5 @@
 import type { TableProgress } from "../core/results.ts";
-import type { StateStore } from "../stores/store.ts";
+import type { StateStore } from "../core/state-store.ts";
 
 /**
  * `migratable_models`: `count` is fixed up front; `migrated` only grows, each table contributing at

@@ -1,6 +1,6 @@
 import { MigrationState } from "../core/states.ts";
 import type { MigrationRef } from "./messages.ts";
-import type { MigrationRecord } from "../stores/store.ts";
+import type { MigrationRecord } from "../core/state-store.ts";
 import type { CommandContext } from "./types.ts";
 
 /** What identifies a migration in its record. */

@@ -1,6 +1,7 @@
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { CommandTask, MigrationRef, OutputListener } from "./messages.ts";
-import type { KeyRange, MigrationRecord, RangePlan, Store } from "../stores/store.ts";
+import type { KeyRange, RangePlan, Store } from "../stores/store.ts";
+import type { MigrationRecord } from "../core/state-store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
 

@@ -1,4 +1,4 @@
-import { StartupError } from "../core/errors.ts";
+import { MigrationFileError } from "./migration-file-error.ts";
 
 /** The index and name encoded in a migration file name. */
 export interface MigrationFileName {
@@ -16,17 +16,17 @@ export function isIgnoredFile(file: string): boolean {
   return file.startsWith(".") || file.endsWith(".d.ts") || !SCRIPT_EXTENSION.test(file);
 }
 
-/** Parses `NNNN_description.{ts,js,mjs}`; throws StartupError naming the file when it does not fit. */
+/** Parses `NNNN_description.{ts,js,mjs}`; throws MigrationFileError naming the file when it does not fit. */
 export function parseMigrationFileName(file: string): MigrationFileName {
   const match = MIGRATION_FILE.exec(file);
   if (!match) {
-    throw new StartupError(
+    throw new MigrationFileError(
       `Migration file "${file}" has a bad name: expected NNNN_description.{ts,js,mjs} (digits, underscore, letters/digits/_/-)`,
     );
   }
   const index = Number(match[1]);
   if (!Number.isSafeInteger(index) || index <= 0) {
-    throw new StartupError(`Migration file "${file}" has a bad name: its index must be a positive integer`);
+    throw new MigrationFileError(`Migration file "${file}" has a bad name: its index must be a positive integer`);
   }
   return { index, name: file.slice(0, file.length - match[3]!.length - 1) };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
-import { StartupError } from "../core/errors.ts";
+import { MigrationFileError } from "./migration-file-error.ts";
 import { parseMigrationFileName } from "./file-name.ts";
 import type { LoadedMigration } from "./types.ts";
 import { validateMigration } from "./validate.ts";
@@ -20,7 +20,7 @@ export async function loadMigrationFile(path: string): Promise<LoadedMigration> 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new StartupError(`Migration file "${file}" cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new MigrationFileError(`Migration file "${file}" cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const checksum = checksumOf(bytes);
   // The checksum in the URL makes an edited file load anew in a long-lived thread (ESM caches by URL).
@@ -29,7 +29,7 @@ export async function loadMigrationFile(path: string): Promise<LoadedMigration> 
   try {
     module = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new StartupError(`Migration file "${file}" cannot be imported: ${(error as Error).message}`, { cause: error });
+    throw new MigrationFileError(`Migration file "${file}" cannot be imported: ${(error as Error).message}`, { cause: error });
   }
   const migration = validateMigration(defaultExport(module), file);
   return { index, name, path, checksum, migration };

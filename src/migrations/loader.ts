@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { StartupError } from "../core/errors.ts";
+import { MigrationFileError } from "./migration-file-error.ts";
 import { isIgnoredFile, parseMigrationFileName } from "./file-name.ts";
 import { loadMigrationFile } from "./load-file.ts";
 import type { LoadedMigration } from "./types.ts";
@@ -12,7 +12,7 @@ export async function loadMigrations(dir: string): Promise<LoadedMigration[]> {
   try {
     files = await readdir(root);
   } catch (error) {
-    throw new StartupError(`Migrations directory "${root}" cannot be read: ${(error as Error).message}`, {
+    throw new MigrationFileError(`Migrations directory "${root}" cannot be read: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -21,7 +21,7 @@ export async function loadMigrations(dir: string): Promise<LoadedMigration[]> {
     const { index } = parseMigrationFileName(file);
     const other = byIndex.get(index);
     if (other !== undefined) {
-      throw new StartupError(`Migration files "${other}" and "${file}" have the same index ${index}`);
+      throw new MigrationFileError(`Migration files "${other}" and "${file}" have the same index ${index}`);
     }
     byIndex.set(index, file);
   }

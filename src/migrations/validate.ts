@@ -1,14 +1,14 @@
-import { StartupError } from "../core/errors.ts";
+import { MigrationFileError } from "./migration-file-error.ts";
 import type { Migration } from "./types.ts";
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_PREFIX = /^(sqlite_|_migration_|pg_)/i;
 const FUNCTION_MEMBERS = ["checkPrerequisites", "dataDefinition", "dataManipulation", "cleanup"] as const;
 
-/** Checks a migration module's default export (CONTRACT §7); throws StartupError naming `file`. */
+/** Checks a migration module's default export (CONTRACT §7); throws MigrationFileError naming `file`. */
 export function validateMigration(value: unknown, file: string): Migration {
   const fail = (what: string): never => {
-    throw new StartupError(`Migration file "${file}" is invalid: ${what}`);
+    throw new MigrationFileError(`Migration file "${file}" is invalid: ${what}`);
   };
   if (value === undefined) fail("it has no default export");
   if (value === null || typeof value !== "object" || Array.isArray(value)) {

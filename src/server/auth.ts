@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { UnauthorizedError } from "../core/errors.ts";
+import { UnauthorizedError } from "./request-errors.ts";
 
 /** Checks an `Authorization` header value; throws UnauthorizedError when it is missing or wrong. */
 export type Authenticate = (authorization: string | null | undefined) => void;

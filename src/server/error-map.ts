@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ServiceError } from "../core/errors.ts";
+import { ConflictError } from "../core/errors.ts";
+import { RequestError } from "./request-errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** What a client is told about a failed request, on either face. */
@@ -12,8 +13,8 @@ export interface ErrorAnswer {
   message: string;
 }
 
-/** The one table: ServiceError kind → HTTP status and Connect code. */
-export const ERROR_TABLE: Readonly<Record<ServiceError["kind"], { status: number; code: Code }>> = {
+/** The one table: error kind (a RequestError's, or `conflict` for the core's ConflictError) → HTTP status and Connect code. */
+export const ERROR_TABLE: Readonly<Record<RequestError["kind"] | "conflict", { status: number; code: Code }>> = {
   bad_request: { status: 400, code: Code.InvalidArgument },
   conflict: { status: 400, code: Code.FailedPrecondition },
   unauthorized: { status: 401, code: Code.Unauthenticated },
@@ -22,19 +23,18 @@ export const ERROR_TABLE: Readonly<Record<ServiceError["kind"], { status: number
   not_found: { status: 404, code: Code.NotFound },
 };
 
-/** The only text a client sees for a fault that is not a ServiceError. */
+/** The only text a client sees for a fault that is neither a RequestError nor a ConflictError. */
 export const INTERNAL_ERROR_MESSAGE = "Internal server error";
 
 /** Maps any thrown value to its answer; unexpected ones are logged with their details and answered generically. */
 export function describeError(error: unknown, logger: Logger): ErrorAnswer {
-  if (error instanceof ServiceError) {
-    return { ...ERROR_TABLE[error.kind], message: error.message };
-  }
+  if (error instanceof RequestError) return { ...ERROR_TABLE[error.kind], message: error.message };
+  if (error instanceof ConflictError) return { ...ERROR_TABLE.conflict, message: error.message };
   logger.error({ msg: "unexpected error while handling a request", err: errorDetails(error) });
   return { status: 500, code: Code.Internal, message: INTERNAL_ERROR_MESSAGE };
 }
 
-/** The ConnectError for any thrown value: ServiceErrors keep their message, ConnectErrors pass through. */
+/** The ConnectError for any thrown value: request and conflict errors keep their message, ConnectErrors pass through. */
 export function toConnectError(error: unknown, logger: Logger): ConnectError {
   if (error instanceof ConnectError) return error;
   const answer = describeError(error, logger);

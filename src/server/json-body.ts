@@ -1,5 +1,5 @@
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import { PayloadTooLargeError } from "../core/errors.ts";
+import { PayloadTooLargeError } from "./request-errors.ts";
 
 /** A request as both the HTTP/1 and the HTTP/2 compat server hand it over (connect-node's fallback type). */
 export type NodeRequest = Parameters<NonNullable<ConnectNodeAdapterOptions["fallback"]>>[0];

@@ -1,5 +1,5 @@
 import { isCommand, type Command } from "../core/commands.ts";
-import { BadRequestError } from "../core/errors.ts";
+import { BadRequestError } from "./request-errors.ts";
 
 /** A validated body of the JSON route. */
 export interface RouteRequest {

@@ -1,4 +1,4 @@
-import { MethodNotAllowedError, NotFoundError } from "../core/errors.ts";
+import { MethodNotAllowedError, NotFoundError } from "./request-errors.ts";
 import type { MigrationApi } from "../core/results.ts";
 import type { Authenticate } from "./auth.ts";
 import { describeError } from "./error-map.ts";

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { CommandRecord } from "./store.ts";
+import type { CommandRecord } from "../core/state-store.ts";
 
 /** A running command whose heartbeat is older than this is considered dead, in ms. */
 export const HEARTBEAT_TIMEOUT_MS = 15_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { commandSummary } from "../../src/core/command-summary.ts";
-import type { CommandRecord } from "../../src/stores/store.ts";
+import type { CommandRecord } from "../../src/core/state-store.ts";
 
 const record = (fields: Partial<CommandRecord>): CommandRecord => ({
   command: "migrate", running: true, owner: "h:1:x", verbose: false, output: "", exception: null, count: 1000, migrated: 0,

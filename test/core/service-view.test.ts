@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deriveView } from "../../src/core/service-view.ts";
-import type { CommandRecord, Snapshot } from "../../src/stores/store.ts";
+import type { CommandRecord, Snapshot } from "../../src/core/state-store.ts";
 
 const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,

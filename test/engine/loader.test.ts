@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { StartupError } from "../../src/core/errors.ts";
+import { MigrationFileError } from "../../src/migrations/migration-file-error.ts";
 import { loadMigrations } from "../../src/migrations/loader.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
 
@@ -58,11 +58,11 @@ describe("loadMigrations", () => {
     ["a transform that is no object", { "0001_x.mjs": "export default { tables: ['a'], transform: 'x' };" }, /`transform` must be an object/],
     ["a member that is no function", { "0001_x.mjs": "export default { tables: ['a'], dataDefinition: 'ALTER' };" }, /`dataDefinition` must be a function/],
     ["a file that does not import", { "0001_x.mjs": "export default {" }, /"0001_x.mjs" cannot be imported/],
-  ])("rejects %s with one StartupError naming the file", async (_case, files, message) => {
+  ])("rejects %s with one MigrationFileError naming the file", async (_case, files, message) => {
     const root = migrationsDir(files);
     const target = Object.keys(files).length === 0 ? join(root, "nope") : root;
     const error = await loadMigrations(target).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartupError);
+    expect(error).toBeInstanceOf(MigrationFileError);
     expect((error as Error).message).toMatch(message);
   });
 });

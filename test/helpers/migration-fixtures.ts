@@ -12,7 +12,8 @@ import type { LoadedMigration } from "../../src/migrations/types.ts";
 import type { CommandTask } from "../../src/engine/messages.ts";
 import { createTransformPool } from "../../src/runner/transform-pool.ts";
 import { openStore } from "../../src/stores/open-store.ts";
-import type { Snapshot, Store } from "../../src/stores/store.ts";
+import type { Store } from "../../src/stores/store.ts";
+import type { Snapshot } from "../../src/core/state-store.ts";
 
 /** A fresh temp directory; remove it with `rmSync(dir, { recursive: true })`. */
 export function makeTempDir(prefix = "mig-engine-"): string {

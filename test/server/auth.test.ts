@@ -1,7 +1,7 @@
 import { createClient, ConnectError, Code } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UnauthorizedError } from "../../src/core/errors.ts";
+import { UnauthorizedError } from "../../src/server/request-errors.ts";
 import { MigrationService } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { createAuthenticator, passwordFromHeader } from "../../src/server/auth.ts";
 import { json, request1 } from "./support/raw-http.ts";

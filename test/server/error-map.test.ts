@@ -1,13 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  BadRequestError,
-  ConflictError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-} from "../../src/core/errors.ts";
+import { ConflictError } from "../../src/core/errors.ts";
+import { BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../../src/server/request-errors.ts";
 import { ALL_STATES } from "../../src/core/states.ts";
 import { MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { describeError, toConnectError } from "../../src/server/error-map.ts";

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/stores/open-store.ts";
 import { HEARTBEAT_TIMEOUT_MS } from "../../src/stores/owner-liveness.ts";
-import type { CommandRecord, MigrationRecord, Store } from "../../src/stores/store.ts";
+import type { Store } from "../../src/stores/store.ts";
+import type { CommandRecord, MigrationRecord } from "../../src/core/state-store.ts";
 import { claimOn } from "../helpers/claim.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
 

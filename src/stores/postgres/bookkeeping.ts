@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
 import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, MigrationRecord, Snapshot } from "../store.ts";
+import type { CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
 import { qualify, toNumber, toNumberOrNull } from "./sql.ts";
 

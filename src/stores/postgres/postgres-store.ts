@@ -1,16 +1,7 @@
 import type pg from "pg";
 import type { TableProgress } from "../../core/results.ts";
-import type {
-  CommandClaim,
-  CommandRecord,
-  MigrationRecord,
-  SessionOptions,
-  ShadowSession,
-  Snapshot,
-  Store,
-  SwapPlan,
-  SwapResult,
-} from "../store.ts";
+import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { CommandRecord } from "../store.ts";
+import type { CommandRecord } from "../../core/state-store.ts";
 import { type CheckedOut, checkout, type PoolClient, withClient } from "./pg-pool.ts";
 
 /**

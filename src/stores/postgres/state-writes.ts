@@ -1,6 +1,6 @@
 import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord } from "../store.ts";
+import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, setLockTimeout } from "./lock-retry.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";

@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
 import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, MigrationRecord } from "../store.ts";
+import type { CommandRecord, MigrationRecord } from "../../core/state-store.ts";
 import type { Connection } from "./connection.ts";
 
 /** Per-migration state table in the origin database. */

@@ -1,16 +1,7 @@
 import { StartupError } from "../../core/errors.ts";
 import type { TableProgress } from "../../core/results.ts";
-import type {
-  CommandClaim,
-  CommandRecord,
-  MigrationRecord,
-  SessionOptions,
-  ShadowSession,
-  Snapshot,
-  Store,
-  SwapPlan,
-  SwapResult,
-} from "../store.ts";
+import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations } from "./bookkeeping.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";

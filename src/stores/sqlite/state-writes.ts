@@ -1,6 +1,6 @@
 import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord } from "../store.ts";
+import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
 import { dropAllProtection, protectTableNow } from "./protection.ts";

@@ -11,7 +11,7 @@ import { loadMigrations } from "../../../src/migrations/loader.ts";
 import type { CommandTask } from "../../../src/engine/messages.ts";
 import { createTransformPool } from "../../../src/runner/transform-pool.ts";
 import { PostgresStore, type PostgresStoreOptions } from "../../../src/stores/postgres/postgres-store.ts";
-import type { Snapshot } from "../../../src/stores/store.ts";
+import type { Snapshot } from "../../../src/core/state-store.ts";
 import { makeTempDir, registryOf } from "../../helpers/migration-fixtures.ts";
 import { createPostgresDatabase, type PostgresTestDatabase } from "../../helpers/postgres-target.ts";
 

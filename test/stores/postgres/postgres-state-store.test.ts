@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../../src/stores/open-store.ts";
 import { PROTECTION_SQLSTATE } from "../../../src/stores/postgres/protection.ts";
 import type { PostgresStore } from "../../../src/stores/postgres/postgres-store.ts";
-import type { CommandRecord, MigrationRecord } from "../../../src/stores/store.ts";
+import type { CommandRecord, MigrationRecord } from "../../../src/core/state-store.ts";
 import { claimOn } from "../../helpers/claim.ts";
 import { failure, PgEngineFixture } from "./pg-engine-fixture.ts";
 

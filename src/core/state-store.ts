@@ -1,0 +1,139 @@
+// The core's port to persistence: what every store implements so that the core can decide and claim.
+import type { Dialect } from "../migrations/types.ts";
+import type { RunCommand } from "./commands.ts";
+import type { TableProgress } from "./results.ts";
+import type { MigrationState } from "./states.ts";
+
+/** The persisted state of one registered (or once registered) migration. */
+export interface MigrationRecord {
+  /** The NNNN index of the migration file. */
+  index: number;
+  /** File name without extension. */
+  name: string;
+  /** sha256 of the file when the state was last written. */
+  checksum: string;
+  /** Its state; a registered migration without a record is `migration_required`. */
+  state: MigrationState;
+}
+
+/** The one command row: what runs or ran last, its output, exception and progress. */
+export interface CommandRecord {
+  /** The running or last command; null before the first one. */
+  command: RunCommand | null;
+  /** True while the command runs (the database-enforced run lock). */
+  running: boolean;
+  /** Replica id of the process that runs (or ran) it: `host:pid:random`. */
+  owner: string | null;
+  /** Whether it was started with `verbose: true`. */
+  verbose: boolean;
+  /** Full output, one `\n`-terminated line per event. */
+  output: string;
+  /** Error text of a failed command, else null. */
+  exception: string | null;
+  /** `migratable_models.count` of the run. */
+  count: number;
+  /** `migratable_models.migrated` of the run. */
+  migrated: number;
+  /** Epoch ms when the command started, or null. */
+  startedAt: number | null;
+  /** Epoch ms when it ended, or null while running / before the first one. */
+  endedAt: number | null;
+  /** Epoch ms of the owner's last heartbeat while running. */
+  heartbeatAt: number | null;
+  /** Characters of `output` already returned to legacy `progress` polls. */
+  progressCursor: number;
+  /** Per table progress of the run, in the order it moves them (empty until the run counted them). */
+  tables: TableProgress[];
+  /** Epoch ms of the run's last output or progress write (its claim at first), or null before the first command. */
+  progressAt: number | null;
+  /**
+   * Bumped by every claim and every end of a command (and with it every change of the migration records
+   * outside a run): a claim is a compare-and-set on the version its decision was based on.
+   */
+  version: number;
+}
+
+/** Everything the core needs to answer any command, read in one consistent snapshot. */
+export interface Snapshot {
+  /** Every migration record, by ascending index. */
+  migrations: MigrationRecord[];
+  /** The command row. */
+  command: CommandRecord;
+}
+
+/** An origin table to write-protect, and the text a refused write gets. */
+export interface TableProtection {
+  /** The origin table. */
+  table: string;
+  /** The error message of a refused write. */
+  message: string;
+}
+
+/** What `claimCommand` writes atomically when it wins the run lock. */
+export interface CommandClaim {
+  /** The command to start. */
+  command: RunCommand;
+  /** The lease of this command, `host:pid:replica.serial`: unique per command, checked by every write of the run. */
+  owner: string;
+  /** `CommandRecord.version` of the snapshot the claimer decided on; the claim loses when it changed. */
+  version: number;
+  /** Origin tables the command write-protects from its first instant (missing tables are skipped). */
+  protect: TableProtection[];
+  /** The command's first output line(s), written with the claim so that the answer always carries them (CONTRACT §4). */
+  output: string;
+  /** Verbose flag of the request. */
+  verbose: boolean;
+  /** Migration records to upsert in the same transaction (e.g. pending → migration_running). */
+  migrations: MigrationRecord[];
+  /** Initial `migratable_models.count`. */
+  count: number;
+}
+
+/**
+ * The bookkeeping half of a store: state per migration and the command row, shared by every replica.
+ * Every state change is a compare-and-set on the command row (`running`, `owner`), never an in-memory flag.
+ */
+export interface StateStore {
+  /** `"sqlite"` or `"postgres"`. */
+  readonly dialect: Dialect;
+  /** Creates the bookkeeping tables when missing; safe to call on every start. */
+  init(): Promise<void>;
+  /** Reads all migration records and the command row in one consistent read. */
+  snapshot(): Promise<Snapshot>;
+  /**
+   * Starts a command if none runs and nothing changed since the claimer's snapshot (`claim.version`):
+   * sets the command row (running, owner, verbose, output `claim.output`, no exception, count, migrated 0,
+   * cursor 0, startedAt now, version + 1), upserts `claim.migrations` and installs `claim.protect`, in one
+   * transaction. Returns false at once, changing nothing and waiting for nobody, when it loses.
+   */
+  claimCommand(claim: CommandClaim): Promise<boolean>;
+  /** Whether `owner` still holds the running command: a run whose lease was taken stops at its next step. */
+  holdsLease(owner: string): Promise<boolean>;
+  /** Upserts migration records, only while `owner` holds the run lock; returns false otherwise. */
+  setMigrationStates(owner: string, records: MigrationRecord[]): Promise<boolean>;
+  /** Appends text (whole lines) to the output of the command `owner` runs. */
+  appendOutput(owner: string, text: string): Promise<void>;
+  /** Records progress of the command `owner` runs, in total and per table; `migrated` is never lowered. */
+  setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void>;
+  /** Refreshes the heartbeat of the command `owner` runs. */
+  heartbeat(owner: string): Promise<void>;
+  /**
+   * Called by the claiming replica once its run has ended (or failed to start): releases whatever
+   * liveness token `claimCommand` took (PostgreSQL: the advisory lock on the pinned connection).
+   */
+  releaseRunLock(owner: string): Promise<void>;
+  /** Whether the process `owner` still runs its command (pid probe, advisory lock or heartbeat age). */
+  ownerAlive(command: CommandRecord): Promise<boolean>;
+  /**
+   * Marks the command of a dead `owner` failed in one transaction: running=false, exception, every
+   * `migration_running` record → `migration_failed`, `finalization_running` → `finalization_failed`,
+   * and lifts the write protection of the origin tables. False (no change) if it no longer ran.
+   */
+  interruptCommand(owner: string, exception: string): Promise<boolean>;
+  /** Returns the output not yet returned to a legacy `progress` poll and moves the cursor past it. */
+  takeUnseenOutput(): Promise<string>;
+  /** Rows the registered-but-unfinalized migrations would move: the sum of the row counts of their existing tables. */
+  countRows(tables: readonly string[]): Promise<number>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
