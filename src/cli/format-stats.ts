@@ -1,4 +1,5 @@
-import type { CommandJson, CommandView, StatsView } from "./stats-view.ts";
+import type { CommandJson } from "../wire/json-results.ts";
+import type { CommandView, StatsView } from "./stats-view.ts";
 
 /** `12345` → `12,345`, for row counts. */
 export function formatCount(value: number): string {

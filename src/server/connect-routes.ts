@@ -8,7 +8,7 @@ import {
   ResetResponseSchema,
   WatchStatsResponseSchema,
 } from "../gen/migrations/v1/migrations_pb.ts";
-import { commandFields, toStatsResponse } from "./proto-stats.ts";
+import { commandFields, toStatsResponse } from "../wire/proto-stats.ts";
 import { watchStats } from "./stats-watch.ts";
 
 /**

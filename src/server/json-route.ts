@@ -4,7 +4,7 @@ import type { Authenticate } from "./auth.ts";
 import { describeError } from "./error-map.ts";
 import { discardBody, readBody, RequestAbortedError, type NodeRequest } from "./json-body.ts";
 import { parseRouteRequest } from "./json-request.ts";
-import { commandBody, errorBody, statsBody } from "./json-results.ts";
+import { commandBody, errorBody, statsBody } from "../wire/json-results.ts";
 import type { Logger } from "./logger.ts";
 import { sendJson, type NodeResponse } from "./send-json.ts";
 

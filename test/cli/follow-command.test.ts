@@ -102,13 +102,13 @@ describe("followCommand", () => {
       { status: MigrationState.FINALIZATION_RUNNING },
       { status: MigrationState.FINALIZED, output: "finalization finished\n" },
     ]);
-    const final = await followCommand(client, { status: "migration_running" }, fakeTerminal(false), { command: "finalize", settleMs: 1000 });
+    const final = await followCommand(client, { status: "migration_running", output: "" }, fakeTerminal(false), { command: "finalize", settleMs: 1000 });
     expect(final.status).toBe("finalized");
   });
 
   it("finalize takes a lasting finalization_required as the end after settleMs", async () => {
     const client = scriptedClient([{ status: MigrationState.FINALIZATION_REQUIRED }]);
-    const final = await followCommand(client, { status: "finalization_required" }, fakeTerminal(false), { command: "finalize", settleMs: 30 });
+    const final = await followCommand(client, { status: "finalization_required", output: "" }, fakeTerminal(false), { command: "finalize", settleMs: 30 });
     expect(final.status).toBe("finalization_required");
   });
 

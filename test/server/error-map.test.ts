@@ -5,7 +5,7 @@ import { BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeE
 import { ALL_STATES } from "../../src/core/states.ts";
 import { MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { describeError, toConnectError } from "../../src/server/error-map.ts";
-import { toProtoState } from "../../src/server/proto-state.ts";
+import { toProtoState } from "../../src/wire/proto-state.ts";
 import { MemoryLogger } from "./support/start-server.ts";
 
 describe("the error table", () => {

@@ -1,0 +1,97 @@
+import type { CommandResult, CommandSummary, Stats } from "../core/results.ts";
+import type { MigrationState } from "../core/states.ts";
+
+/** A command answer in the route's shape (migration_route.md), without `success`. */
+export interface CommandResultJson {
+  /** The service state. */
+  status: MigrationState;
+  /** Output lines (see CommandResult.output); `""` when there are none. */
+  output: string;
+  /** The error of a failed command; only in the failed states. */
+  exception?: string;
+}
+
+/** The route's `stats.command`: the running or last command. */
+export interface CommandJson {
+  /** `migrate`, `finalize` or `reset`. */
+  name: string;
+  /** True while it runs. */
+  running: boolean;
+  /** The lease of the command (`host:pid:random.N`): the replica that runs or ran it. */
+  runner: string | null;
+  /** ISO 8601 start. */
+  started_at: string | null;
+  /** ISO 8601 end; null while it runs. */
+  ended_at: string | null;
+  /** Rows per second, or null. */
+  rows_per_second: number | null;
+  /** Seconds left while it runs, or null. */
+  eta_seconds: number | null;
+}
+
+/** The route's `stats` object: the documented keys, plus `warnings`, `tables` and `command` (CONTRACT §4 allows extra keys inside stats). */
+export interface StatsJson extends CommandResultJson {
+  /** Highest finalized index. */
+  current_migration_index: number;
+  /** Highest registered index. */
+  target_migration_index: number;
+  /** Row progress of the pending migrations. */
+  migratable_models: { count: number; migrated: number };
+  /** Start-up warnings, e.g. a finalized migration whose file changed. */
+  warnings: string[];
+  /** Per table progress of the running or last command. */
+  tables: Record<string, { count: number; migrated: number }>;
+  /** The running or last command; null before the first one. */
+  command: CommandJson | null;
+}
+
+/** `{"success": true, "status", "output", "exception"?}`: the answer to migrate / finalize / reset / progress. */
+export function commandBody(result: CommandResult): { success: true } & CommandResultJson {
+  return { success: true, ...resultFields(result) };
+}
+
+/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables` and `command` inside `stats`. */
+export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
+  return {
+    success: true,
+    stats: {
+      ...resultFields(stats),
+      current_migration_index: stats.currentMigrationIndex,
+      target_migration_index: stats.targetMigrationIndex,
+      migratable_models: {
+        count: stats.migratableModels.count,
+        migrated: stats.migratableModels.migrated,
+      },
+      warnings: [...stats.warnings],
+      tables: Object.fromEntries(stats.tables.map((t) => [t.table, { count: t.count, migrated: t.migrated }])),
+      command: stats.command === null ? null : commandJson(stats.command),
+    },
+  };
+}
+
+/** The running or last command in snake_case; times as ISO 8601. */
+function commandJson(command: CommandSummary): CommandJson {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    name: command.name,
+    running: command.running,
+    runner: command.runner,
+    started_at: iso(command.startedAt),
+    ended_at: iso(command.endedAt),
+    rows_per_second: command.rowsPerSecond === null ? null : Math.round(command.rowsPerSecond * 10) / 10,
+    eta_seconds: command.etaSeconds === null ? null : Math.round(command.etaSeconds * 10) / 10,
+  };
+}
+
+/** `{"success": false, "message"}`: every request error. */
+export function errorBody(message: string): { success: false; message: string } {
+  return { success: false, message };
+}
+
+function resultFields(result: CommandResult): CommandResultJson {
+  return {
+    status: result.status,
+    output: result.output,
+    ...(result.exception !== undefined && { exception: result.exception }),
+  };
+}
