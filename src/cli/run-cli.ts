@@ -1,5 +1,5 @@
 import { StartupError } from "../core/errors.ts";
-import type { RunCommand } from "../core/commands.ts";
+import { COMMAND_TABLE, isRunCommand, type RunCommand } from "../core/commands.ts";
 import { CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
@@ -14,13 +14,15 @@ export const MAIN_USAGE = `Usage: migrations <command> [flags]
 
 Commands:
   serve      run the migration service (see: migrations serve --help)
-  migrate    build the migrated shadow copies, and follow until done
-  finalize   swap the migrated tables in (migrating first when needed), and follow until done
-  reset      throw away unfinalized work and lift the write protection
-  stats      show the state, progress and output
+${Object.entries(COMMAND_TABLE)
+  .flatMap(([name, { help }]) => (help === null ? [] : [`  ${name.padEnd(10)} ${help}`]))
+  .join("\n")}
   watch      follow the command that runs now, whoever started it, until it ends
 
 ${CLIENT_USAGE}`;
+
+/** The commands of the CLI: the server, the table's commands that have a help line, and `watch`. */
+const CLI_COMMANDS = ["serve", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
 async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
@@ -45,12 +47,10 @@ async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const [command, ...rest] = argv;
   try {
+    if (isRunCommand(command)) return await clientCommand(command, rest, env, terminal);
     switch (command) {
       case "serve":
         return await (await import("./serve-command.ts")).serveCommand(rest, env, terminal);
-      case "migrate":
-      case "finalize":
-      case "reset":
       case "stats":
       case "watch":
         return await clientCommand(command, rest, env, terminal);
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
         terminal.out(MAIN_USAGE.trimEnd());
         return command === undefined ? ExitCode.REQUEST_ERROR : ExitCode.OK;
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: serve, migrate, finalize, reset, stats, watch (see migrations --help)`);
+        throw new UsageError(`Unknown command "${command}". Commands: ${CLI_COMMANDS.join(", ")} (see migrations --help)`);
     }
   } catch (error) {
     // Errors that say what is wrong with the configuration or a migration file: the message alone, exit 1.

@@ -1,5 +1,6 @@
+import { planCommand } from "../core/command-plan.ts";
 import type { RunCommand } from "../core/commands.ts";
-import { isFailedState, MigrationState } from "../core/states.ts";
+import { isFailedState, isRunningState } from "../core/states.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { followCommand } from "./follow-command.ts";
@@ -8,10 +9,23 @@ import type { MigrationClient } from "./migration-client.ts";
 import { commandView, statsView, type StatsView } from "./stats-view.ts";
 import type { Terminal } from "./terminal.ts";
 
-/** True when `command` in `state` answers without starting anything (CONTRACT §3), so the old output is not news. */
-function nothingToDo(command: RunCommand, state: MigrationState): boolean {
-  if (state === MigrationState.FINALIZED) return true;
-  return command === "migrate" && state === MigrationState.FINALIZATION_REQUIRED;
+/** How each run command is sent; a new one is a compile error here until it is added. */
+const SEND = {
+  migrate: (client, request) => client.migrate(request),
+  finalize: (client, request) => client.finalize(request),
+  reset: (client, request) => client.reset(request),
+} satisfies Record<RunCommand, (client: MigrationClient, request: { verbose: boolean }) => Promise<Parameters<typeof commandView>[0]>>;
+
+/** True when `command` in the state `before` shows answers without starting anything (the core's table, CONTRACT §3), so the old output is not news. */
+function nothingToDo(command: RunCommand, before: StatsView): boolean {
+  try {
+    const running = isRunningState(before.status);
+    const input = { status: before.status, running, stalled: false, current: before.current_migration_index, target: before.target_migration_index };
+    return planCommand(command, { ...input, exception: before.exception ?? null }).action === "nothing";
+  } catch {
+    // A conflict: the service answers it, and the caller reports that.
+    return false;
+  }
 }
 
 /**
@@ -26,11 +40,8 @@ export async function runCommand(
   terminal: Terminal,
 ): Promise<ExitCode> {
   const before = statsView(await client.stats({}));
-  const idle = nothingToDo(command, before.status);
-  const request = { verbose: options.verbose };
-  const response = commandView(
-    command === "migrate" ? await client.migrate(request) : command === "finalize" ? await client.finalize(request) : await client.reset(request),
-  );
+  const idle = nothingToDo(command, before);
+  const response = commandView(await SEND[command](client, { verbose: options.verbose }));
   if (idle) {
     terminal.out(`Nothing to ${command}. ${statusLine({ ...before, status: response.status })}`);
     return ExitCode.OK;

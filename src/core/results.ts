@@ -1,4 +1,4 @@
-import type { RunCommand } from "./commands.ts";
+import type { ExecuteCommand, RunCommand } from "./commands.ts";
 import type { MigrationState } from "./states.ts";
 
 /** The answer to migrate / finalize / reset / progress (migration_route.md, without `success`). */
@@ -69,7 +69,7 @@ export interface Stats extends CommandResult {
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */
 export interface MigrationApi {
   /** Runs `migrate`, `finalize`, `reset` per CONTRACT §3, or answers a legacy `progress` poll. Throws ServiceError subclasses. */
-  execute(command: "migrate" | "finalize" | "reset" | "progress", verbose: boolean): Promise<CommandResult>;
+  execute(command: ExecuteCommand, verbose: boolean): Promise<CommandResult>;
   /** Where things stand; never throws a conflict. */
   stats(): Promise<Stats>;
 }

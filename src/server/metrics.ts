@@ -1,3 +1,4 @@
+import { RUN_COMMANDS } from "../core/commands.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Stats } from "../core/results.ts";
 import { ALL_STATES } from "../core/states.ts";
@@ -7,7 +8,6 @@ import type { RequestEvent } from "./request-tracker.ts";
 export type CommandOutcome = "success" | "failed";
 
 /** The commands that run in the worker pool; their counters start at zero so every series exists from the start. */
-const RUN_COMMANDS = ["migrate", "finalize", "reset"] as const;
 const OUTCOMES: readonly CommandOutcome[] = ["success", "failed"];
 
 /** Seconds: a reset takes milliseconds, a migration of a large table hours. */
