@@ -1,21 +1,12 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { parseDatabaseUrl, redactDatabaseUrl } from "../config/database-url.ts";
+import { redactDatabaseUrl } from "../config/database-url.ts";
 import { resolveServeConfig } from "../config/resolve-serve-config.ts";
 import { parseServeFlags, SERVE_USAGE } from "../config/serve-options.ts";
-import type { ServiceConfig } from "../config/service-config.ts";
 import { ExitCode } from "./exit-codes.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** `http://HOST:PORT` of a listening service, with IPv6 hosts in brackets. */
 export function listenUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
-/** Creates the directory of an SQLite file, so the default `./data/…` works on a fresh clone. */
-function prepareDatabase(config: ServiceConfig): void {
-  const target = parseDatabaseUrl(config.databaseUrl);
-  if (target.dialect === "sqlite" && target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true });
 }
 
 /** Resolves when the process gets SIGINT or SIGTERM; a second signal exits at once with code 1. */
@@ -41,7 +32,6 @@ export async function serveCommand(argv: string[], env: NodeJS.ProcessEnv, termi
     return ExitCode.OK;
   }
   const config = await resolveServeConfig(argv, env);
-  prepareDatabase(config);
   const { startService } = await import("../server/start-service.ts");
   const service = await startService(config, { log: (line) => terminal.err(line) });
   const signal = nextSignal();

@@ -4,7 +4,7 @@ import { StartupError } from "../core/errors.ts";
 import { DEFAULT_STALL_TIMEOUT_MS } from "../core/migration-manager.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
-import { formatDatabaseUrl, parseDatabaseUrl } from "./database-url.ts";
+import { canonicalDatabaseUrl } from "../stores/drivers.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
 import { acceptedPasswords, passwordFileWarning, readPasswordFile } from "./password-file.ts";
 import { parseServeFlags } from "./serve-options.ts";
@@ -41,7 +41,7 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   const migrationsDir = demo ? DEMO_MIGRATIONS_DIR : resolve(cwd, configuredDir ?? "./migrations");
 
   const database = firstSet(flags.database, env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
-  const databaseUrl = formatDatabaseUrl(parseDatabaseUrl(database, cwd));
+  const databaseUrl = canonicalDatabaseUrl(database, cwd);
 
   const portText = firstSet(flags.port, env.PORT);
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port !== undefined ? "--port" : "PORT");

@@ -2,38 +2,36 @@ import type { MigrationDb } from "../migrations/types.ts";
 import { generateDemoData, type DemoRow } from "./demo-data.ts";
 import { DEMO_TABLES } from "./demo-schema.ts";
 
-/** Most bound parameters per INSERT: below SQLite's old 999 limit; PostgreSQL allows 65535, and fewer round trips matter there. */
-const MAX_PARAMS = { sqlite: 900, postgres: 8000 } as const;
+/** Rows per INSERT statement: a few hundred keeps each statement small on every database. */
+const ROWS_PER_INSERT = 250;
 
-/** The SQL that finds a demo table by name, per dialect (one `?` / `$1` parameter). */
-function tableExistsSql(db: MigrationDb): string {
-  return db.dialect === "sqlite"
-    ? `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`
-    : `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`;
+/** A demo value as a standard SQL literal (the demo data are plain strings and finite numbers). */
+function literal(value: string | number): string {
+  return typeof value === "number" ? String(value) : `'${value.replaceAll("'", "''")}'`;
 }
 
-/** True when any demo table already exists, so the demo was seeded before (or the database holds real data). */
+/**
+ * True when any demo table already exists, so the demo was seeded before (or the database holds real
+ * data): a query on it succeeds. Portable SQL only, so seeding knows nothing of dialects.
+ */
 export async function isDemoSeeded(db: MigrationDb): Promise<boolean> {
   for (const table of DEMO_TABLES) {
-    if ((await db.query(tableExistsSql(db), [table.name])).length > 0) return true;
+    try {
+      await db.query(`SELECT 1 FROM "${table.name}" WHERE 1 = 0`);
+      return true;
+    } catch {
+      // No such table.
+    }
   }
   return false;
 }
 
-/** A multi-row INSERT for `rows` rows with the dialect's placeholders. */
-function insertSql(db: MigrationDb, table: string, columns: readonly string[], rows: number): string {
-  let n = 0;
-  const tuple = () => `(${columns.map(() => (db.dialect === "sqlite" ? "?" : `$${++n}`)).join(", ")})`;
-  const values = Array.from({ length: rows }, tuple).join(", ");
-  return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
-}
-
-/** Inserts rows in batches of as many rows as fit in the dialect's MAX_PARAMS parameters. */
+/** Inserts rows in multi-row INSERTs of literal values. */
 async function insertAll(db: MigrationDb, table: string, columns: readonly string[], rows: readonly DemoRow[]): Promise<void> {
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS[db.dialect] / columns.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const batch = rows.slice(start, start + perStatement);
-    await db.query(insertSql(db, table, columns, batch.length), batch.flat());
+  const names = columns.map((c) => `"${c}"`).join(", ");
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const values = rows.slice(start, start + ROWS_PER_INSERT).map((row) => `(${row.map(literal).join(", ")})`);
+    await db.exec(`INSERT INTO "${table}" (${names}) VALUES ${values.join(", ")}`);
   }
 }
 

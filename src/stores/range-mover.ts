@@ -1,7 +1,4 @@
-import { moveRangePostgres } from "./postgres/range-mover.ts";
-import type { PgRangePlan } from "./postgres/range-plan.ts";
-import { moveRangeSqlite } from "./sqlite/range-mover.ts";
-import type { SqliteRangePlan } from "./sqlite/range-plan.ts";
+import { driverForDialect } from "./drivers.ts";
 import type { KeyRange, RangePlan, RowMapper } from "./store.ts";
 
 /**
@@ -9,5 +6,5 @@ import type { KeyRange, RangePlan, RowMapper } from "./store.ts";
  * mapping the rows read through `map` before they are written. Returns the rows read.
  */
 export function moveRange(plan: RangePlan, range: KeyRange, map: RowMapper): Promise<number> {
-  return plan.dialect === "postgres" ? moveRangePostgres(plan as PgRangePlan, range, map) : moveRangeSqlite(plan as SqliteRangePlan, range, map);
+  return driverForDialect(plan.dialect).moveRange(plan, range, map);
 }

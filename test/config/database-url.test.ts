@@ -1,24 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { databaseSecrets, dialectOf, parseDatabaseUrl, redactDatabaseUrl } from "../../src/config/database-url.ts";
+import { databaseSecrets, redactDatabaseUrl } from "../../src/config/database-url.ts";
 
-describe("parseDatabaseUrl", () => {
-  it.each([
-    ["sqlite:/a/b.db", { dialect: "sqlite", path: "/a/b.db" }],
-    ["sqlite:b.db", { dialect: "sqlite", path: "/base/b.db" }],
-    ["sqlite:///a/b.db", { dialect: "sqlite", path: "/a/b.db" }],
-    ["SQLITE:b.db", { dialect: "sqlite", path: "/base/b.db" }],
-    ["sqlite::memory:", { dialect: "sqlite", path: ":memory:" }],
-    ["postgres://u:p@h/db", { dialect: "postgres", connectionString: "postgres://u:p@h/db" }],
-    ["postgresql://h/db", { dialect: "postgres", connectionString: "postgresql://h/db" }],
-  ])("%s", (url, target) => {
-    expect(parseDatabaseUrl(url, "/base")).toEqual(target);
-  });
-
-  it("names the dialect", () => {
-    expect(dialectOf("sqlite:/x.db")).toBe("sqlite");
-    expect(dialectOf("postgres://h/db")).toBe("postgres");
-  });
-
+describe("database URLs in texts", () => {
   it.each([
     ["postgres://user:secret@host:5432/db", "postgres://user:***@host:5432/db"],
     ["postgresql://user@host/db", "postgresql://user@host/db"],

@@ -1,21 +1,12 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 
 /** A better-sqlite3 connection. */
 export type Connection = Database.Database;
 
 /** How long a connection waits for another one's write lock before failing, in ms. */
 export const BUSY_TIMEOUT_MS = 10_000;
-
-/** The file path of a `sqlite:PATH` URL (also `sqlite://PATH`), resolved against the working directory. */
-export function sqlitePathFromUrl(url: string): string {
-  if (!url.startsWith("sqlite:")) throw new Error(`Not an SQLite database URL: ${url}`);
-  let path = url.slice("sqlite:".length);
-  if (path.startsWith("//")) path = path.slice(2);
-  if (path.length === 0) throw new Error(`The SQLite database URL has no path: ${url}`);
-  return resolve(path);
-}
 
 /** The file next to the database that holds the shadow copies: `<dbpath>.shadow`. */
 export function shadowPathOf(databasePath: string): string {

@@ -1,0 +1,27 @@
+import type { Dialect, MigrationDb } from "../migrations/types.ts";
+import type { KeyRange, RangePlan, RowMapper, Store } from "./store.ts";
+
+/** A MigrationDb on one connection of its own (the demo seeding runs on one), and its close. */
+export interface SingleConnectionDb extends MigrationDb {
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the rest of the service needs to know about one store, in one row of the driver table
+ * (drivers.ts): a third store is one folder plus one row.
+ */
+export interface StoreDriver {
+  /** The dialect, as range plans and migration dbs name it. */
+  readonly dialect: Dialect;
+  /** The URL schemes it serves, lowercase, without the colon. */
+  readonly schemes: readonly string[];
+  /** The canonical form of a URL of this store (an SQLite path made absolute against `cwd`); a StartupError when it cannot serve it. */
+  canonicalUrl(url: string, cwd: string): string;
+  /** Creates the store of a canonical URL; call `init()` next. */
+  createStore(url: string): Store;
+  /** Worker-thread side of a transform: moves one key range of a plan of this dialect on the thread's own connection. */
+  moveRange(plan: RangePlan, range: KeyRange, map: RowMapper): Promise<number>;
+  /** Opens a MigrationDb on a connection of its own, e.g. to seed the demo before the service starts. */
+  openSingleDb(url: string): Promise<SingleConnectionDb>;
+}
