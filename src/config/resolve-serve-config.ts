@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { StartupError } from "../core/errors.ts";
-import { DEFAULT_STALL_TIMEOUT_MS } from "../core/migration-manager.ts";
+import { DEFAULT_STALL_TIMEOUT_MS, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { canonicalDatabaseUrl } from "../stores/drivers.ts";
@@ -56,6 +56,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? DEFAULT_STALL_TIMEOUT_MS
     : 1000 * parsePositiveInt(stallText, flags["stall-timeout"] !== undefined ? "--stall-timeout" : "MIGRATION_STALL_TIMEOUT");
 
+  const graceText = firstSet(flags["shutdown-grace"], env.MIGRATION_SHUTDOWN_GRACE);
+  const shutdownGraceMs = graceText === undefined
+    ? SHUTDOWN_GRACE_MS
+    : 1000 * parsePositiveInt(graceText, flags["shutdown-grace"] !== undefined ? "--shutdown-grace" : "MIGRATION_SHUTDOWN_GRACE");
+
   const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
 
   const logLevelText = firstSet(flags["log-level"], env.LOG_LEVEL);
@@ -81,6 +86,6 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
   return {
-    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

@@ -10,6 +10,7 @@ export const SERVE_OPTIONS = {
   "password-file": { type: "string" },
   workers: { type: "string" },
   "stall-timeout": { type: "string" },
+  "shutdown-grace": { type: "string" },
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   dev: { type: "boolean" },
@@ -36,6 +37,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
   --workers N            worker threads, default the number of CPUs        [MIGRATION_WORKERS]
   --stall-timeout SEC    a running command that shows no output or progress  [MIGRATION_STALL_TIMEOUT]
                          for this long may be stopped by reset, default 600
+  --shutdown-grace SEC   on SIGTERM, how long a running command may still    [MIGRATION_SHUTDOWN_GRACE]
+                         run before it is stopped and recorded failed, default 10
   --body-limit BYTES     largest accepted request body, default 65536
   --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
                          (trace, debug, info, warn, error, fatal, silent)

@@ -24,6 +24,8 @@ export interface ServiceConfig {
   bodyLimit: number;
   /** How long a running command may show no output or progress before `reset` may stop it, in ms; default 10 minutes. */
   stallTimeoutMs?: number;
+  /** On shutdown, how long a running command may still run before it is stopped and recorded failed, in ms; default 10 s. */
+  shutdownGraceMs?: number;
   /** Things the operator should know at start-up (e.g. a password file every user may read); logged as warnings. */
   warnings?: string[];
   /** Least severe level written to the log (`silent`: nothing); default `info`. */

@@ -19,6 +19,9 @@ export type StartRun = (command: RunCommand, verbose: boolean, lease: string, si
 /** How long stats reuses its count of the pending tables' rows, in ms. */
 export const PENDING_COUNT_TTL_MS = 5_000;
 
+/** How long a shutdown waits for the running command before it stops it, unless configured, in ms. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** How often a command decides and claims before a lost claim answers the running conflict. */
 const CLAIM_ATTEMPTS = 5;
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { databaseSecrets, redactDatabaseUrl } from "../config/database-url.ts";
-import { MigrationManager } from "../core/migration-manager.ts";
+import { MigrationManager, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
 import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
@@ -14,9 +14,6 @@ import { createPinoLogger } from "./pino-logger.ts";
 import { createSecretRedactor } from "./redact-secrets.ts";
 import { startStateObserver } from "./state-observer.ts";
 
-/** How long a shutdown waits for the running command before it stops it, in ms. */
-export const SHUTDOWN_GRACE_MS = 10_000;
-
 /** A started service. */
 export interface RunningService {
   /** The port it listens on (the real one when 0 was asked for). */
@@ -24,7 +21,7 @@ export interface RunningService {
   /** This process's replica id. */
   replicaId: string;
   /**
-   * Stops accepting requests, waits up to `graceMs` (default SHUTDOWN_GRACE_MS) for the running command,
+   * Stops accepting requests, waits up to `graceMs` (default the configured shutdown grace) for the running command,
    * then ends its thread and records it failed, and closes the pool and the store: bounded in time.
    */
   close(graceMs?: number): Promise<void>;
@@ -97,7 +94,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   return {
     port,
     replicaId,
-    async close(graceMs = SHUTDOWN_GRACE_MS) {
+    async close(graceMs = config.shutdownGraceMs ?? SHUTDOWN_GRACE_MS) {
       stopWatchdog();
       await observer.stop();
       await server.close();

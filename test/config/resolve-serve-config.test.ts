@@ -56,6 +56,9 @@ describe("resolveServeConfig: settings, flags over environment over defaults", (
     ["--log-level=silent", [...base, "--log-level=silent"], {}, { logLevel: "silent" }],
     ["LOG_LEVEL", base, { LOG_LEVEL: "warn" }, { logLevel: "warn" }],
     ["--log-level over LOG_LEVEL", [...base, "--log-level", "trace"], { LOG_LEVEL: "error" }, { logLevel: "trace" }],
+    ["--shutdown-grace in seconds", [...base, "--shutdown-grace", "3"], {}, { shutdownGraceMs: 3000 }],
+    ["MIGRATION_SHUTDOWN_GRACE, and the default of 10 s", base, { MIGRATION_SHUTDOWN_GRACE: "2" }, { shutdownGraceMs: 2000 }],
+    ["--stall-timeout in seconds", [...base, "--stall-timeout", "30"], {}, { stallTimeoutMs: 30_000 }],
     ["LOG_LEVEL is case-insensitive", base, { LOG_LEVEL: " FATAL " }, { logLevel: "fatal" }],
     ["empty env values count as unset", base, { PORT: "", HOST: "", DATABASE_URL: "" }, { port: 9011, host: "127.0.0.1" }],
   ];
@@ -141,7 +144,7 @@ describe("resolveServeConfig: errors", () => {
     ["no password file, no dev mode", [], {}, new RegExp(`^${NO_PASSWORD_MESSAGE.replace(/[()]/g, "\\$&")}$`)],
     ["--migrations without --demo needs a password", ["--migrations", "/m"], {}, /^No password file/],
     ["--demo with --migrations needs a password", ["--demo", "--migrations", "/m"], {}, /^No password file/],
-    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
+    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --shutdown-grace, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
     ["flag without value", ["--dev", "--port"], {}, /--port.*Valid flags/],
     ["stray argument", ["--dev", "extra"], {}, /Unexpected argument 'extra'/],
     ["port not a number", [...dev, "--port", "http"], {}, /--port must be a port number from 0 to 65535, got "http"/],

@@ -1,7 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SHUTDOWN_GRACE_MS } from "../../src/server/start-service.ts";
 import { startChildService } from "../helpers/child-service.ts";
 import { ITEM_SCHEMA } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS, type StoreTarget, type TestDatabase } from "../helpers/store-targets.ts";
@@ -107,13 +106,14 @@ for (const target of STORE_TARGETS) {
 describe("shutting down while a command hangs", () => {
   it("SIGTERM ends the process within the grace period and leaves the command failed with that cause", async () => {
     const { db, dir } = await database(STORE_TARGETS[0]!, ENDLESS);
-    const args = ["--database", db.url, "--migrations", dir, "--workers", "1"];
+    const args = ["--database", db.url, "--migrations", dir, "--workers", "1", "--shutdown-grace", "1"];
     const first = await startChildService(args);
     cleanups.push(() => first.kill());
     expect((await first.post({ cmd: "migrate" })).body).toMatchObject({ status: "migration_running" });
     const stopped = Date.now();
     expect(await first.stop()).toBe(0);
-    expect(Date.now() - stopped).toBeLessThan(SHUTDOWN_GRACE_MS + 10_000);
+    // The grace (1 s) plus ending the thread and recording the end: bounded, whatever the loop does.
+    expect(Date.now() - stopped).toBeLessThan(15_000);
     const second = await startChildService(args);
     cleanups.push(() => second.kill());
     const stats = (await second.post({ cmd: "stats" })).body.stats as Record<string, unknown>;
