@@ -38,7 +38,8 @@ async function statsOf(service: TestService): Promise<Record<string, unknown>> {
   return (await service.post({ cmd: "stats" })).body.stats as Record<string, unknown>;
 }
 
-async function setUp(): Promise<{ db: PostgresTestDatabase; dir: string; slow: string; gate: string }> {
+/** A fresh database with the item table and one migration made from the paths of its `slow` and `gate` files. */
+async function setUp(migration: (slow: string, gate: string) => string = slowMigration): Promise<{ db: PostgresTestDatabase; dir: string; slow: string; gate: string }> {
   const db = await createPostgresDatabase();
   const dir = writeMigrations({});
   cleanups.push(async () => {
@@ -48,7 +49,7 @@ async function setUp(): Promise<{ db: PostgresTestDatabase; dir: string; slow: s
   await db.exec(ITEM_SCHEMA);
   const slow = join(dir, "slow");
   const gate = join(dir, "gate");
-  writeFileSync(join(dir, "0001_add_label.mjs"), slowMigration(slow, gate));
+  writeFileSync(join(dir, "0001_add_label.mjs"), migration(slow, gate));
   return { db, dir, slow, gate };
 }
 
@@ -128,20 +129,12 @@ describe("a replica whose lease was taken changes nothing of the command that to
 
 describe("honest causes (PostgreSQL)", () => {
   it("every connection of the database cut mid-command (as a restart does): the command fails with the database's own error, not 'runner lost'", async () => {
-    const db = await createPostgresDatabase();
-    const dir = writeMigrations({});
-    cleanups.push(async () => {
-      await db.drop();
-      removeDir(dir);
-    });
-    await db.exec(ITEM_SCHEMA);
-    const gate = join(dir, "gate");
-    writeFileSync(join(dir, "0001_gated.mjs"), `import { existsSync } from "node:fs";
+    const { db, dir, gate } = await setUp((_slow, gateFile) => `import { existsSync } from "node:fs";
 export default {
   tables: ["item"],
   async dataManipulation(db) {
     db.log("at the gate");
-    while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10));
+    while (!existsSync(${JSON.stringify(gateFile)})) await new Promise((r) => setTimeout(r, 10));
     await db.query("SELECT count(*) FROM item");
   },
 };
