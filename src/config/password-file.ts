@@ -8,36 +8,38 @@ export function stripOneNewline(text: string): string {
   return text;
 }
 
-/** Reads a password file (one trailing newline stripped); an unreadable file or an empty password is a StartupError naming the file. */
-export async function readPasswordFile(path: string): Promise<string> {
-  return stripOneNewline((await readPasswordBytes(path)).toString("utf8"));
+/** A password file as the service uses it. */
+export interface PasswordFile {
+  /** The password: the content without one trailing newline. */
+  password: string;
+  /**
+   * The byte sequences a client may send base64-encoded, as the anchor reads the file: its exact bytes,
+   * and its content without one trailing newline when it has one.
+   */
+  forms: Buffer[];
+  /** A start-up warning when every user of the machine may read the file; null otherwise. */
+  warning: string | null;
 }
 
-/**
- * The byte sequences a client may send base64-encoded for the password file at `path`, as the anchor
- * reads it: the file's exact bytes, and its content without one trailing newline when it has one.
- */
-export async function acceptedPasswords(path: string): Promise<Buffer[]> {
-  const bytes = await readPasswordBytes(path);
-  const stripped = Buffer.from(stripOneNewline(bytes.toString("latin1")), "latin1");
-  return stripped.length === bytes.length ? [bytes] : [bytes, stripped];
-}
-
-async function readPasswordBytes(path: string): Promise<Buffer> {
+/** Reads a password file once; an unreadable file or an empty password is a StartupError naming the file. */
+export async function loadPasswordFile(path: string): Promise<PasswordFile> {
   let bytes: Buffer;
+  let mode: number;
   try {
-    bytes = await readFile(path);
+    [bytes, { mode }] = await Promise.all([readFile(path), stat(path)]);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     throw new StartupError(`Cannot read the password file ${path} (${code})`, { cause: error });
   }
-  if (stripOneNewline(bytes.toString("latin1")) === "") throw new StartupError(`The password file ${path} is empty`);
-  return bytes;
+  const stripped = Buffer.from(stripOneNewline(bytes.toString("latin1")), "latin1");
+  if (stripped.length === 0) throw new StartupError(`The password file ${path} is empty`);
+  const warning = (mode & 0o004) === 0
+    ? null
+    : `The password file ${path} is readable by every user of this machine (mode ${(mode & 0o777).toString(8)}); restrict it, e.g. chmod 600`;
+  return { password: stripped.toString("utf8"), forms: stripped.length === bytes.length ? [bytes] : [bytes, stripped], warning };
 }
 
-/** A start-up warning when other users of the machine may read the password file; null otherwise. */
-export async function passwordFileWarning(path: string): Promise<string | null> {
-  const { mode } = await stat(path);
-  if ((mode & 0o004) === 0) return null;
-  return `The password file ${path} is readable by every user of this machine (mode ${(mode & 0o777).toString(8)}); restrict it, e.g. chmod 600`;
+/** The password of a password file (one trailing newline stripped), for clients that send it. */
+export async function readPasswordFile(path: string): Promise<string> {
+  return (await loadPasswordFile(path)).password;
 }

@@ -6,7 +6,7 @@ import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { canonicalDatabaseUrl } from "../stores/drivers.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
-import { acceptedPasswords, passwordFileWarning, readPasswordFile } from "./password-file.ts";
+import { loadPasswordFile } from "./password-file.ts";
 import { parseServeFlags } from "./serve-options.ts";
 
 /** Default database: an SQLite file under ./data. */
@@ -77,10 +77,10 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   let passwordForms: Buffer[] | undefined;
   const warnings: string[] = [];
   if (passwordFile !== undefined) {
-    password = await readPasswordFile(resolve(cwd, passwordFile));
-    passwordForms = await acceptedPasswords(resolve(cwd, passwordFile));
-    const warning = await passwordFileWarning(resolve(cwd, passwordFile));
-    if (warning !== null) warnings.push(warning);
+    const file = await loadPasswordFile(resolve(cwd, passwordFile));
+    password = file.password;
+    passwordForms = file.forms;
+    if (file.warning !== null) warnings.push(file.warning);
   } else if (dev) password = flags["dev-password"] ?? (openslidesDev ? OPENSLIDES_DEV_PASSWORD : DEV_PASSWORD);
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
