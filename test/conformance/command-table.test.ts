@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FACES } from "../helpers/faces.ts";
-import { reachState, type StagedService } from "../helpers/reach-state.ts";
+import { reachState } from "../helpers/reach-state.ts";
 import { STORE_TARGETS } from "../helpers/store-targets.ts";
 
 const RUNNING = "Migration is running, only 'stats' command is allowed.";
@@ -29,12 +29,6 @@ const TABLE: Record<string, Record<"migrate" | "finalize" | "reset", Cell>> = {
   finalized: { migrate: { nothing: true }, finalize: { nothing: true }, reset: { nothing: true } },
 };
 
-let staged: StagedService | undefined;
-afterEach(async () => {
-  await staged?.dispose();
-  staged = undefined;
-});
-
 // Each store runs the table once, through its own face (SQLite: the JSON route; PostgreSQL: a generated
 // client), so both faces meet real stores; that every face answers alike is rpc-faces.test.ts's business.
 STORE_TARGETS.forEach((target, i) => {
@@ -42,8 +36,10 @@ STORE_TARGETS.forEach((target, i) => {
   describe(`CONTRACT §3 on ${target.name} through ${face.name}`, () => {
     for (const [state, row] of Object.entries(TABLE)) {
       for (const [cmd, cell] of Object.entries(row) as ["migrate" | "finalize" | "reset", Cell][]) {
-        it(`${cmd} in ${state}`, async () => {
-          staged = await reachState(target, state);
+        // Concurrent: each cell has its own database and service, and most of a cell is waiting on them.
+        it.concurrent(`${cmd} in ${state}`, async ({ onTestFinished }) => {
+          const staged = await reachState(target, state);
+          onTestFinished(() => staged.dispose());
           const before = (await staged.service.post({ cmd: "stats" })).body.stats as Record<string, unknown>;
           const answer = await face.send(staged.service, cmd);
           if ("conflict" in cell) {
