@@ -53,9 +53,32 @@ export async function checkout(pool: pg.Pool): Promise<CheckedOut> {
 export async function withClient<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const held = await checkout(pool);
   try {
-    return await fn(held.client);
-  } finally {
+    const result = await fn(held.client);
     held.release();
+    return result;
+  } catch (error) {
+    held.release(isConnectionLost(error));
+    throw error;
+  }
+}
+
+/** True for the errors of a connection the server ended (a restart, `pg_terminate_backend`), not of the statement. */
+export function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^57P0[1-3]$|^08/.test(code)) return true;
+  return error instanceof Error && /Connection terminated|ECONNRESET|EPIPE/.test(error.message);
+}
+
+/**
+ * Runs a read-only `fn` on a pooled client, once more on a fresh client when the first one's connection was
+ * already cut: an idle client the server terminated can be handed out before its end is noticed.
+ */
+export async function withReadClient<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  try {
+    return await withClient(pool, fn);
+  } catch (error) {
+    if (!isConnectionLost(error)) throw error;
+    return withClient(pool, fn);
   }
 }
 

@@ -6,7 +6,7 @@ import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
-import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient } from "./pg-pool.ts";
+import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
 import { createProtectFunction, dropLiftedProtection, protectTable } from "./protection.ts";
 import { RunLock, runLockKey } from "./run-lock.ts";
@@ -69,7 +69,7 @@ export class PostgresStore implements Store {
 
   /** One statement over both tables. */
   async snapshot(): Promise<Snapshot> {
-    return withClient(this.pool, (client) => readSnapshot(client, this.ready().names));
+    return withReadClient(this.pool, (client) => readSnapshot(client, this.ready().names));
   }
 
   /** The compare-and-set, the protection and then the advisory lock, in one transaction; the winner's client stays pinned holding the lock. */
@@ -82,7 +82,7 @@ export class PostgresStore implements Store {
 
   /** See StateStore.holdsLease. */
   async holdsLease(owner: string): Promise<boolean> {
-    return withClient(this.pool, async (client) => {
+    return withReadClient(this.pool, async (client) => {
       const { rowCount } = await client.query(`SELECT 1 FROM ${this.ready().names.command} WHERE id = 1 AND running AND owner = $1`, [owner]);
       return rowCount === 1;
     });
