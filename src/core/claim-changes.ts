@@ -1,6 +1,7 @@
 import type { MigrationRecord, TableProtection } from "./state-store.ts";
 import type { RunCommand } from "./commands.ts";
 import { protectionMessage } from "./protection-message.ts";
+import { planTableWrites } from "./table-writes.ts";
 import { migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";
 import { MigrationState } from "./states.ts";
 
@@ -27,11 +28,31 @@ export function claimChanges(command: RunCommand, view: ServiceView): { migratio
   }
   const byTable = new Map<string, string>();
   for (const migration of pending) for (const table of migration.tables) if (!byTable.has(table)) byTable.set(table, migration.name);
+  const modes = new Map(planTableWrites(shadowChain(view)).map((plan) => [plan.table, plan.mode]));
   return {
     migrations: pending.map((m) => record(m, MigrationState.MIGRATION_RUNNING)),
-    protect: [...byTable].map(([table, name]) => ({ table, message: protectionMessage(table, name, "migrate running") })),
+    protect: [...byTable].map(([table, name]) => ({
+      table,
+      message: protectionMessage(table, name, "migrate running"),
+      capture: modes.get(table) === "captured",
+    })),
     output: MIGRATION_STARTED,
   };
+}
+
+/**
+ * The migrations whose work the shadow copies hold or will hold once the pending ones ran: those waiting
+ * for finalize, then those pending, ascending. Their tables' writes are decided over this chain.
+ */
+export function shadowChain(view: ServiceView): RegisteredMigration[] {
+  return migrationsIn(
+    view,
+    MigrationState.FINALIZATION_REQUIRED,
+    MigrationState.FINALIZATION_RUNNING,
+    MigrationState.FINALIZATION_FAILED,
+    MigrationState.MIGRATION_RUNNING,
+    MigrationState.MIGRATION_REQUIRED,
+  );
 }
 
 function record(migration: RegisteredMigration, state: MigrationState): MigrationRecord {

@@ -1,3 +1,5 @@
+import type { LoadedMigration } from "../migrations/types.ts";
+import { type WriteTraits, writeTraitsOf } from "../migrations/write-traits.ts";
 import type { MigrationRecord, Snapshot } from "./state-store.ts";
 import { MigrationState, isRunningState, serviceState } from "./states.ts";
 
@@ -11,6 +13,13 @@ export interface RegisteredMigration {
   checksum: string;
   /** Tables it changes or creates. */
   tables: readonly string[];
+  /** What it does to them: decides whether they stay writable while they migrate. */
+  traits: WriteTraits;
+}
+
+/** The registry entry of a loaded migration file. */
+export function registeredMigration({ index, name, checksum, migration }: LoadedMigration): RegisteredMigration {
+  return { index, name, checksum, tables: migration.tables, traits: writeTraitsOf(migration) };
 }
 
 /** The service as derived from the registry and one snapshot. */

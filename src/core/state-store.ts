@@ -61,12 +61,17 @@ export interface Snapshot {
   command: CommandRecord;
 }
 
-/** An origin table to write-protect, and the text a refused write gets. */
+/** An origin table to write-protect or to capture, and the text a refused write gets. */
 export interface TableProtection {
   /** The origin table. */
   table: string;
-  /** The error message of a refused write. */
+  /** The error message of a refused write (with capture: of a TRUNCATE, which no row trigger sees). */
   message: string;
+  /**
+   * True: keep the table writable and log each changed key for replay (capture); the store protects it
+   * instead when it cannot (a PostgreSQL table without primary key). False: refuse writes.
+   */
+  capture: boolean;
 }
 
 /** What `claimCommand` writes atomically when it wins the run lock. */

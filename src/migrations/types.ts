@@ -38,6 +38,12 @@ export interface Migration {
   dataManipulation?(db: MigrationDb): Promise<void> | void;
   /** Runs in finalize, before the swap. */
   cleanup?(db: MigrationDb): Promise<void> | void;
+  /**
+   * What the application may do with the migration's tables while they migrate: `"capture"` (the default
+   * where it is exact) keeps them writable and replays each change into the shadow copy; `"protect"`
+   * refuses writes until finalize, as for tables changed by `dataManipulation` or `cleanup` (CONTRACT §7).
+   */
+  writes?: "capture" | "protect";
 }
 
 /** Identity helper that only adds types to a migration object. */

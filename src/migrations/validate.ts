@@ -29,6 +29,9 @@ export function validateMigration(value: unknown, file: string): Migration {
       fail(`\`${member}\` must be a function`);
     }
   }
+  if (migration.writes !== undefined && migration.writes !== "capture" && migration.writes !== "protect") {
+    fail('`writes` must be "capture" or "protect"');
+  }
   validateTransforms(migration.transform, tables as string[], fail);
   return migration as unknown as Migration;
 }

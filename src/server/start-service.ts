@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { databaseSecrets, redactDatabaseUrl } from "../config/database-url.ts";
 import { MigrationManager, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
+import { registeredMigration } from "../core/service-view.ts";
 import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
@@ -64,7 +65,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   });
   const manager = new MigrationManager({
     store,
-    registry: migrations.map(({ index, name, checksum, migration }) => ({ index, name, checksum, tables: migration.tables })),
+    registry: migrations.map(registeredMigration),
     startRun: (command, verbose, lease, signal) => pool.run(command, verbose, lease, signal),
     replicaId,
     stallTimeoutMs: config.stallTimeoutMs,

@@ -1,5 +1,5 @@
 import { claimChanges } from "../../src/core/claim-changes.ts";
-import { deriveView, type RegisteredMigration } from "../../src/core/service-view.ts";
+import { deriveView, registeredMigration, type RegisteredMigration } from "../../src/core/service-view.ts";
 import Database from "better-sqlite3";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -129,5 +129,5 @@ export class EngineFixture {
 
 /** The registry the manager would build from loaded migration files. */
 export function registryOf(migrations: readonly LoadedMigration[]): RegisteredMigration[] {
-  return migrations.map(({ index, name, checksum, migration }) => ({ index, name, checksum, tables: migration.tables }));
+  return migrations.map(registeredMigration);
 }

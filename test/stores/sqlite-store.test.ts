@@ -90,7 +90,7 @@ describe("SQLite state store", () => {
   it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {
     const app = new Database(join(dir, "nested", "app.db"));
     app.exec("CREATE TABLE item (id INTEGER PRIMARY KEY)");
-    const protect = [{ table: "item", message: "item is protected" }, { table: "ghost", message: "no such table" }];
+    const protect = [{ table: "item", message: "item is protected", capture: false }, { table: "ghost", message: "no such table", capture: false }];
     expect(await claimOn(store, me, { protect })).toBe(true);
     expect(() => app.exec("INSERT INTO item DEFAULT VALUES")).toThrow("item is protected");
     await expect(store.clearShadow("other:1:x")).rejects.toThrow(/lease \(other:1:x\)/);

@@ -81,7 +81,7 @@ describe("PostgreSQL state store", () => {
   });
 
   it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {
-    const protect = [{ table: "item", message: "item is protected" }, { table: "ghost", message: "no such table" }];
+    const protect = [{ table: "item", message: "item is protected", capture: false }, { table: "ghost", message: "no such table", capture: false }];
     expect(await claimOn(store, me, { protect })).toBe(true);
     expect(await failure(fx.sql.query("INSERT INTO item VALUES (3, 'c')"))).toEqual({ code: PROTECTION_SQLSTATE, message: "item is protected" });
     await expect(store.protect(other, "item", "not its table")).rejects.toThrow(/lease \(host-b:202:xyz\)/);
