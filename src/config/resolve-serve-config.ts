@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { StartupError } from "../core/errors.ts";
 import { DEFAULT_STALL_TIMEOUT_MS, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
+import { DEFAULT_MAX_FINALIZE_BACKLOG } from "../core/table-writes.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { canonicalDatabaseUrl } from "../stores/drivers.ts";
@@ -61,6 +62,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? SHUTDOWN_GRACE_MS
     : 1000 * parsePositiveInt(graceText, flags["shutdown-grace"] !== undefined ? "--shutdown-grace" : "MIGRATION_SHUTDOWN_GRACE");
 
+  const backlogText = firstSet(flags["max-finalize-backlog"], env.MIGRATION_MAX_FINALIZE_BACKLOG);
+  const maxFinalizeBacklog = backlogText === undefined
+    ? DEFAULT_MAX_FINALIZE_BACKLOG
+    : parsePositiveInt(backlogText, flags["max-finalize-backlog"] !== undefined ? "--max-finalize-backlog" : "MIGRATION_MAX_FINALIZE_BACKLOG");
+
   const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
 
   const logLevelText = firstSet(flags["log-level"], env.LOG_LEVEL);
@@ -86,6 +92,6 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
   return {
-    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

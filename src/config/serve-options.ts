@@ -11,6 +11,7 @@ export const SERVE_OPTIONS = {
   workers: { type: "string" },
   "stall-timeout": { type: "string" },
   "shutdown-grace": { type: "string" },
+  "max-finalize-backlog": { type: "string" },
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   dev: { type: "boolean" },
@@ -39,6 +40,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
                          for this long may be stopped by reset, default 600
   --shutdown-grace SEC   on SIGTERM, how long a running command may still    [MIGRATION_SHUTDOWN_GRACE]
                          run before it is stopped and recorded failed, default 10
+  --max-finalize-backlog N  most captured changes finalize replays while it   [MIGRATION_MAX_FINALIZE_BACKLOG]
+                         holds the tables locked; above it, it replays on first, default 1000
   --body-limit BYTES     largest accepted request body, default 65536
   --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
                          (trace, debug, info, warn, error, fatal, silent)

@@ -26,6 +26,8 @@ export interface ServiceConfig {
   stallTimeoutMs?: number;
   /** On shutdown, how long a running command may still run before it is stopped and recorded failed, in ms; default 10 s. */
   shutdownGraceMs?: number;
+  /** Most captured changes finalize replays under its locks; default 1000. */
+  maxFinalizeBacklog?: number;
   /** Things the operator should know at start-up (e.g. a password file every user may read); logged as warnings. */
   warnings?: string[];
   /** Least severe level written to the log (`silent`: nothing); default `info`. */

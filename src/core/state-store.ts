@@ -3,6 +3,7 @@ import type { Dialect } from "../migrations/types.ts";
 import type { RunCommand } from "./commands.ts";
 import type { TableProgress } from "./results.ts";
 import type { MigrationState } from "./states.ts";
+import type { WritesMode } from "./table-writes.ts";
 
 /** The persisted state of one registered (or once registered) migration. */
 export interface MigrationRecord {
@@ -53,12 +54,26 @@ export interface CommandRecord {
   version: number;
 }
 
+/** An origin table whose writes are refused or captured now, as the store finds it. */
+export interface GuardedTable {
+  /** The origin table. */
+  table: string;
+  /** `protected` while a protection refuses its writes, else `captured`. */
+  mode: WritesMode;
+  /** Changes logged by the capture and not yet replayed into the shadow copy. */
+  backlog: number;
+  /** Changes replayed since its capture began. */
+  replayed: number;
+}
+
 /** Everything the core needs to answer any command, read in one consistent snapshot. */
 export interface Snapshot {
   /** Every migration record, by ascending index. */
   migrations: MigrationRecord[];
   /** The command row. */
   command: CommandRecord;
+  /** The origin tables protected or captured now, by name. */
+  guarded: GuardedTable[];
 }
 
 /** An origin table to write-protect or to capture, and the text a refused write gets. */

@@ -1,5 +1,8 @@
 import type { WriteTraits } from "../migrations/write-traits.ts";
 
+/** Most logged changes finalize leaves for its lock window unless configured (`--max-finalize-backlog`). */
+export const DEFAULT_MAX_FINALIZE_BACKLOG = 1_000;
+
 /** Whether an origin table stays writable while it migrates (`captured`) or refuses writes until finalize (`protected`). */
 export type WritesMode = "captured" | "protected";
 

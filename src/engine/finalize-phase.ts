@@ -6,6 +6,7 @@ import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
 import { errorText } from "./error-text.ts";
 import { fence } from "./fence.ts";
+import { inlineMapper, loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
 import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
@@ -25,6 +26,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     }
     await runCleanups(ctx, loaded, (ref) => (current = ref));
     current = null;
+    await drainBacklog(ctx, loaded);
     await ctx.out.flush();
     await ctx.progress.flush();
     let closing = { details: "", finished: "" };
@@ -32,6 +34,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
+      replayMapper: inlineMapper(loaded),
       closingOutput: (summary) => {
         closing = closingLines(loaded, summary);
         return (ctx.task.verbose ? closing.details : "") + closing.finished;
@@ -54,10 +57,33 @@ function closingLines(loaded: readonly LoadedMigration[], summary: SwapResult): 
   const details = [
     ...summary.swapped.map((table) => `finalization: swapped in table "${table}"`),
     ...summary.dropped.map((table) => `finalization: dropped table "${table}"`),
+    ...(summary.replayed > 0 ? [`finalization: replayed ${summary.replayed} change(s) under the lock`] : []),
     `finalization: lock window ${formatMs(summary.lockWindowMs)}`,
     ...loaded.map((m) => `finalization ${m.name}: finalized`),
   ];
   return { details: details.map((line) => `${line}\n`).join(""), finished: "finalization finished\n" };
+}
+
+/**
+ * Replays the captured tables' changes until the backlog left is at most the task's bound, so the swap's
+ * lock window holds only that rest: while the application writes faster than a round replays, finalize
+ * keeps replaying instead of locking.
+ */
+async function drainBacklog(ctx: CommandContext, loaded: readonly LoadedMigration[]): Promise<void> {
+  if ((await loggedTables(ctx.store)).length === 0) return;
+  const session = await ctx.store.openSession({ verbose: ctx.task.verbose, log: (line) => ctx.out.line(line) });
+  try {
+    const replay = { store: ctx.store, transformer: ctx.transformer, session, owner: ctx.task.owner };
+    for (;;) {
+      await fence(ctx, "replaying the captured changes");
+      reportReplayed(ctx, "before finalize", await replayCaptured(replay, loaded));
+      const backlog = (await loggedTables(ctx.store)).reduce((sum, t) => sum + t.backlog, 0);
+      if (backlog <= ctx.task.maxFinalizeBacklog) return;
+      ctx.out.line(`finalization: ${backlog} changes wait for replay, more than the bound of ${ctx.task.maxFinalizeBacklog} (--max-finalize-backlog); replaying on before the swap locks the tables`);
+    }
+  } finally {
+    await session.close();
+  }
 }
 
 async function runCleanups(

@@ -26,6 +26,8 @@ export interface CommandTask {
   migrations: MigrationRef[];
   /** How many threads may run `transform` batches in parallel. */
   transformWorkers: number;
+  /** Most logged changes of captured tables that finalize leaves for its lock window; above it, it replays on. */
+  maxFinalizeBacklog: number;
 }
 
 /**

@@ -16,6 +16,7 @@ export async function migrateOne(
   session: ShadowSession,
   loaded: LoadedMigration,
   budgets: TableBudgets,
+  captured: ReadonlySet<string>,
 ): Promise<void> {
   const { migration, name } = loaded;
   const prefix = `migration ${name}`;
@@ -48,6 +49,9 @@ export async function migrateOne(
 
   await fence(ctx, `${prefix}: dataDefinition`);
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
+  if (migration.dataDefinition !== undefined) {
+    for (const table of migration.tables) if (captured.has(table)) await checkReplayable(session, name, table);
+  }
   for (const table of Object.keys(transforms)) {
     const share = shares.get(table)!;
     if (streamed.has(table)) {
@@ -83,4 +87,21 @@ async function step(ctx: CommandContext, prefix: string, label: string, run: () 
   if (result === undefined) return;
   await result;
   ctx.out.detail(`${prefix}: ${label} took ${formatMs(performance.now() - started)}`);
+}
+
+/**
+ * A captured table's changes are replayed by column name, so a dataDefinition that both drops and adds
+ * columns (a rename, say) would lose values of replayed rows: refused, with the way out.
+ */
+async function checkReplayable(session: ShadowSession, name: string, table: string): Promise<void> {
+  if ((await session.locate(table)) !== "shadow") return;
+  const { origin, shadow } = await session.columns(table);
+  const dropped = origin.filter((c) => !shadow.some((s) => s.name === c.name)).map((c) => `"${c.name}"`);
+  const added = shadow.filter((c) => !origin.some((o) => o.name === c.name)).map((c) => `"${c.name}"`);
+  if (dropped.length === 0 || added.length === 0) return;
+  throw new Error(
+    `Table "${table}" stays writable while it migrates (its writes are captured and replayed by column name), but the dataDefinition of ${name} ` +
+      `drops ${dropped.join(", ")} and adds ${added.join(", ")}: a renamed column would lose the values of replayed writes. ` +
+      `Add writes: "protect" to the migration to keep "${table}" write-protected while it migrates instead`,
+  );
 }

@@ -5,6 +5,7 @@ import type { ShadowSession } from "../stores/store.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
 import { errorText } from "./error-text.ts";
 import { migrateOne, type TableBudgets } from "./migrate-one.ts";
+import { loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
 import { protectionMessage } from "../core/protection-message.ts";
 import { migrationsIn, pendingMigrations, recordsIn } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
@@ -15,12 +16,18 @@ import type { CommandContext, PhaseResult } from "./types.ts";
  */
 export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   const pending = await pendingMigrations(ctx);
-  const continuing = (await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED])).length > 0;
+  const continuing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED]);
   // Without migrated-but-unfinalized work, whatever the shadow holds is a stale leftover.
-  if (!continuing) await ctx.store.clearShadow(ctx.task.owner);
+  if (continuing.length === 0) await ctx.store.clearShadow(ctx.task.owner);
   const session = await ctx.store.openSession({ verbose: ctx.task.verbose, log: (line) => ctx.out.line(line) });
+  const replay = { store: ctx.store, transformer: ctx.transformer, session, owner: ctx.task.owner };
   let current: MigrationRef | null = null;
   try {
+    const earlier: LoadedMigration[] = [];
+    for (const ref of continuing) earlier.push(await ctx.load(ref));
+    // What the application wrote since the earlier migrate goes in before the new migrations change the shadow.
+    if (earlier.length > 0) reportReplayed(ctx, "before migrating", await replayCaptured(replay, earlier));
+    const captured = new Set((await loggedTables(ctx.store)).map((g) => g.table));
     const loaded: LoadedMigration[] = [];
     for (const ref of pending) {
       current = ref;
@@ -33,12 +40,14 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     ctx.progress.start(perTable);
     for (const migration of loaded) {
       current = migration;
-      await migrateOne(ctx, session, migration, budgets.get(migration.index)!);
+      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, captured);
     }
     current = null;
-    // The claim protected these tables already; the message now says what they wait for.
+    reportReplayed(ctx, "while migrating", await replayCaptured(replay, [...earlier, ...loaded]));
+    // The claim protected the other tables already; the message now says what they wait for.
     const lastMigrationOf = new Map(loaded.flatMap((m) => m.migration.tables.map((table) => [table, m.name] as const)));
     for (const [table, name] of lastMigrationOf) {
+      if (captured.has(table)) continue;
       await ctx.store.protect(ctx.task.owner, table, protectionMessage(table, name, "migrated, waiting for finalize"));
     }
     ctx.progress.complete();

@@ -5,7 +5,7 @@ import { checkTransformedRow } from "./row-checks.ts";
 
 /**
  * Applies `transform` to each row of a range and checks each result against the table (CONTRACT §7);
- * runs on the worker thread that read the rows. A throwing transform fails the range, naming the table.
+ * runs on the worker thread that read the rows. A throwing transform fails the range, naming the table and the row's key.
  */
 export async function transformRows(shape: TableShape, transform: RowTransform, rows: readonly Row[]): Promise<(Row | null)[]> {
   const results: (Row | null)[] = new Array(rows.length);
@@ -17,9 +17,30 @@ export async function transformRows(shape: TableShape, transform: RowTransform, 
       // Awaiting only real promises: a microtask per row is measurable at a million rows.
       if (result instanceof Promise) result = await result;
     } catch (error) {
-      throw new Error(`The transform of table "${shape.table}" failed: ${errorText(error)}`, { cause: error });
+      throw new Error(`The transform of table "${shape.table}" failed${keyOf(shape, original)}: ${errorText(error)}`, { cause: error });
     }
     results[i] = checkTransformedRow(shape, original, result);
   }
   return results;
+}
+
+/**
+ * Applies a chain of transforms, each checked as `transformRows` does (a row a step deletes stays
+ * deleted): the path a captured row's change takes through the pending migrations. No transform: the rows as they are.
+ */
+export async function chainRows(shape: TableShape, transforms: readonly RowTransform[], rows: readonly Row[]): Promise<(Row | null)[]> {
+  let results: (Row | null)[] = [...rows];
+  for (const transform of transforms) {
+    const alive = results.flatMap((row, i) => (row === null ? [] : [i]));
+    const mapped = await transformRows(shape, transform, alive.map((i) => results[i]!));
+    alive.forEach((i, n) => (results[i] = mapped[n]!));
+  }
+  return results;
+}
+
+/** ` on the row with key (id) = (42)`, or nothing for a table keyed by rowid only. */
+function keyOf(shape: TableShape, row: Row): string {
+  if (shape.keyColumns.length === 0) return "";
+  const values = shape.keyColumns.map((k) => (typeof row[k] === "string" ? JSON.stringify(row[k]) : String(row[k])));
+  return ` on the row with key (${shape.keyColumns.join(", ")}) = (${values.join(", ")})`;
 }

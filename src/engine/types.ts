@@ -1,6 +1,6 @@
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { CommandTask, MigrationRef, OutputListener } from "./messages.ts";
-import type { KeyRange, RangePlan, Store } from "../stores/store.ts";
+import type { KeyRange, RangePlan, ReplayPlan, Store } from "../stores/store.ts";
 import type { MigrationRecord } from "../core/state-store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
@@ -19,10 +19,33 @@ export interface RangeJob {
   range: KeyRange;
 }
 
-/** Runs range jobs, in parallel on worker threads (each with its own connection) in production. */
+/** A migration file whose `transform` of a table a thread applies; the thread imports it itself. */
+export interface TransformRef {
+  /** Absolute path of the migration file. */
+  path: string;
+  /** sha256 of the file, so a thread reloads an edited file. */
+  checksum: string;
+}
+
+/** One batch of a captured table's logged changes to replay, as plain data a worker thread can receive. */
+export interface ReplayJob {
+  /** The captured table. */
+  table: string;
+  /** Where the thread connects and what it reads and writes. */
+  plan: ReplayPlan;
+  /** The pending migrations' transforms of the table, in index order (none: the rows are copied as they are). */
+  transforms: TransformRef[];
+}
+
+/** What a replay between commands resolves to when a command started under it (that command replays from there). */
+export const YIELDED = -1;
+
+/** Runs range and replay jobs, in parallel on worker threads (each with its own connection) in production. */
 export interface BatchTransformer {
   /** Reads the job's rows, applies the table's transform, writes the results; resolves to the rows read. */
   transform(job: RangeJob): Promise<number>;
+  /** Replays one batch of logged changes through the job's transforms; resolves to the changes consumed (0: none logged), or YIELDED. */
+  replay(job: ReplayJob): Promise<number>;
   /** Stops the threads. */
   close(): Promise<void>;
 }

@@ -12,6 +12,8 @@ export interface CommandPoolOptions {
   migrations: MigrationRef[];
   /** Threads for parallel `transform` batches. */
   transformWorkers: number;
+  /** Most captured changes finalize leaves for its lock window. */
+  maxFinalizeBacklog: number;
   /** Hears every output line of the running command (detail lines too). */
   onOutput?: OutputListener;
   /** Receives pool-level errors (a worker that failed to start). */
@@ -46,6 +48,7 @@ export class CommandPool {
       databaseUrl: this.options.databaseUrl,
       migrations: this.options.migrations,
       transformWorkers: this.options.transformWorkers,
+      maxFinalizeBacklog: this.options.maxFinalizeBacklog,
     };
     const { port1, port2 } = new MessageChannel();
     port1.on("message", (text: string) => this.options.onOutput?.(text));

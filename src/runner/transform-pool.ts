@@ -1,5 +1,5 @@
 import { Piscina } from "piscina";
-import type { BatchTransformer, RangeJob } from "../engine/types.ts";
+import type { BatchTransformer, RangeJob, ReplayJob } from "../engine/types.ts";
 
 /** Idle transform threads stop after this many ms. */
 const IDLE_TIMEOUT_MS = 10_000;
@@ -13,28 +13,34 @@ const IDLE_TIMEOUT_MS = 10_000;
 const HEAP_LIMITS = { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 1024 };
 
 /**
- * A piscina pool of `threads` threads that move key ranges through transforms, each thread on its own
+ * A piscina pool of `threads` threads that move key ranges through transforms and replay logged changes, each thread on its own
  * database connection. Threads start on the first range, so commands without transforms pay nothing.
  */
 export function createTransformPool(threads: number): BatchTransformer {
   let pool: Piscina | null = null;
   let poolError: Error | null = null;
+  const run = async (job: RangeJob | ({ replay: true } & ReplayJob)): Promise<number> => {
+    if (poolError !== null) throw poolError;
+    if (pool === null) {
+      pool = new Piscina({
+        filename: new URL("./transform-worker.mjs", import.meta.url).href,
+        minThreads: 0,
+        maxThreads: Math.max(1, threads),
+        idleTimeout: IDLE_TIMEOUT_MS,
+        resourceLimits: HEAP_LIMITS,
+      });
+      pool.on("error", (error: Error) => {
+        poolError = error;
+      });
+    }
+    return (await pool.run(job)) as number;
+  };
   return {
     async transform(job: RangeJob): Promise<number> {
-      if (poolError !== null) throw poolError;
-      if (pool === null) {
-        pool = new Piscina({
-          filename: new URL("./transform-worker.mjs", import.meta.url).href,
-          minThreads: 0,
-          maxThreads: Math.max(1, threads),
-          idleTimeout: IDLE_TIMEOUT_MS,
-          resourceLimits: HEAP_LIMITS,
-        });
-        pool.on("error", (error: Error) => {
-          poolError = error;
-        });
-      }
-      return (await pool.run(job)) as number;
+      return run(job);
+    },
+    async replay(job: ReplayJob): Promise<number> {
+      return run({ ...job, replay: true });
     },
     async close(): Promise<void> {
       const running = pool;

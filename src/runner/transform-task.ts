@@ -1,26 +1,40 @@
-import type { RangeJob } from "../engine/types.ts";
-import { transformRows } from "../engine/transform-rows.ts";
+import type { RangeJob, ReplayJob, TransformRef } from "../engine/types.ts";
+import { chainRows, transformRows } from "../engine/transform-rows.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
-import type { Migration } from "../migrations/types.ts";
-import { moveRange } from "../stores/range-mover.ts";
+import type { Migration, RowTransform } from "../migrations/types.ts";
+import { moveRange, replayBatch } from "../stores/range-mover.ts";
+import { ReplayYielded } from "../stores/replay-yielded.ts";
+import { YIELDED } from "../engine/types.ts";
 
 const loaded = new Map<string, Promise<Migration>>();
 
-/** Imports (once per thread and file version) and validates the migration a job names. */
-function migrationOf(job: RangeJob): Promise<Migration> {
-  const key = `${job.path}\u0000${job.checksum}`;
+/** Imports (once per thread and file version) and validates a migration file. */
+function migrationOf(ref: TransformRef): Promise<Migration> {
+  const key = `${ref.path}\u0000${ref.checksum}`;
   let migration = loaded.get(key);
   if (migration === undefined) {
-    migration = loadMigrationFile(job.path).then((m) => m.migration);
+    migration = loadMigrationFile(ref.path).then((m) => m.migration);
     loaded.set(key, migration);
   }
   return migration;
 }
 
-/** Transform-pool task: moves one key range through the table's transform on this thread's own connection; resolves to the rows read. */
-export default async function transformRange(job: RangeJob): Promise<number> {
-  const migration = await migrationOf(job);
-  const transform = migration.transform?.[job.table];
-  if (transform === undefined) throw new Error(`The migration at ${job.path} has no transform for table "${job.table}"`);
+async function transformOf(ref: TransformRef, table: string): Promise<RowTransform> {
+  const transform = (await migrationOf(ref)).transform?.[table];
+  if (transform === undefined) throw new Error(`The migration at ${ref.path} has no transform for table "${table}"`);
+  return transform;
+}
+
+/** Transform-pool task: moves one key range through the table's transform, or replays one batch of logged changes through its chain of transforms, on this thread's own connection. */
+export default async function runTransformJob(job: RangeJob | ({ replay: true } & ReplayJob)): Promise<number> {
+  if ("replay" in job) {
+    const transforms = await Promise.all(job.transforms.map((ref) => transformOf(ref, job.table)));
+    // An error's class does not survive the trip back to the calling thread; this outcome must.
+    return replayBatch(job.plan, (rows) => chainRows(job.plan.shape, transforms, rows)).catch((error: unknown) => {
+      if (error instanceof ReplayYielded) return YIELDED;
+      throw error;
+    });
+  }
+  const transform = await transformOf(job, job.table);
   return moveRange(job.plan, job.range, (rows) => transformRows(job.plan.shape, transform, rows));
 }

@@ -4,6 +4,7 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import { databaseSecrets, redactDatabaseUrl } from "../config/database-url.ts";
 import { MigrationManager, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
 import { registeredMigration } from "../core/service-view.ts";
+import { DEFAULT_MAX_FINALIZE_BACKLOG } from "../core/table-writes.ts";
 import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
@@ -57,6 +58,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     databaseUrl: config.databaseUrl,
     migrations: migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum })),
     transformWorkers: config.workers,
+    maxFinalizeBacklog: config.maxFinalizeBacklog ?? DEFAULT_MAX_FINALIZE_BACKLOG,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
     // Every output line, detail lines too: the operator's log has what a non-verbose output leaves out.
     onOutput: (text) => {

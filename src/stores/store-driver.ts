@@ -1,5 +1,5 @@
 import type { Dialect, MigrationDb } from "../migrations/types.ts";
-import type { KeyRange, RangePlan, RowMapper, Store } from "./store.ts";
+import type { KeyRange, RangePlan, ReplayPlan, RowMapper, Store } from "./store.ts";
 
 /** A MigrationDb on one connection of its own (the demo seeding runs on one), and its close. */
 export interface SingleConnectionDb extends MigrationDb {
@@ -22,6 +22,12 @@ export interface StoreDriver {
   createStore(url: string): Store;
   /** Worker-thread side of a transform: moves one key range of a plan of this dialect on the thread's own connection. */
   moveRange(plan: RangePlan, range: KeyRange, map: RowMapper): Promise<number>;
+  /**
+   * Worker-thread side of a replay: replays one batch of the plan's logged changes on the thread's own
+   * connection; resolves to the changes consumed, 0 when none are logged. Throws LeaseLostError when the
+   * plan's command lost its lease, ReplayYielded when a command started under a replay between commands.
+   */
+  replayBatch(plan: ReplayPlan, map: RowMapper): Promise<number>;
   /** Opens a MigrationDb on a connection of its own, e.g. to seed the demo before the service starts. */
   openSingleDb(url: string): Promise<SingleConnectionDb>;
 }

@@ -54,6 +54,21 @@ export interface RangePlan {
 /** Maps the rows of one range to their replacements (null = deleted), in order: the transform, on a worker thread. */
 export type RowMapper = (rows: Row[]) => Promise<(Row | null)[]>;
 
+/**
+ * Plain, cloneable instructions that let a worker thread open its own connection and replay the logged
+ * changes of one captured table into its shadow copy. Each store extends it with what its connection needs.
+ */
+export interface ReplayPlan {
+  /** Which store's replayer reads the plan. */
+  dialect: Dialect;
+  /** The shadow table's shape: transform results are checked against it. */
+  shape: TableShape;
+  /** The lease of the command that replays; null between commands, when a batch commits only while no command runs. */
+  owner: string | null;
+  /** Most logged changes one batch takes. */
+  batch: number;
+}
+
 /** Options of a shadow session. */
 export interface SessionOptions {
   /** Whether the command runs verbose (exposed as `db.verbose`). */
@@ -86,10 +101,22 @@ export interface ShadowSession {
    * throws when the table cannot be split into key ranges.
    */
   rangePlan(table: string, route: TransformRoute, owner: string): Promise<RangePlan>;
+  /** What a worker needs to replay the logged changes of captured `table` into its shadow copy, under `owner`'s lease (null: between commands). */
+  replayPlan(table: string, owner: string | null): Promise<ReplayPlan>;
+  /** The columns of `table` in the origin and in the shadow copy, with their SQL types. */
+  columns(table: string): Promise<{ origin: ColumnType[]; shadow: ColumnType[] }>;
   /** The key of the `rows`-th row after `after` in the plan's source table, or null when fewer rows remain. */
   rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null>;
   /** Closes the connection. */
   close(): Promise<void>;
+}
+
+/** A column's name and its SQL type as the store spells it. */
+export interface ColumnType {
+  /** Column name. */
+  name: string;
+  /** Declared type. */
+  type: string;
 }
 
 /** What the atomic finalize swap does besides swapping the tables. */
@@ -106,6 +133,12 @@ export interface SwapPlan {
    * all of the new. Receives what was swapped, with the lock window measured up to this point.
    */
   closingOutput(summary: SwapResult): string;
+  /**
+   * The transforms a captured table's changes go through (identity for a copied table), for the shape of its shadow copy, run on the
+   * finalizing thread: under the swap's locks the store replays the changes still logged, so nothing
+   * written before the locks is missing from the swapped-in table.
+   */
+  replayMapper(shape: TableShape): RowMapper;
 }
 
 /** What the finalize swap did. */
@@ -116,6 +149,8 @@ export interface SwapResult {
   dropped: string[];
   /** Milliseconds the origin was locked by the swap transaction. */
   lockWindowMs: number;
+  /** Logged changes replayed under the swap's locks. */
+  replayed: number;
 }
 
 /** The shadow half of a store: shadow copies, write protection and the atomic swap, per dialect. */

@@ -17,6 +17,7 @@ describe("deriveView", () => {
     const snapshot: Snapshot = {
       migrations: [{ index: 1, name: "0001_a", checksum: "old", state: "finalized" }],
       command: idle,
+      guarded: [],
     };
     const view = deriveView(registry, snapshot);
     expect(view).toMatchObject({ status: "migration_required", current: 1, target: 2 });
@@ -27,6 +28,7 @@ describe("deriveView", () => {
     const snapshot: Snapshot = {
       migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "migration_failed" }],
       command: { ...idle, command: "reset", running: true, owner: "h:1:x" },
+      guarded: [],
     };
     expect(deriveView(registry, snapshot).status).toBe("migration_running");
   });
@@ -35,6 +37,7 @@ describe("deriveView", () => {
     const snapshot: Snapshot = {
       migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "finalization_running" }],
       command: { ...idle, command: "finalize", running: true, owner: "h:1:x" },
+      guarded: [],
     };
     expect(deriveView(registry.slice(0, 1), snapshot).status).toBe("finalization_running");
   });

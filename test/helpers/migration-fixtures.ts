@@ -96,7 +96,7 @@ export class EngineFixture {
       owner,
       databaseUrl: this.url,
       migrations: refs,
-      transformWorkers: options.workers ?? 2,
+      transformWorkers: options.workers ?? 2, maxFinalizeBacklog: 1000,
     };
     const heard: string[] = [];
     const transformer = createTransformPool(task.transformWorkers);

@@ -37,7 +37,7 @@ async function runInWorker(registered?: MigrationRef[]): Promise<{ result: unkno
     protect: [],
     output: "migration started\n",
   });
-  const task: CommandTask = { command: "migrate", verbose: true, owner, databaseUrl: fx.url, migrations, transformWorkers: 2 };
+  const task: CommandTask = { command: "migrate", verbose: true, owner, databaseUrl: fx.url, migrations, transformWorkers: 2, maxFinalizeBacklog: 1000 };
   pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
   const { port1, port2 } = new MessageChannel();
   const heard: string[] = [];
@@ -92,7 +92,7 @@ describe("command worker", () => {
     fx = new EngineFixture("");
     pool = new Piscina({ filename: new URL("../../src/runner/worker.mjs", import.meta.url).href, maxThreads: 1 });
     const { port2 } = new MessageChannel();
-    const task: CommandTask = { command: "reset", verbose: false, owner: "x:1:y", databaseUrl: "postgres://127.0.0.1:1/db", migrations: [], transformWorkers: 1 };
+    const task: CommandTask = { command: "reset", verbose: false, owner: "x:1:y", databaseUrl: "postgres://127.0.0.1:1/db", migrations: [], transformWorkers: 1, maxFinalizeBacklog: 1000 };
     await expect(pool.run({ task, port: port2 }, { transferList: [port2] })).rejects.toThrow(/Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/db/);
   });
 });

@@ -1,9 +1,10 @@
 import type { RunCommand } from "../../core/commands.ts";
 import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
+import type { CommandRecord, GuardedTable, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
-import { qualify, toNumber, toNumberOrNull } from "./sql.ts";
+import { CAPTURE_NAME, CHANGES_TABLE, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
+import { qualify, quoteLiteral, toNumber, toNumberOrNull } from "./sql.ts";
 
 /** Per-migration state table, in the origin schema. */
 export const STATE_TABLE = "_migration_state";
@@ -18,11 +19,21 @@ export interface Bookkeeping {
   state: string;
   /** `schema._migration_command`. */
   command: string;
+  /** `schema._migration_changes`, the change log of captured tables. */
+  changes: string;
+  /** `schema._migration_replayed`, changes replayed per captured table. */
+  replayed: string;
 }
 
 /** The bookkeeping names in `schema`. */
 export function bookkeepingIn(schema: string): Bookkeeping {
-  return { schema, state: qualify(schema, STATE_TABLE), command: qualify(schema, COMMAND_TABLE) };
+  return {
+    schema,
+    state: qualify(schema, STATE_TABLE),
+    command: qualify(schema, COMMAND_TABLE),
+    changes: qualify(schema, CHANGES_TABLE),
+    replayed: qualify(schema, REPLAYED_TABLE),
+  };
 }
 
 /** Creates the bookkeeping tables and the command row when missing (call under a lock: DDL races across replicas). */
@@ -64,11 +75,20 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
 export async function readSnapshot(client: PoolClient, names: Bookkeeping): Promise<Snapshot> {
   const { rows } = await client.query(
     `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('index', s.idx, 'name', s.name, 'checksum', s.checksum, 'state', s.state)
-                  ORDER BY s.idx), '[]'::json) FROM ${names.state} s) AS migrations
+                  ORDER BY s.idx), '[]'::json) FROM ${names.state} s) AS migrations,
+       (SELECT coalesce(json_agg(json_build_object('table', g.relname, 'mode', g.mode,
+                  'backlog', (SELECT count(*) FROM ${names.changes} ch WHERE ch.tbl = g.relname),
+                  'replayed', coalesce((SELECT r.replayed FROM ${names.replayed} r WHERE r.tbl = g.relname), 0)) ORDER BY g.relname), '[]'::json)
+        FROM (SELECT tc.relname, CASE WHEN bool_or(t.tgname = ${quoteLiteral(PROTECT_NAME)}) THEN 'protected' ELSE 'captured' END AS mode
+              FROM pg_trigger t JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+              WHERE tn.nspname = ${quoteLiteral(names.schema)} AND t.tgname IN (${quoteLiteral(PROTECT_NAME)}, ${quoteLiteral(CAPTURE_NAME)})
+                AND t.tgenabled <> 'D'
+              GROUP BY tc.relname) g) AS guarded
      FROM ${names.command} c WHERE c.id = 1`,
   );
   const row = rows[0] as Record<string, unknown>;
-  return { migrations: row.migrations as MigrationRecord[], command: commandRecord(row) };
+  const guarded = (row.guarded as GuardedTable[]).map((g) => ({ ...g, backlog: toNumber(g.backlog), replayed: toNumber(g.replayed) }));
+  return { migrations: row.migrations as MigrationRecord[], command: commandRecord(row), guarded };
 }
 
 function commandRecord(row: Record<string, unknown>): CommandRecord {

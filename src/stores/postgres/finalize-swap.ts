@@ -5,8 +5,9 @@ import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, 
 import { type LockPolicy, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
 import { type PoolClient, withClient } from "./pg-pool.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
-import { isProtected, liftAllProtection } from "./protection.ts";
+import { isGuarded, liftAllProtection } from "./protection.ts";
 import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
+import { replayRest } from "./replay.ts";
 import { qualify, quoteIdent } from "./sql.ts";
 import { alignIdentitySequences } from "./table-copy.ts";
 import { type ForeignKeyPlan, checkForeignKeyRows, planForeignKeys } from "./swap-foreign-keys.ts";
@@ -28,7 +29,7 @@ export interface SwapTarget {
 
 /**
  * The finalize swap: checks the foreign keys against the rows first (no locks), then ONE transaction
- * locks the origin tables, swaps the shadow copies in by catalog changes only (drop, SET SCHEMA; no row
+ * locks the origin tables, replays the changes of captured tables still logged, swaps the shadow copies in by catalog changes only (drop, SET SCHEMA; no row
  * copies, so the lock window does not grow with the tables), carries views, foreign keys, triggers,
  * privileges and sequences over, writes records and closing output and ends the command. Foreign keys
  * come back NOT VALID and are validated after the commit, without blocking the application.
@@ -46,9 +47,10 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     const oids = await originOids(client, target.schemas, tables);
     if (oids.size > 0) await client.query(`LOCK TABLE ${[...oids.keys()].map((t) => qualify(target.schemas.origin, t)).join(", ")} IN ACCESS EXCLUSIVE MODE`);
     lockedAt = performance.now();
-    const result = await swapTables(client, target, tables, oids);
+    const replayed = await replayRest(client, target.schemas, target.names, tables.shadowed, plan.replayMapper);
+    const result = { ...(await swapTables(client, target, tables, oids)), replayed };
     await upsertMigrations(client, target.names, plan.records);
-    const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, lockWindowMs: performance.now() - lockedAt });
+    const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, replayed, lockWindowMs: performance.now() - lockedAt });
     await appendOutputRow(client, target.names, plan.owner, output);
     await finishCommandRow(client, target.names, plan.owner, null);
     return result;
@@ -58,7 +60,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
   await withClient(target.pool, (client) => dropShadowSchema(client, target.schemas)).catch(() => {
     // Committed already; leftovers are dropped when the next migrate starts.
   });
-  return { swapped: swap.swapped, dropped: swap.dropped, lockWindowMs };
+  return { swapped: swap.swapped, dropped: swap.dropped, replayed: swap.replayed, lockWindowMs };
 }
 
 /** The shadow's tables, the drop marks, and both with the plan's tables, each once. */
@@ -90,7 +92,7 @@ async function swapTables(
     // Never drop an origin table, nor finalize without a table the migration created, just because its
     // shadow copy is missing (e.g. a dropped shadow schema): the migration leaves a copy or a drop mark.
     if (!tables.shadowed.includes(table) && !tables.dropped.includes(table)) throw new Error(noShadowCopy(table));
-    if (oids.has(table) && !(await isProtected(client, schemas.origin, table))) throw new Error(unprotectedOrigin(table));
+    if (oids.has(table) && !(await isGuarded(client, schemas.origin, table))) throw new Error(unprotectedOrigin(table));
   }
   const views = await saveDependentViews(client, [...oids.values()]);
   const foreignKeys = await planForeignKeys(client, schemas, [...oids.values()]);

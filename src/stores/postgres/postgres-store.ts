@@ -8,6 +8,7 @@ import { finalizeSwapOn } from "./finalize-swap.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
 import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
+import { createCapture } from "./capture.ts";
 import { createProtectFunction, dropLiftedProtection, protectTable } from "./protection.ts";
 import { RunLock, runLockKey } from "./run-lock.ts";
 import { countLocated, dropShadowSchema, type Schemas, shadowSchemaFor } from "./shadow-schema.ts";
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
         const names = bookkeepingIn(origin);
         await createBookkeeping(client, names);
         await createProtectFunction(client, origin);
+        await createCapture(client, origin);
         const runLock = new RunLock(this.pool, await runLockKey(client, names.command));
         return { names, schemas: { origin, shadow: shadowSchemaFor(origin) }, runLock };
       });

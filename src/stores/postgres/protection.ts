@@ -1,10 +1,9 @@
 import type { PoolClient } from "./pg-pool.ts";
+import { CHANGES_TABLE, GUARD_TRIGGERS, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
 import { qualify, quoteLiteral } from "./sql.ts";
 
 /** SQLSTATE of a write rejected by the write protection (class "MS": migration service). */
 export const PROTECTION_SQLSTATE = "MS001";
-/** Name of the protection function and of every protection trigger, in the origin schema. */
-export const PROTECT_NAME = "_migration_protect";
 
 /** Creates (or replaces) the trigger function that rejects a statement with its first trigger argument as message. */
 export async function createProtectFunction(client: PoolClient, schema: string): Promise<void> {
@@ -36,43 +35,61 @@ export async function protectTable(client: PoolClient, schema: string, table: st
   return true;
 }
 
-/** Tables of `schema` with a protection trigger (one calling our function), enabled ones or disabled ones. */
-async function protectedTables(client: PoolClient, schema: string, enabled: boolean): Promise<string[]> {
+/** Tables of `schema` with trigger `name` (one of ours, calling a function in `schema`), enabled ones or disabled ones. */
+export async function tablesWithTrigger(client: PoolClient, schema: string, name: string, enabled: boolean): Promise<string[]> {
   const { rows } = await client.query<{ relname: string }>(
     `SELECT c.relname FROM pg_trigger t
      JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
-     WHERE n.nspname = $1 AND t.tgname = $2 AND p.proname = $2 AND pn.nspname = $1 AND (t.tgenabled <> 'D') = $3`,
-    [schema, PROTECT_NAME, enabled],
+     WHERE n.nspname = $1 AND t.tgname = $2 AND pn.nspname = $1 AND (t.tgenabled <> 'D') = $3`,
+    [schema, name, enabled],
   );
   return rows.map((r) => r.relname);
 }
 
-/** Whether `schema.table` has its protection trigger, enabled. */
-export async function isProtected(client: PoolClient, schema: string, table: string): Promise<boolean> {
-  return (await protectedTables(client, schema, true)).includes(table);
+/** Whether `schema.table` has trigger `name`, enabled or not. */
+export async function hasTrigger(client: PoolClient, schema: string, table: string, name: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`,
+    [schema, table, name],
+  );
+  return rowCount === 1;
+}
+
+/** Whether `schema.table` refuses writes or captures them: either keeps the shadow copy exact. */
+export async function isGuarded(client: PoolClient, schema: string, table: string): Promise<boolean> {
+  for (const name of [GUARD_TRIGGERS[0], GUARD_TRIGGERS[1]]) if ((await tablesWithTrigger(client, schema, name, true)).includes(table)) return true;
+  return false;
 }
 
 /**
- * Lifts every protection in `schema` by disabling its trigger: DISABLE TRIGGER takes SHARE ROW
- * EXCLUSIVE, so a long reader cannot hold the lifting up (DROP TRIGGER would need ACCESS EXCLUSIVE).
+ * Lifts every protection and capture in `schema` by disabling their triggers, and forgets the change log:
+ * DISABLE TRIGGER takes SHARE ROW EXCLUSIVE, so a long reader cannot hold the lifting up (DROP TRIGGER
+ * would need ACCESS EXCLUSIVE).
  */
 export async function liftAllProtection(client: PoolClient, schema: string): Promise<void> {
-  for (const table of await protectedTables(client, schema, true)) {
-    await client.query(`ALTER TABLE ${qualify(schema, table)} DISABLE TRIGGER ${PROTECT_NAME}`);
+  for (const name of GUARD_TRIGGERS) {
+    for (const table of await tablesWithTrigger(client, schema, name, true)) {
+      await client.query(`ALTER TABLE ${qualify(schema, table)} DISABLE TRIGGER ${name}`);
+    }
   }
+  await client.query(`DELETE FROM ${qualify(schema, CHANGES_TABLE)}`);
+  await client.query(`DELETE FROM ${qualify(schema, REPLAYED_TABLE)}`);
 }
 
-/** Drops the disabled protection triggers it can lock at once (`lock_timeout` 50 ms); the others stay, inert, for a later try. */
+/** Drops the disabled protection and capture triggers it can lock at once (`lock_timeout` 50 ms); the others stay, inert, for a later try. */
 export async function dropLiftedProtection(client: PoolClient, schema: string): Promise<void> {
-  for (const table of await protectedTables(client, schema, false)) {
-    await client.query("BEGIN");
-    try {
-      await client.query("SET LOCAL lock_timeout = 50");
-      await client.query(`DROP TRIGGER IF EXISTS ${PROTECT_NAME} ON ${qualify(schema, table)}`);
-      await client.query("COMMIT");
-    } catch {
-      await client.query("ROLLBACK");
+  for (const name of GUARD_TRIGGERS) {
+    for (const table of await tablesWithTrigger(client, schema, name, false)) {
+      await client.query("BEGIN");
+      try {
+        await client.query("SET LOCAL lock_timeout = 50");
+        await client.query(`DROP TRIGGER IF EXISTS ${name} ON ${qualify(schema, table)}`);
+        await client.query("COMMIT");
+      } catch {
+        await client.query("ROLLBACK");
+      }
     }
   }
 }

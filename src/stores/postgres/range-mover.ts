@@ -1,11 +1,10 @@
 import pg from "pg";
 import type { Row } from "../../migrations/types.ts";
-import { from as copyFrom } from "pg-copy-streams";
 import { IdleConnections } from "../idle-connections.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
 import { selectByCopy } from "./copy-read.ts";
-import { copyText } from "./copy-text.ts";
+import { copyRows } from "./copy-rows.ts";
 import { keyColumnsOf, keyValues, type PgRangePlan } from "./range-plan.ts";
 import { qualify, quoteIdent, quoteLiteral } from "./sql.ts";
 
@@ -36,7 +35,7 @@ export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMa
       const lease = await client.query(`SELECT 1 FROM ${plan.commandTable} WHERE id = 1 AND running AND owner = $1 FOR KEY SHARE`, [plan.owner]);
       if (lease.rowCount !== 1) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
       if (plan.route === "in-place") await deleteRange(client, plan, range);
-      await copyRows(client, plan, results);
+      await copyRows(client, { ...plan.shape, jsonColumns: plan.jsonColumns }, results);
       await client.query("COMMIT");
       return rows.length;
     } catch (error) {
@@ -69,36 +68,4 @@ async function deleteRange(client: pg.Client, plan: PgRangePlan, range: KeyRange
     return `$${values.length}`;
   });
   await client.query(`DELETE FROM ${qualify(plan.shape.schema, plan.shape.table)} t ${where}`, values);
-}
-
-/** COPYs the non-null rows, one COPY per set of columns the rows set (a column a row leaves out gets its default). */
-async function copyRows(client: pg.Client, plan: PgRangePlan, results: readonly (Row | null)[]): Promise<void> {
-  const json = new Set(plan.jsonColumns);
-  const table = qualify(plan.shape.schema, plan.shape.table);
-  for (const [columns, rows] of groupByColumns(plan.shape.writableColumns, results)) {
-    if (columns.length === 0) {
-      for (const _ of rows) await client.query(`INSERT INTO ${table} DEFAULT VALUES`);
-      continue;
-    }
-    const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN`));
-    await new Promise<void>((resolve, reject) => {
-      stream.on("finish", resolve);
-      stream.on("error", reject);
-      stream.end(copyText(rows, columns, json));
-    });
-  }
-}
-
-/** Rows grouped by the writable columns they set, in table column order. */
-function groupByColumns(writable: readonly string[], rows: readonly (Row | null)[]): Map<string[], Row[]> {
-  const bySignature = new Map<string, { columns: string[]; rows: Row[] }>();
-  for (const row of rows) {
-    if (row === null) continue;
-    const columns = writable.filter((c) => c in row);
-    const signature = columns.join("\u0000");
-    const group = bySignature.get(signature);
-    if (group === undefined) bySignature.set(signature, { columns, rows: [row] });
-    else group.rows.push(row);
-  }
-  return new Map([...bySignature.values()].map((g) => [g.columns, g.rows]));
 }

@@ -1,9 +1,11 @@
 import type pg from "pg";
 import type { MigrationDb } from "../../migrations/types.ts";
-import type { RangePlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
+import type { ColumnType, RangePlan, ReplayPlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
 import { postgresMigrationDb } from "./migration-db.ts";
 import { type CheckedOut, checkout, inTransaction, type PoolClient } from "./pg-pool.ts";
 import { buildRangePlan, type PgRangePlan, rangeEndOf } from "./range-plan.ts";
+import { buildReplayPlan } from "./replay.ts";
+import { columnTypes } from "./table-shape.ts";
 import { countLocated, ensureShadowSchema, locateTable, markTableDropped, type Schemas } from "./shadow-schema.ts";
 import { quoteIdent } from "./sql.ts";
 import { completeShadowTable, copyTableToShadow, createEmptyShadowTable } from "./table-copy.ts";
@@ -77,6 +79,19 @@ export class PostgresShadowSession implements ShadowSession {
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */
   async rangePlan(table: string, route: TransformRoute, owner: string): Promise<RangePlan> {
     return this.serialized((client) => buildRangePlan(client, this.schemas, this.url, table, route, { owner, commandTable: this.commandTable }));
+  }
+
+  /** Reads both shapes fresh into a plan for the replaying workers. */
+  async replayPlan(table: string, owner: string | null): Promise<ReplayPlan> {
+    return this.serialized((client) => buildReplayPlan(client, this.schemas, table, owner, this.url));
+  }
+
+  /** Columns and `format_type` of the origin and the shadow table. */
+  async columns(table: string): Promise<{ origin: ColumnType[]; shadow: ColumnType[] }> {
+    return this.serialized(async (client) => ({
+      origin: await columnTypes(client, this.schemas.origin, table),
+      shadow: await columnTypes(client, this.schemas.shadow, table),
+    }));
   }
 
   /** An index scan of `rows` keys past `after`. */

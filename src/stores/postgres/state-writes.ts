@@ -4,7 +4,8 @@ import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, setLockTimeout } from "./lock-retry.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";
-import { liftAllProtection, protectTable } from "./protection.ts";
+import { guardTable } from "./capture.ts";
+import { liftAllProtection } from "./protection.ts";
 import type { TakeRunLock } from "./run-lock.ts";
 import { LOCK_NOT_AVAILABLE, sqlState, toNumber } from "./sql.ts";
 
@@ -43,7 +44,7 @@ export async function claimCommandRow(
         [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output],
       );
       await upsertMigrations(client, names, claim.migrations);
-      for (const { table, message } of claim.protect) await protectTable(client, names.schema, table, message);
+      for (const guard of claim.protect) await guardTable(client, names.schema, guard);
       await take();
       return true;
     });

@@ -1,6 +1,6 @@
 import { rethrowWithContext } from "./lock-retry.ts";
 import type { PoolClient } from "./pg-pool.ts";
-import { PROTECT_NAME } from "./protection.ts";
+import { GUARD_TRIGGERS } from "./guard-names.ts";
 import type { Schemas } from "./shadow-schema.ts";
 import { qualify, quoteIdent } from "./sql.ts";
 import { type SavedGrant, readGrants, restoreGrants } from "./swap-grants.ts";
@@ -9,7 +9,7 @@ import { type SavedGrant, readGrants, restoreGrants } from "./swap-grants.ts";
 export interface SavedTable {
   /** Table name. */
   table: string;
-  /** Its own triggers (not the write protection): name and `pg_get_triggerdef`. */
+  /** Its own triggers (not the write protection or capture): name and `pg_get_triggerdef`. */
   triggers: { name: string; definition: string }[];
   /** Its privileges. */
   grants: SavedGrant[];
@@ -21,8 +21,8 @@ export interface SavedTable {
 export async function saveTableObjects(client: PoolClient, table: string, oid: number): Promise<SavedTable> {
   const triggers = await client.query<{ name: string; definition: string }>(
     `SELECT tgname AS name, pg_get_triggerdef(oid) AS definition FROM pg_trigger
-     WHERE tgrelid = $1 AND NOT tgisinternal AND tgname <> $2 ORDER BY tgname`,
-    [oid, PROTECT_NAME],
+     WHERE tgrelid = $1 AND NOT tgisinternal AND tgname <> ALL($2::text[]) ORDER BY tgname`,
+    [oid, GUARD_TRIGGERS],
   );
   const sequences = await client.query<{ sequence: string; column: string }>(
     `SELECT quote_ident(n.nspname) || '.' || quote_ident(s.relname) AS sequence, a.attname AS column

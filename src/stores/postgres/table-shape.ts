@@ -39,3 +39,14 @@ export async function readShape(client: PoolClient, schema: string, table: strin
     keyTypes: keys.map((r) => r.type),
   };
 }
+
+/** The visible columns of `schema.table` with their `format_type`, in table order (none when it does not exist). */
+export async function columnTypes(client: PoolClient, schema: string, table: string): Promise<{ name: string; type: string }[]> {
+  const { rows } = await client.query<{ name: string; type: string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    [schema, table],
+  );
+  return rows;
+}

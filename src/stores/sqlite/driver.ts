@@ -5,6 +5,7 @@ import { openConnection } from "./connection.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
 import { moveRangeSqlite } from "./range-mover.ts";
 import type { SqliteRangePlan } from "./range-plan.ts";
+import { replayBatchSqlite, type SqliteReplayPlan } from "./replay.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 /**
@@ -30,6 +31,7 @@ export const sqliteDriver: StoreDriver = {
   canonicalUrl: (url, cwd) => `sqlite:${sqlitePathOf(url, cwd)}`,
   createStore: (url) => new SqliteStore(sqlitePathOf(url)),
   moveRange: (plan, range, map) => moveRangeSqlite(plan as SqliteRangePlan, range, map),
+  replayBatch: (plan, map) => replayBatchSqlite(plan as SqliteReplayPlan, map),
   async openSingleDb(url) {
     const connection = openConnection(sqlitePathOf(url));
     return {

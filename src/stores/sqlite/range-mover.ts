@@ -1,25 +1,12 @@
 import type { Row } from "../../migrations/types.ts";
-import { IdleConnections } from "../idle-connections.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { holdsRunLock } from "./bookkeeping.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
-import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
+import { type Connection, inDeferredTransaction } from "./connection.ts";
+import { workerConnections } from "./worker-connections.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
 import { insertRows } from "./row-writes.ts";
 import { quoteIdent } from "./sql.ts";
-
-const connections = new IdleConnections<Connection>(
-  async (key) => {
-    const [shadowPath, originPath] = key.split("\u0000") as [string, string];
-    const db = openConnection(shadowPath);
-    db.pragma("foreign_keys = OFF");
-    db.prepare("ATTACH DATABASE ? AS origin").run(originPath);
-    return db;
-  },
-  async (db) => {
-    db.close();
-  },
-);
 
 /**
  * Moves one key range on this thread's own connection: reads the source rows, maps them (other threads
@@ -27,7 +14,7 @@ const connections = new IdleConnections<Connection>(
  * deletes the range's old rows first). Returns the rows read.
  */
 export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
-  return connections.use(`${plan.shadowPath}\u0000${plan.originPath}`, async (db) => {
+  return workerConnections.use(`${plan.shadowPath}\u0000${plan.originPath}`, async (db) => {
     const { rows, keys } = readRange(db, plan, range);
     const results = await map(rows);
     inDeferredTransaction(db, () => {

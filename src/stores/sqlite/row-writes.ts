@@ -5,11 +5,11 @@ import { quoteIdent, toBindable } from "./sql.ts";
 import type { SqliteShape } from "./table-shape.ts";
 
 /**
- * Inserts transform results into `main.<table>` with one prepared statement per set of columns (null =
+ * Inserts transform results into `<schema>.<table>` (default `main`) with one prepared statement per set of columns (null =
  * row dropped). Rowid tables keep each row's rowid (`keys`), so key order and later ranges stay as they were.
  */
-export function insertRows(db: Connection, shape: SqliteShape, keys: readonly unknown[][], rows: readonly (Row | null)[]): void {
-  const table = `main.${quoteIdent(shape.table)}`;
+export function insertRows(db: Connection, shape: SqliteShape, keys: readonly unknown[][], rows: readonly (Row | null)[], schema = "main"): void {
+  const table = `${schema}.${quoteIdent(shape.table)}`;
   const inserts = new Map<string, Statement<unknown[]>>();
   const writable = new Set(shape.writableColumns);
   rows.forEach((row, i) => {

@@ -1,8 +1,9 @@
 import type { MigrationDb } from "../../migrations/types.ts";
-import type { RangePlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
+import type { ColumnType, RangePlan, ReplayPlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
 import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
 import { buildRangePlan, rangeEndOf, type SqliteRangePlan } from "./range-plan.ts";
+import { buildReplayPlan } from "./replay.ts";
 import { completeTableInMain, copyTableIntoMain, createEmptyTableInMain } from "./table-copy.ts";
 import { droppedTables, markTableDropped, schemaHasTable } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
@@ -62,6 +63,17 @@ export class SqliteShadowSession implements ShadowSession {
   /** Creates the explicit indexes over all rows and carries the AUTOINCREMENT counter over. */
   async completeCopy(table: string): Promise<void> {
     inDeferredTransaction(this.conn, () => completeTableInMain(this.conn, "origin", table));
+  }
+
+  /** Reads both shapes fresh into a plan for the replaying workers. */
+  async replayPlan(table: string, owner: string | null): Promise<ReplayPlan> {
+    return buildReplayPlan(this.conn, { shadow: "main", origin: "origin" }, { shadowPath: this.shadowPath, originPath: this.originPath }, table, owner);
+  }
+
+  /** Columns and declared types of the origin and the shadow table. */
+  async columns(table: string): Promise<{ origin: ColumnType[]; shadow: ColumnType[] }> {
+    const of = (schema: string) => this.conn.prepare(`SELECT name, type FROM pragma_table_info(?, ?)`).all(table, schema) as ColumnType[];
+    return { origin: of("origin"), shadow: of("main") };
   }
 
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */

@@ -4,6 +4,7 @@ import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from 
 import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations } from "./bookkeeping.ts";
+import { createCapture, readGuarded } from "./capture.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
@@ -37,12 +38,15 @@ export class SqliteStore implements Store {
 
   /** Creates the `_migration_` tables (a StartupError naming the path when the file cannot be written). */
   async init(): Promise<void> {
-    openingFile(this.path, () => createBookkeeping(this.db));
+    openingFile(this.path, () => {
+      createBookkeeping(this.db);
+      createCapture(this.db);
+    });
   }
 
   /** One read transaction over both tables. */
   async snapshot(): Promise<Snapshot> {
-    return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db) }))();
+    return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db), guarded: readGuarded(this.db) }))();
   }
 
   /** Nothing to release: on SQLite liveness is a pid probe plus the heartbeat. */

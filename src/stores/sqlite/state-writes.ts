@@ -3,7 +3,7 @@ import { MigrationState } from "../../core/states.ts";
 import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
-import { dropAllProtection, protectTableNow } from "./protection.ts";
+import { guardTableNow, liftAllGuards } from "./capture.ts";
 
 /** Compare-and-set start of a command: only when none runs and the version is the one decided on; protects its tables in the same transaction. */
 export function claimCommandRow(db: Connection, claim: CommandClaim, now: number): boolean {
@@ -18,7 +18,7 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
       .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.output, claim.count, now, now, now, claim.version).changes;
     if (changed !== 1) return false;
     upsertMigrations(db, claim.migrations);
-    for (const { table, message } of claim.protect) protectTableNow(db, table, message);
+    for (const guard of claim.protect) guardTableNow(db, guard);
     return true;
   });
 }
@@ -64,7 +64,7 @@ export function completeCommandRows(
   return inWriteTransaction(db, () => {
     if (!finishCommandRow(db, owner, exception, now)) return false;
     upsertMigrations(db, records);
-    if (liftProtection) dropAllProtection(db);
+    if (liftProtection) liftAllGuards(db);
     return true;
   });
 }
@@ -81,7 +81,7 @@ export function interruptCommandRow(db: Connection, owner: string, exception: st
     const fail = db.prepare(`UPDATE ${STATE_TABLE} SET state = ? WHERE state = ?`);
     fail.run(MigrationState.MIGRATION_FAILED, MigrationState.MIGRATION_RUNNING);
     fail.run(MigrationState.FINALIZATION_FAILED, MigrationState.FINALIZATION_RUNNING);
-    dropAllProtection(db);
+    liftAllGuards(db);
     return true;
   });
 }

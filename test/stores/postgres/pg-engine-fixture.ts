@@ -85,7 +85,7 @@ export class PgEngineFixture {
     if (!(await claimOn(store, owner, { command, verbose: options.verbose ?? false, ...claimChanges(command, view) }))) {
       throw new Error("a command is already running");
     }
-    const task: CommandTask = { command, verbose: options.verbose ?? false, owner, databaseUrl: this.db.url, migrations: refs, transformWorkers: 2 };
+    const task: CommandTask = { command, verbose: options.verbose ?? false, owner, databaseUrl: this.db.url, migrations: refs, transformWorkers: 2, maxFinalizeBacklog: 1000 };
     const transformer = createTransformPool(2);
     try {
       const outcome = await runCommand(task, { store, transformer, batchRows: 7 });
