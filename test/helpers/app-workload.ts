@@ -26,20 +26,24 @@ export const WORKLOAD_SEED = [
 /**
  * The two migrations of the workload, finalized together: `person` gains `doubled = qty * 2` (dataDefinition
  * and a transform: the in-place route); `pet` names are upper-cased by a transform alone (the stream route).
+ * Both tables keep their writes (captured), unless `writes` is `"protect"`.
  */
-export const WORKLOAD_MIGRATIONS: Record<string, string> = {
-  "0001_person_doubled.mjs": `export default {
-  tables: ["person"],
+export function workloadMigrations(writes: "capture" | "protect" = "capture"): Record<string, string> {
+  const choice = writes === "protect" ? `\n  writes: "protect",` : "";
+  return {
+    "0001_person_doubled.mjs": `export default {
+  tables: ["person"],${choice}
   async dataDefinition(db) { await db.exec("ALTER TABLE person ADD COLUMN doubled INTEGER"); },
   transform: { person: (row) => ({ ...row, doubled: row.qty * 2 }) },
 };
 `,
-  "0002_pet_upper.mjs": `export default {
-  tables: ["pet"],
+    "0002_pet_upper.mjs": `export default {
+  tables: ["pet"],${choice}
   transform: { pet: (row) => ({ ...row, name: row.name.toUpperCase() }) },
 };
 `,
-};
+  };
+}
 
 /** One write the application saw commit. */
 export interface WriteRecord {

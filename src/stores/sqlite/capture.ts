@@ -29,11 +29,11 @@ export function captureTableNow(db: Connection, table: string): boolean {
   if (!originHasTable(db, table)) return false;
   const keys = keyExpressions(readShape(db, "main", table));
   const key = (row: "NEW" | "OLD") => `json_array(${keys.map((k) => `${row}.${k}`).join(", ")})`;
-  const log = (row: "NEW" | "OLD", kind: string) => `INSERT INTO main.${CHANGES_TABLE} (tbl, key, kind) VALUES (${quoteText(table)}, ${key(row)}, '${kind}');`;
+  const log = (row: "NEW" | "OLD", kind: string) => `INSERT INTO ${CHANGES_TABLE} (tbl, key, kind) VALUES (${quoteText(table)}, ${key(row)}, '${kind}');`;
   const bodies = {
     insert: log("NEW", "I"),
     // A changed key leaves its old key to delete and its new key to fill.
-    update: `${log("NEW", "U")} INSERT INTO main.${CHANGES_TABLE} (tbl, key, kind) SELECT ${quoteText(table)}, ${key("OLD")}, 'U' WHERE ${key("OLD")} IS NOT ${key("NEW")};`,
+    update: `${log("NEW", "U")} INSERT INTO ${CHANGES_TABLE} (tbl, key, kind) SELECT ${quoteText(table)}, ${key("OLD")}, 'U' WHERE ${key("OLD")} IS NOT ${key("NEW")};`,
     delete: log("OLD", "D"),
   };
   for (const [op, body] of Object.entries(bodies)) {
