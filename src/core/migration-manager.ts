@@ -4,7 +4,9 @@ import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";
 import { ConflictError } from "./errors.ts";
 import { runningMessage } from "./conflict-messages.ts";
-import { claimChanges } from "./claim-changes.ts";
+import { claimChanges, shadowChain } from "./claim-changes.ts";
+import { ReplayRates } from "./replay-rates.ts";
+import { planTableWrites, tableWrites } from "./table-writes.ts";
 import { ReplicaRuns } from "./replica-runs.ts";
 import type { CommandResult, MigrationApi, Stats } from "./results.ts";
 import { deriveView, migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";
@@ -59,6 +61,7 @@ export class MigrationManager implements MigrationApi {
   private readonly runs: ReplicaRuns;
   private readonly finished = new Set<Promise<void>>();
   private pendingCount: { key: string; at: number; rows: Promise<number> } | null = null;
+  private readonly replayRates = new ReplayRates();
   private readonly answerWaitMs: number;
   private readonly heartbeatMs: number;
   private readonly stallTimeoutMs: number;
@@ -123,6 +126,7 @@ export class MigrationManager implements MigrationApi {
       warnings: view.warnings,
       tables: snapshot.command.tables,
       command: commandSummary(snapshot.command, Date.now()),
+      writes: tableWrites(planTableWrites(shadowChain(view)), snapshot.guarded, this.replayRates.observe(Date.now(), new Map(snapshot.guarded.map((g) => [g.table, g.replayed])))),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { ExecuteCommand, RunCommand } from "./commands.ts";
 import type { MigrationState } from "./states.ts";
+import type { TableWrites } from "./table-writes.ts";
 
 /** The answer to migrate / finalize / reset / progress (migration_route.md, without `success`). */
 export interface CommandResult {
@@ -64,6 +65,8 @@ export interface Stats extends CommandResult {
   tables: TableProgress[];
   /** The running or last command; null before the first one. */
   command: CommandSummary | null;
+  /** Per table of the migrations not finalized yet: whether the application keeps writing it, and the replay backlog. */
+  writes: TableWrites[];
 }
 
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */

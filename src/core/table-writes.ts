@@ -1,4 +1,5 @@
 import type { WriteTraits } from "../migrations/write-traits.ts";
+import type { GuardedTable } from "./state-store.ts";
 
 /** Most logged changes finalize leaves for its lock window unless configured (`--max-finalize-backlog`). */
 export const DEFAULT_MAX_FINALIZE_BACKLOG = 1_000;
@@ -53,4 +54,40 @@ function decide(migrations: readonly WritesMigration[]): { mode: WritesMode; rea
   }
   const how = reshaping !== undefined ? "copy, dataDefinition's column changes and transform" : "copy and transform";
   return { mode: "captured", reason: `its rows reach the shadow copy through ${how} only, so each write is replayed` };
+}
+
+/** One table's writes while it migrates, as `stats` shows it. */
+export interface TableWrites {
+  /** The origin table. */
+  table: string;
+  /** Captured (writable, replayed) or protected (writes refused until finalize). */
+  mode: WritesMode;
+  /** Why. */
+  reason: string;
+  /** Changes the application wrote that are not in the shadow copy yet. */
+  backlog: number;
+  /** Changes replayed per second lately; null until two readings are at least a second apart. */
+  replayRate: number | null;
+}
+
+/** The reason shown when the plan captures a table the store had to protect. */
+const NO_KEY_REASON = "it has no primary key to replay changes by, so it is write-protected";
+
+/**
+ * The writes of each table of the shadow chain: the store's guard where it has one (what holds now),
+ * else the plan (what migrate will do); tables guarded outside the plan keep the store's word.
+ */
+export function tableWrites(plan: readonly TableWritesPlan[], guarded: readonly GuardedTable[], rates: ReadonlyMap<string, number | null>): TableWrites[] {
+  const byTable = new Map(guarded.map((g) => [g.table, g]));
+  const rows = plan.map((p): TableWrites => {
+    const guard = byTable.get(p.table);
+    const mode = guard?.mode ?? p.mode;
+    const reason = mode === p.mode ? p.reason : p.mode === "captured" ? NO_KEY_REASON : p.reason;
+    return { table: p.table, mode, reason, backlog: guard?.backlog ?? 0, replayRate: rates.get(p.table) ?? null };
+  });
+  for (const g of guarded) {
+    if (plan.some((p) => p.table === g.table)) continue;
+    rows.push({ table: g.table, mode: g.mode, reason: "left from an earlier run", backlog: g.backlog, replayRate: rates.get(g.table) ?? null });
+  }
+  return rows;
 }
