@@ -1,4 +1,4 @@
-import type { CommandJson } from "../wire/json-results.ts";
+import type { CommandJson, TableWritesJson } from "../wire/json-results.ts";
 import type { CommandView, StatsView } from "./stats-view.ts";
 
 /** `12345` → `12,345`, for row counts. */
@@ -31,6 +31,8 @@ export function formatStats(view: StatsView): string[] {
     lines.push(`  ${table}: ${formatCount(rows.migrated)} of ${formatCount(rows.count)}`);
   }
   if (view.command) lines.push(`Command:          ${commandLine(view.command)}`);
+  const writes = Object.entries(view.writes);
+  if (writes.length > 0) lines.push("Application writes:", ...writes.map(([table, w]) => `  ${table}: ${writesLine(w)}`));
   for (const warning of view.warnings) lines.push(`Warning:          ${warning}`);
   if (view.exception) lines.push(`Exception:        ${view.exception}`);
   const output = outputLines(view.output);
@@ -45,6 +47,14 @@ function commandLine(command: CommandJson): string {
   ];
   if (command.rows_per_second !== null) parts.push(`${formatCount(command.rows_per_second)} rows/s`);
   if (command.eta_seconds !== null) parts.push(`ETA ${Math.ceil(command.eta_seconds)} s`);
+  return parts.join(", ");
+}
+
+/** `captured, backlog 12, replaying 340.5/s` (the rate once known), or `protected (why)`. */
+function writesLine(writes: TableWritesJson): string {
+  if (writes.mode === "protected") return `protected (${writes.reason})`;
+  const parts = ["captured", `backlog ${formatCount(writes.backlog)}`];
+  if (writes.replay_rate !== null) parts.push(`replaying ${writes.replay_rate.toLocaleString("en-US", { maximumFractionDigits: 1 })}/s`);
   return parts.join(", ");
 }
 

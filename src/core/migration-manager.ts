@@ -44,6 +44,11 @@ export interface ManagerOptions {
   registry: readonly RegisteredMigration[];
   /** Runs a command in a worker. */
   startRun: StartRun;
+  /**
+   * Replays the changes the application wrote to captured tables since migrate, on a worker, while no
+   * command runs (finalization_required); resolves to the changes replayed. Absent: only commands replay.
+   */
+  startReplay?: () => Promise<number>;
   /** This process's replica id, `host:pid:random`; each command's lease is `<replicaId>.<n>`. */
   replicaId: string;
   /** How long a request waits for its command before answering; default 200 ms. */
@@ -62,6 +67,7 @@ export class MigrationManager implements MigrationApi {
   private readonly finished = new Set<Promise<void>>();
   private pendingCount: { key: string; at: number; rows: Promise<number> } | null = null;
   private readonly replayRates = new ReplayRates();
+  private replaying: Promise<void> | null = null;
   private readonly answerWaitMs: number;
   private readonly heartbeatMs: number;
   private readonly stallTimeoutMs: number;
@@ -152,7 +158,7 @@ export class MigrationManager implements MigrationApi {
 
   /** Resolves when the commands this replica runs have ended (immediately when none runs). */
   async idle(): Promise<void> {
-    await Promise.all([...this.finished]);
+    await Promise.all([...this.finished, this.replaying]);
   }
 
   /**
@@ -166,9 +172,13 @@ export class MigrationManager implements MigrationApi {
   }
 
   private async watch(): Promise<void> {
-    const { command } = await this.options.store.snapshot();
+    const snapshot = await this.options.store.snapshot();
+    const { command } = snapshot;
     for (const lease of this.runs.reconcile(command)) this.options.logger.warn(`stopped the thread of command ${lease}: its lease was taken`);
-    if (!command.running || command.owner === null) return;
+    if (!command.running || command.owner === null) {
+      this.replayBetweenCommands(snapshot);
+      return;
+    }
     if (this.runs.owns(command.owner)) {
       if (this.runs.alive(command.owner)) return;
       const unrecorded = this.runs.unrecorded(command.owner);
@@ -183,6 +193,21 @@ export class MigrationManager implements MigrationApi {
       command.owner,
       `The ${command.command ?? "migration"} command was interrupted: its runner (${command.owner}) was lost before it finished.`,
     );
+  }
+
+  /**
+   * While migrated tables wait for finalize, keeps their shadow copies close to what the application
+   * writes, so finalize finds a short backlog. One replay at a time per replica; across replicas the
+   * store orders the batches, and a command that starts makes the replay yield.
+   */
+  private replayBetweenCommands(snapshot: Snapshot): void {
+    const start = this.options.startReplay;
+    if (start === undefined || this.replaying !== null) return;
+    if (deriveView(this.options.registry, snapshot).status !== MigrationState.FINALIZATION_REQUIRED) return;
+    if (!snapshot.guarded.some((g) => g.mode === "captured" && g.backlog > 0)) return;
+    this.replaying = start()
+      .then(() => undefined, (error) => this.options.logger.warn(`replaying captured changes failed: ${describe(error)}`))
+      .finally(() => (this.replaying = null));
   }
 
   /** Milliseconds the running command has gone without output or progress, when that is past the stall timeout; else null. */

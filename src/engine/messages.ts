@@ -35,3 +35,11 @@ export interface CommandTask {
  * lines of the output; the listener, on the main thread, writes them all to the service log).
  */
 export type OutputListener = (text: string) => void;
+
+/** The plain-data task of a replay between commands. */
+export interface ReplayTask {
+  /** Where the worker opens its own store connection. */
+  databaseUrl: string;
+  /** Registered migrations, by ascending index: those waiting for finalize give the transforms. */
+  migrations: MigrationRef[];
+}

@@ -2,7 +2,7 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { RunCommand } from "../core/commands.ts";
 import type { CommandOutcome } from "../engine/types.ts";
-import type { CommandTask, MigrationRef, OutputListener } from "../engine/messages.ts";
+import type { CommandTask, MigrationRef, OutputListener, ReplayTask } from "../engine/messages.ts";
 
 /** What the pool needs to build each task. */
 export interface CommandPoolOptions {
@@ -58,6 +58,15 @@ export class CommandPool {
     } finally {
       port1.close();
     }
+  }
+
+  /** Replays captured changes between commands in the worker (see replayBetweenCommands); resolves to the changes replayed. */
+  async replay(): Promise<number> {
+    const task: ReplayTask = {
+      databaseUrl: this.options.databaseUrl,
+      migrations: this.options.migrations,
+    };
+    return (await this.pool.run({ replay: task })) as number;
   }
 
   /** Waits for the running task and stops the threads. */

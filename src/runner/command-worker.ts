@@ -2,8 +2,12 @@ import type { MessagePort } from "node:worker_threads";
 import { runCommand } from "../engine/run-command.ts";
 import type { CommandOutcome } from "../engine/types.ts";
 import { openStore } from "../stores/open-store.ts";
-import type { CommandTask } from "../engine/messages.ts";
+import type { CommandTask, ReplayTask } from "../engine/messages.ts";
+import { MigrationState } from "../core/states.ts";
+import { replayBetweenCommands } from "../engine/replay-captured.ts";
+import { loadMigrationFile } from "../migrations/load-file.ts";
 import { createTransformPool } from "./transform-pool.ts";
+import { inlineTransformer } from "./inline-transformer.ts";
 
 /** What the command pool sends: the claimed task and a transferred port for the output lines. */
 export interface CommandWorkerInput {
@@ -13,12 +17,20 @@ export interface CommandWorkerInput {
   port: MessagePort;
 }
 
+/** What the command pool sends for a replay between commands. */
+export interface ReplayWorkerInput {
+  /** The replay. */
+  replay: ReplayTask;
+}
+
 /**
  * Command-pool task: opens its own store, runs the command to its end and closes everything. Rejects
  * only when the store cannot be opened (nothing is recorded then; the main thread handles it). The
  * heartbeat is the main thread's: it says the process lives; a hung run shows as a lack of progress.
  */
-export default async function runCommandInWorker({ task, port }: CommandWorkerInput): Promise<CommandOutcome> {
+export default async function runCommandInWorker(input: CommandWorkerInput | ReplayWorkerInput): Promise<CommandOutcome | number> {
+  if ("replay" in input) return replayInWorker(input.replay);
+  const { task, port } = input;
   try {
     const store = await openStore(task.databaseUrl);
     const transformer = createTransformPool(task.transformWorkers);
@@ -30,5 +42,19 @@ export default async function runCommandInWorker({ task, port }: CommandWorkerIn
     }
   } finally {
     port.close();
+  }
+}
+
+/** Replays, between commands, what the application wrote to the captured tables since migrate (see replayBetweenCommands). */
+async function replayInWorker(task: ReplayTask): Promise<number> {
+  const store = await openStore(task.databaseUrl);
+  const transformer = inlineTransformer();
+  try {
+    const waiting = new Set((await store.snapshot()).migrations.filter((m) => m.state === MigrationState.FINALIZATION_REQUIRED).map((m) => m.index));
+    const chain = await Promise.all(task.migrations.filter((ref) => waiting.has(ref.index)).map((ref) => loadMigrationFile(ref.path)));
+    return await replayBetweenCommands(store, transformer, chain);
+  } finally {
+    await transformer.close();
+    await store.close();
   }
 }

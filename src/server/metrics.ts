@@ -33,6 +33,8 @@ export class ServiceMetrics {
   private readonly rowsPerSecond = this.gauge("migrations_rows_per_second", "Rows per second of the running or last command (0 when unknown).");
   private readonly tableCount = this.gauge("migrations_table_rows_count", "Rows a table of the running or last command has to move.", ["table"]);
   private readonly tableMigrated = this.gauge("migrations_table_rows_migrated", "Rows of a table of the running or last command moved so far.", ["table"]);
+  private readonly replayBacklog = this.gauge("migrations_replay_backlog", "Changes the application wrote to a table of the pending migrations that are not in its shadow copy yet.", ["table"]);
+  private readonly tableCaptured = this.gauge("migrations_table_captured", "1 when the application keeps writing a table of the pending migrations (captured), 0 when its writes are refused until finalize (protected).", ["table"]);
   private readonly databaseUp = this.gauge("migrations_database_up", "1 when the database answered the stats of this scrape, else 0 (the other gauges then keep their last values).");
   private readonly commandDuration = new Histogram({
     name: "migrations_command_duration_seconds",
@@ -101,6 +103,12 @@ export class ServiceMetrics {
     for (const table of stats.tables ?? []) {
       this.tableCount.labels({ table: table.table }).set(table.count);
       this.tableMigrated.labels({ table: table.table }).set(table.migrated);
+    }
+    this.replayBacklog.reset();
+    this.tableCaptured.reset();
+    for (const writes of stats.writes) {
+      this.replayBacklog.labels({ table: writes.table }).set(writes.backlog);
+      this.tableCaptured.labels({ table: writes.table }).set(writes.mode === "captured" ? 1 : 0);
     }
   }
 

@@ -69,6 +69,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     store,
     registry: migrations.map(registeredMigration),
     startRun: (command, verbose, lease, signal) => pool.run(command, verbose, lease, signal),
+    startReplay: () => pool.replay(),
     replicaId,
     stallTimeoutMs: config.stallTimeoutMs,
     logger: { warn: (message) => logger.warn(message) },

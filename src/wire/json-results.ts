@@ -1,5 +1,6 @@
 import type { CommandResult, CommandSummary, Stats } from "../core/results.ts";
 import type { MigrationState } from "../core/states.ts";
+import type { TableWrites, WritesMode } from "../core/table-writes.ts";
 
 /** A command answer in the route's shape (migration_route.md), without `success`. */
 export interface CommandResultJson {
@@ -29,7 +30,19 @@ export interface CommandJson {
   eta_seconds: number | null;
 }
 
-/** The route's `stats` object: the documented keys, plus `warnings`, `tables` and `command` (CONTRACT §4 allows extra keys inside stats). */
+/** The route's `stats.writes[table]`: whether the application keeps writing the table while it migrates. */
+export interface TableWritesJson {
+  /** `captured` (writable, changes replayed) or `protected` (writes refused until finalize). */
+  mode: WritesMode;
+  /** Why, in one sentence. */
+  reason: string;
+  /** Changes the application wrote that are not in the shadow copy yet. */
+  backlog: number;
+  /** Changes replayed per second lately, or null. */
+  replay_rate: number | null;
+}
+
+/** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command` and `writes` (CONTRACT §4 allows extra keys inside stats). */
 export interface StatsJson extends CommandResultJson {
   /** Highest finalized index. */
   current_migration_index: number;
@@ -43,6 +56,8 @@ export interface StatsJson extends CommandResultJson {
   tables: Record<string, { count: number; migrated: number }>;
   /** The running or last command; null before the first one. */
   command: CommandJson | null;
+  /** Per table of the migrations not finalized yet: captured or protected, and the replay backlog. */
+  writes: Record<string, TableWritesJson>;
 }
 
 /** `{"success": true, "status", "output", "exception"?}`: the answer to migrate / finalize / reset / progress. */
@@ -50,7 +65,7 @@ export function commandBody(result: CommandResult): { success: true } & CommandR
   return { success: true, ...resultFields(result) };
 }
 
-/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables` and `command` inside `stats`. */
+/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables`, `command` and `writes` inside `stats`. */
 export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
   return {
     success: true,
@@ -65,6 +80,7 @@ export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
       warnings: [...stats.warnings],
       tables: Object.fromEntries(stats.tables.map((t) => [t.table, { count: t.count, migrated: t.migrated }])),
       command: stats.command === null ? null : commandJson(stats.command),
+      writes: Object.fromEntries(stats.writes.map((w) => [w.table, writesJson(w)])),
     },
   };
 }
@@ -78,9 +94,19 @@ function commandJson(command: CommandSummary): CommandJson {
     runner: command.runner,
     started_at: iso(command.startedAt),
     ended_at: iso(command.endedAt),
-    rows_per_second: command.rowsPerSecond === null ? null : Math.round(command.rowsPerSecond * 10) / 10,
-    eta_seconds: command.etaSeconds === null ? null : Math.round(command.etaSeconds * 10) / 10,
+    rows_per_second: tenths(command.rowsPerSecond),
+    eta_seconds: tenths(command.etaSeconds),
   };
+}
+
+/** One table's writes in snake_case, without the table (the key). */
+function writesJson(writes: TableWrites): TableWritesJson {
+  return { mode: writes.mode, reason: writes.reason, backlog: writes.backlog, replay_rate: tenths(writes.replayRate) };
+}
+
+/** Rounded to 0.1; null stays null. */
+function tenths(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10) / 10;
 }
 
 /** `{"success": false, "message"}`: every request error. */

@@ -10,6 +10,7 @@ import {
   type StatsResponse,
 } from "../gen/migrations/v1/migrations_pb.ts";
 import { fromProtoState, toProtoState } from "./proto-state.ts";
+import { fromProtoWritesMode, toProtoWritesMode } from "./proto-writes-mode.ts";
 
 /** The fields shared by every command response; optional ones only when present. */
 export function commandFields(result: CommandResult) {
@@ -33,6 +34,13 @@ export function toStatsResponse(stats: Stats): StatsResponse {
     warnings: [...stats.warnings],
     tables: stats.tables.map((t) => ({ table: t.table, count: BigInt(t.count), migrated: BigInt(t.migrated) })),
     ...(stats.command !== null && { command: commandInfo(stats.command) }),
+    writes: stats.writes.map((w) => ({
+      table: w.table,
+      mode: toProtoWritesMode(w.mode),
+      reason: w.reason,
+      backlog: BigInt(w.backlog),
+      ...(w.replayRate !== null && { replayRate: w.replayRate }),
+    })),
   });
 }
 
@@ -81,5 +89,12 @@ export function fromStatsResponse(response: StatsResponse): Stats {
         rowsPerSecond: command.rowsPerSecond ?? null,
         etaSeconds: command.etaSeconds ?? null,
       },
+    writes: response.writes.map((w) => ({
+      table: w.table,
+      mode: fromProtoWritesMode(w.mode),
+      reason: w.reason,
+      backlog: Number(w.backlog),
+      replayRate: w.replayRate ?? null,
+    })),
   };
 }

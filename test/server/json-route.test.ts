@@ -131,7 +131,7 @@ describe("success shapes", () => {
     expect(json(await post('{"cmd":"reset"}'))).toStrictEqual({ success: true, status: "migration_failed", output: "", exception: "Error: boom" });
   });
 
-  it("stats → the documented keys, plus warnings, tables and command inside stats", async () => {
+  it("stats → the documented keys, plus warnings, tables, command and writes inside stats", async () => {
     t.api.statsResult = {
       status: "migration_failed",
       output: "migration started\n",
@@ -145,6 +145,10 @@ describe("success shapes", () => {
         name: "migrate", running: false, runner: "host:12:ab", startedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 600),
         endedAt: Date.UTC(2026, 0, 2, 3, 4, 7, 600), rowsPerSecond: 3.5, etaSeconds: null,
       },
+      writes: [
+        { table: "customer", mode: "captured", reason: "its rows reach the shadow copy through copy and transform only, so each write is replayed", backlog: 12, replayRate: 340.46 },
+        { table: "order", mode: "protected", reason: "migration 0003_x changes rows with dataManipulation, which cannot be replayed row by row", backlog: 0, replayRate: null },
+      ],
     };
     const response = await post('{"cmd":"stats"}');
     expect(response.status).toBe(200);
@@ -163,6 +167,10 @@ describe("success shapes", () => {
           name: "migrate", running: false, runner: "host:12:ab", started_at: "2026-01-02T03:04:05.600Z",
           ended_at: "2026-01-02T03:04:07.600Z", rows_per_second: 3.5, eta_seconds: null,
         },
+        writes: {
+          customer: { mode: "captured", reason: "its rows reach the shadow copy through copy and transform only, so each write is replayed", backlog: 12, replay_rate: 340.5 },
+          order: { mode: "protected", reason: "migration 0003_x changes rows with dataManipulation, which cannot be replayed row by row", backlog: 0, replay_rate: null },
+        },
       },
     });
     expect(t.api.calls).toEqual([{ command: "stats" }]);
@@ -170,12 +178,12 @@ describe("success shapes", () => {
 
   it("stats without exception leaves that key out; output is there, empty", async () => {
     t.api.statsResult = {
-      status: "finalized", output: "", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
+      status: "finalized", output: "", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null, writes: [],
     };
     const { stats } = json(await post('{"cmd":"stats"}')) as { stats: Record<string, unknown> };
-    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "output", "status", "tables", "target_migration_index", "warnings"]);
+    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "output", "status", "tables", "target_migration_index", "warnings", "writes"]);
     expect(stats.output).toBe("");
-    expect(stats).toMatchObject({ command: null, tables: {} });
+    expect(stats).toMatchObject({ command: null, tables: {}, writes: {} });
   });
 
   it.each(["/internal/migrations/", "/internal/migrations", "/internal/migrations/?x=1", "/internal/migrations?cmd=nope"])(

@@ -15,16 +15,21 @@ const STATS: Stats = {
   warnings: [],
   tables: [{ table: "customer", count: 1000, migrated: 250 }],
   command: { name: "migrate", running: true, runner: "host:1:ab", startedAt: 1, endedAt: null, rowsPerSecond: 125, etaSeconds: 6 },
+  writes: [
+    { table: "customer", mode: "captured", reason: "replayed", backlog: 42, replayRate: 10 },
+    { table: "order", mode: "protected", reason: "dataManipulation", backlog: 0, replayRate: null },
+  ],
 };
 
 /** An API whose stats answer, throw, or never settle, as the test says. */
 class ScriptedApi implements MigrationApi {
   mode: "answer" | "throw" | "hang" = "answer";
+  answer: Stats = STATS;
   error: unknown = new Error("connect ECONNREFUSED: postgres://app:hunter2@db.internal/shop refused, password hunter2");
   stats(): Promise<Stats> {
     if (this.mode === "throw") return Promise.reject(this.error);
     if (this.mode === "hang") return new Promise(() => undefined);
-    return Promise.resolve(structuredClone(STATS));
+    return Promise.resolve(structuredClone(this.answer));
   }
   execute(): Promise<CommandResult> {
     return Promise.reject(new Error("not used"));
@@ -47,6 +52,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => {
   api.mode = "answer";
+  api.answer = STATS;
   logger.entries.length = 0;
 });
 
@@ -114,6 +120,24 @@ describe("GET /metrics", () => {
     expect(sampleValue(text, "migrations_rows_per_second")).toBe(125);
     expect(sampleValue(text, "migrations_table_rows_migrated", { table: "customer" })).toBe(250);
     expect(sampleValue(text, "migrations_database_up")).toBe(1);
+  });
+
+  it("per table of the pending migrations: the replay backlog and whether writes are captured", async () => {
+    const { text } = await get("/metrics");
+    expect(sampleValue(text, "migrations_replay_backlog", { table: "customer" })).toBe(42);
+    expect(sampleValue(text, "migrations_replay_backlog", { table: "order" })).toBe(0);
+    expect(sampleValue(text, "migrations_table_captured", { table: "customer" })).toBe(1);
+    expect(sampleValue(text, "migrations_table_captured", { table: "order" })).toBe(0);
+  });
+
+  it("a table no longer in stats loses its per-table series", async () => {
+    await get("/metrics");
+    api.answer = { ...STATS, tables: [], writes: [{ ...STATS.writes[0]!, backlog: 3 }] };
+    const { text } = await get("/metrics");
+    expect(sampleValue(text, "migrations_replay_backlog", { table: "customer" })).toBe(3);
+    expect(sampleValue(text, "migrations_replay_backlog", { table: "order" })).toBeUndefined();
+    expect(sampleValue(text, "migrations_table_captured", { table: "order" })).toBeUndefined();
+    expect(sampleValue(text, "migrations_table_rows_migrated", { table: "customer" })).toBeUndefined();
   });
 
   it("still answers 200 when stats fails: database_up 0, the gauges keep the last values, a redacted warning", async () => {

@@ -2,7 +2,8 @@ import { Code, ConnectError, createClient, type Interceptor, type Transport } fr
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError } from "../../src/core/errors.ts";
-import { MigrationService, MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
+import { MigrationService, MigrationState, WritesMode } from "../../src/gen/migrations/v1/migrations_pb.ts";
+import { fromStatsResponse } from "../../src/wire/proto-stats.ts";
 import { json, request1 } from "./support/raw-http.ts";
 import { PLAIN_AUTH, startTestServer, type TestServer } from "./support/start-server.ts";
 
@@ -41,6 +42,7 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
       warnings: ["w1"],
       tables: [{ table: "big", count: 5_000_000_000, migrated: 17 }],
       command: { name: "finalize", running: true, runner: "h:1:x", startedAt: 1_700_000_000_123, endedAt: null, rowsPerSecond: 8.5, etaSeconds: 12.25 },
+      writes: [],
     };
     const stats = await client().stats({});
     expect(stats.status).toBe(MigrationState.MIGRATION_RUNNING);
@@ -55,6 +57,22 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
     expect(stats.command).toMatchObject({ name: "finalize", running: true, runner: "h:1:x", rowsPerSecond: 8.5, etaSeconds: 12.25 });
     expect(stats.command?.startedAt && Number(stats.command.startedAt.seconds) * 1000 + stats.command.startedAt.nanos / 1e6).toBe(1_700_000_000_123);
     expect(stats.command?.endedAt).toBeUndefined();
+  });
+
+  it("Stats carries writes per table: the mode enum, the backlog as bigint, the replay rate unset while unknown", async () => {
+    t.api.statsResult = {
+      ...t.api.statsResult,
+      writes: [
+        { table: "person", mode: "captured", reason: "each write is replayed", backlog: 5_000_000_000, replayRate: 340.25 },
+        { table: "order", mode: "protected", reason: "migration 0003_x changes rows with dataManipulation", backlog: 0, replayRate: null },
+      ],
+    };
+    const stats = await client().stats({});
+    expect(stats.writes.map((w) => [w.table, w.mode, w.reason, w.backlog, w.replayRate])).toEqual([
+      ["person", WritesMode.CAPTURED, "each write is replayed", 5_000_000_000n, 340.25],
+      ["order", WritesMode.PROTECTED, "migration 0003_x changes rows with dataManipulation", 0n, undefined],
+    ]);
+    expect(fromStatsResponse(stats).writes).toEqual(t.api.statsResult.writes);
   });
 
   it("Migrate / Finalize / Reset call execute with verbose and map the result", async () => {
@@ -107,7 +125,7 @@ describe("Connect protocol details", () => {
 
   it("a plain JSON POST in the Connect protocol works (curl-friendly)", async () => {
     t.api.statsResult = {
-      status: "finalized", output: "", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null,
+      status: "finalized", output: "", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null, writes: [],
     };
     const response = await request1(t.port, {
       path: "/migrations.v1.MigrationService/Stats",

@@ -3,7 +3,7 @@ import { LeaseLostError } from "../lease-lost.ts";
 import { holdsRunLock } from "./bookkeeping.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
 import { type Connection, inDeferredTransaction } from "./connection.ts";
-import { workerConnections } from "./worker-connections.ts";
+import { connectionKey, workerConnections } from "./worker-connections.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
 import { insertRows } from "./row-writes.ts";
 import { quoteIdent } from "./sql.ts";
@@ -14,7 +14,7 @@ import { quoteIdent } from "./sql.ts";
  * deletes the range's old rows first). Returns the rows read.
  */
 export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
-  return workerConnections.use(`${plan.shadowPath}\u0000${plan.originPath}`, async (db) => {
+  return workerConnections.use(connectionKey(plan), async (db) => {
     const { rows, keys } = readRange(db, plan, range);
     const results = await map(rows);
     inDeferredTransaction(db, () => {

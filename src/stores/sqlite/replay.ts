@@ -9,7 +9,7 @@ import { keyExpressions, keyTuple } from "./range-plan.ts";
 import { insertRows } from "./row-writes.ts";
 import { quoteIdent } from "./sql.ts";
 import { readShape, type SqliteShape } from "./table-shape.ts";
-import { workerConnections } from "./worker-connections.ts";
+import { connectionKey, workerConnections } from "./worker-connections.ts";
 
 /** An SQLite replay plan: the two files a worker opens and the columns a replayed row takes from the origin. */
 export interface SqliteReplayPlan extends ReplayPlan {
@@ -59,7 +59,7 @@ export function buildReplayPlan(
  * they stay for the command that now owns the shadow, and are replayed again (a replay is idempotent).
  */
 export function replayBatchSqlite(plan: SqliteReplayPlan, map: RowMapper): Promise<number> {
-  return workerConnections.use(`${plan.shadowPath}\u0000${plan.originPath}`, async (db) => {
+  return workerConnections.use(connectionKey(plan), async (db) => {
     const site: ReplaySite = { origin: "origin", targetSchema: "main", targetTable: plan.shape.table };
     db.exec("BEGIN");
     let seqs: number[];

@@ -1,8 +1,9 @@
+import { statSync } from "node:fs";
 import { IdleConnections } from "../idle-connections.ts";
 import { type Connection, openConnection } from "./connection.ts";
 
 /**
- * A worker thread's connections, keyed `<shadow path>\0<origin path>`: the shadow file as `main` with the
+ * A worker thread's connections, keyed by connectionKey: the shadow file as `main` with the
  * database attached as `origin`, foreign keys off (the shadow is checked at the swap).
  */
 export const workerConnections = new IdleConnections<Connection>(
@@ -17,3 +18,12 @@ export const workerConnections = new IdleConnections<Connection>(
     db.close();
   },
 );
+
+/**
+ * The key of the connection to a plan's files. It names the shadow file's inode too: a reset deletes the
+ * shadow file, and a connection kept open on the deleted file would write where no one reads.
+ */
+export function connectionKey(paths: { shadowPath: string; originPath: string }): string {
+  const inode = statSync(paths.shadowPath, { throwIfNoEntry: false })?.ino ?? "none";
+  return `${paths.shadowPath}\u0000${paths.originPath}\u0000${inode}`;
+}

@@ -19,6 +19,7 @@ export class FakeApi implements MigrationApi {
     warnings: [],
     tables: [],
     command: null,
+    writes: [],
   };
   /** When set, execute() and stats() throw it. */
   failWith: unknown = undefined;

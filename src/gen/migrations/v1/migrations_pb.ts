@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file migrations/v1/migrations.proto.
  */
 export const file_migrations_v1_migrations: GenFile = /*@__PURE__*/
-  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiIQoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCCKGAQoPTWlncmF0ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIiIKD0ZpbmFsaXplUmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIocBChBGaW5hbGl6ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIh8KDFJlc2V0UmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIoQBCg1SZXNldFJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIg4KDFN0YXRzUmVxdWVzdCIzChBNaWdyYXRhYmxlTW9kZWxzEg0KBWNvdW50GAEgASgDEhAKCG1pZ3JhdGVkGAIgASgDIj8KDVRhYmxlUHJvZ3Jlc3MSDQoFdGFibGUYASABKAkSDQoFY291bnQYAiABKAMSEAoIbWlncmF0ZWQYAyABKAMi9gEKC0NvbW1hbmRJbmZvEgwKBG5hbWUYASABKAkSDwoHcnVubmluZxgCIAEoCBIOCgZydW5uZXIYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKD3Jvd3NfcGVyX3NlY29uZBgGIAEoAUgAiAEBEhgKC2V0YV9zZWNvbmRzGAcgASgBSAGIAQFCEgoQX3Jvd3NfcGVyX3NlY29uZEIOCgxfZXRhX3NlY29uZHMiEwoRV2F0Y2hTdGF0c1JlcXVlc3QiQQoSV2F0Y2hTdGF0c1Jlc3BvbnNlEisKBXN0YXRzGAEgASgLMhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIu4CCg1TdGF0c1Jlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQESHwoXY3VycmVudF9taWdyYXRpb25faW5kZXgYBCABKAUSHgoWdGFyZ2V0X21pZ3JhdGlvbl9pbmRleBgFIAEoBRI6ChFtaWdyYXRhYmxlX21vZGVscxgGIAEoCzIfLm1pZ3JhdGlvbnMudjEuTWlncmF0YWJsZU1vZGVscxIQCgh3YXJuaW5ncxgHIAMoCRIsCgZ0YWJsZXMYCCADKAsyHC5taWdyYXRpb25zLnYxLlRhYmxlUHJvZ3Jlc3MSKwoHY29tbWFuZBgJIAEoCzIaLm1pZ3JhdGlvbnMudjEuQ29tbWFuZEluZm9CCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uKsMCCg5NaWdyYXRpb25TdGF0ZRIfChtNSUdSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABImCiJNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JFUVVJUkVEEAESJQohTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9SVU5OSU5HEAISJAogTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9GQUlMRUQQAxIpCiVNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JFUVVJUkVEEAQSKAokTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9SVU5OSU5HEAUSHQoZTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpFRBAGEicKI01JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fRkFJTEVEEAcykAMKEE1pZ3JhdGlvblNlcnZpY2USSAoHTWlncmF0ZRIdLm1pZ3JhdGlvbnMudjEuTWlncmF0ZVJlcXVlc3QaHi5taWdyYXRpb25zLnYxLk1pZ3JhdGVSZXNwb25zZRJLCghGaW5hbGl6ZRIeLm1pZ3JhdGlvbnMudjEuRmluYWxpemVSZXF1ZXN0Gh8ubWlncmF0aW9ucy52MS5GaW5hbGl6ZVJlc3BvbnNlEkIKBVJlc2V0EhsubWlncmF0aW9ucy52MS5SZXNldFJlcXVlc3QaHC5taWdyYXRpb25zLnYxLlJlc2V0UmVzcG9uc2USRwoFU3RhdHMSGy5taWdyYXRpb25zLnYxLlN0YXRzUmVxdWVzdBocLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXNwb25zZSIDkAIBElgKCldhdGNoU3RhdHMSIC5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXF1ZXN0GiEubWlncmF0aW9ucy52MS5XYXRjaFN0YXRzUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiIQoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCCKGAQoPTWlncmF0ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIiIKD0ZpbmFsaXplUmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIocBChBGaW5hbGl6ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIh8KDFJlc2V0UmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIoQBCg1SZXNldFJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIg4KDFN0YXRzUmVxdWVzdCIzChBNaWdyYXRhYmxlTW9kZWxzEg0KBWNvdW50GAEgASgDEhAKCG1pZ3JhdGVkGAIgASgDIj8KDVRhYmxlUHJvZ3Jlc3MSDQoFdGFibGUYASABKAkSDQoFY291bnQYAiABKAMSEAoIbWlncmF0ZWQYAyABKAMi9gEKC0NvbW1hbmRJbmZvEgwKBG5hbWUYASABKAkSDwoHcnVubmluZxgCIAEoCBIOCgZydW5uZXIYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKD3Jvd3NfcGVyX3NlY29uZBgGIAEoAUgAiAEBEhgKC2V0YV9zZWNvbmRzGAcgASgBSAGIAQFCEgoQX3Jvd3NfcGVyX3NlY29uZEIOCgxfZXRhX3NlY29uZHMikAEKC1RhYmxlV3JpdGVzEg0KBXRhYmxlGAEgASgJEicKBG1vZGUYAiABKA4yGS5taWdyYXRpb25zLnYxLldyaXRlc01vZGUSDgoGcmVhc29uGAMgASgJEg8KB2JhY2tsb2cYBCABKAMSGAoLcmVwbGF5X3JhdGUYBSABKAFIAIgBAUIOCgxfcmVwbGF5X3JhdGUiEwoRV2F0Y2hTdGF0c1JlcXVlc3QiQQoSV2F0Y2hTdGF0c1Jlc3BvbnNlEisKBXN0YXRzGAEgASgLMhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIpoDCg1TdGF0c1Jlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQESHwoXY3VycmVudF9taWdyYXRpb25faW5kZXgYBCABKAUSHgoWdGFyZ2V0X21pZ3JhdGlvbl9pbmRleBgFIAEoBRI6ChFtaWdyYXRhYmxlX21vZGVscxgGIAEoCzIfLm1pZ3JhdGlvbnMudjEuTWlncmF0YWJsZU1vZGVscxIQCgh3YXJuaW5ncxgHIAMoCRIsCgZ0YWJsZXMYCCADKAsyHC5taWdyYXRpb25zLnYxLlRhYmxlUHJvZ3Jlc3MSKwoHY29tbWFuZBgJIAEoCzIaLm1pZ3JhdGlvbnMudjEuQ29tbWFuZEluZm8SKgoGd3JpdGVzGAogAygLMhoubWlncmF0aW9ucy52MS5UYWJsZVdyaXRlc0IJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24qwwIKDk1pZ3JhdGlvblN0YXRlEh8KG01JR1JBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEiYKIk1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fUkVRVUlSRUQQARIlCiFNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JVTk5JTkcQAhIkCiBNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX0ZBSUxFRBADEikKJU1JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fUkVRVUlSRUQQBBIoCiRNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JVTk5JTkcQBRIdChlNSUdSQVRJT05fU1RBVEVfRklOQUxJWkVEEAYSJwojTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9GQUlMRUQQBypeCgpXcml0ZXNNb2RlEhsKF1dSSVRFU19NT0RFX1VOU1BFQ0lGSUVEEAASGAoUV1JJVEVTX01PREVfQ0FQVFVSRUQQARIZChVXUklURVNfTU9ERV9QUk9URUNURUQQAjKQAwoQTWlncmF0aW9uU2VydmljZRJICgdNaWdyYXRlEh0ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVxdWVzdBoeLm1pZ3JhdGlvbnMudjEuTWlncmF0ZVJlc3BvbnNlEksKCEZpbmFsaXplEh4ubWlncmF0aW9ucy52MS5GaW5hbGl6ZVJlcXVlc3QaHy5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVzcG9uc2USQgoFUmVzZXQSGy5taWdyYXRpb25zLnYxLlJlc2V0UmVxdWVzdBocLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXNwb25zZRJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgESWAoKV2F0Y2hTdGF0cxIgLm1pZ3JhdGlvbnMudjEuV2F0Y2hTdGF0c1JlcXVlc3QaIS5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * MigrateRequest starts (or answers about) a migrate command.
@@ -226,7 +226,6 @@ export const MigratableModelsSchema: GenMessage<MigratableModels> = /*@__PURE__*
   messageDesc(file_migrations_v1_migrations, 7);
 
 /**
- * StatsResponse is the full picture of the service.
  * One table's part of the row progress of the running or last command.
  *
  * @generated from message migrations.v1.TableProgress
@@ -315,6 +314,55 @@ export const CommandInfoSchema: GenMessage<CommandInfo> = /*@__PURE__*/
   messageDesc(file_migrations_v1_migrations, 9);
 
 /**
+ * TableWrites is one origin table of the migrations not finalized yet: how its writes are handled.
+ *
+ * @generated from message migrations.v1.TableWrites
+ */
+export type TableWrites = Message<"migrations.v1.TableWrites"> & {
+  /**
+   * The origin table.
+   *
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * Captured or protected.
+   *
+   * @generated from field: migrations.v1.WritesMode mode = 2;
+   */
+  mode: WritesMode;
+
+  /**
+   * Why, in one sentence.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * Changes the application wrote that are not in the shadow copy yet.
+   *
+   * @generated from field: int64 backlog = 4;
+   */
+  backlog: bigint;
+
+  /**
+   * Changes replayed per second lately; unset until it is known.
+   *
+   * @generated from field: optional double replay_rate = 5;
+   */
+  replayRate?: number | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.TableWrites.
+ * Use `create(TableWritesSchema)` to create a new message.
+ */
+export const TableWritesSchema: GenMessage<TableWrites> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 10);
+
+/**
  * @generated from message migrations.v1.WatchStatsRequest
  */
 export type WatchStatsRequest = Message<"migrations.v1.WatchStatsRequest"> & {
@@ -325,7 +373,7 @@ export type WatchStatsRequest = Message<"migrations.v1.WatchStatsRequest"> & {
  * Use `create(WatchStatsRequestSchema)` to create a new message.
  */
 export const WatchStatsRequestSchema: GenMessage<WatchStatsRequest> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 10);
+  messageDesc(file_migrations_v1_migrations, 11);
 
 /**
  * One message of the WatchStats stream: the whole stats, as Stats returns them.
@@ -344,9 +392,11 @@ export type WatchStatsResponse = Message<"migrations.v1.WatchStatsResponse"> & {
  * Use `create(WatchStatsResponseSchema)` to create a new message.
  */
 export const WatchStatsResponseSchema: GenMessage<WatchStatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 11);
+  messageDesc(file_migrations_v1_migrations, 12);
 
 /**
+ * StatsResponse is the full picture of the service.
+ *
  * @generated from message migrations.v1.StatsResponse
  */
 export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
@@ -412,6 +462,13 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
    * @generated from field: migrations.v1.CommandInfo command = 9;
    */
   command?: CommandInfo | undefined;
+
+  /**
+   * Per table of the migrations not finalized yet: captured or protected, and the replay backlog.
+   *
+   * @generated from field: repeated migrations.v1.TableWrites writes = 10;
+   */
+  writes: TableWrites[];
 };
 
 /**
@@ -419,7 +476,7 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 12);
+  messageDesc(file_migrations_v1_migrations, 13);
 
 /**
  * MigrationState is the state of the service (CONTRACT §2).
@@ -489,6 +546,40 @@ export enum MigrationState {
  */
 export const MigrationStateSchema: GenEnum<MigrationState> = /*@__PURE__*/
   enumDesc(file_migrations_v1_migrations, 0);
+
+/**
+ * WritesMode says whether the application keeps writing an origin table while it migrates.
+ *
+ * @generated from enum migrations.v1.WritesMode
+ */
+export enum WritesMode {
+  /**
+   * Never sent by the service.
+   *
+   * @generated from enum value: WRITES_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The application keeps writing the table; its changes are replayed into the shadow copy.
+   *
+   * @generated from enum value: WRITES_MODE_CAPTURED = 1;
+   */
+  CAPTURED = 1,
+
+  /**
+   * Writes to the table are refused until finalize.
+   *
+   * @generated from enum value: WRITES_MODE_PROTECTED = 2;
+   */
+  PROTECTED = 2,
+}
+
+/**
+ * Describes the enum migrations.v1.WritesMode.
+ */
+export const WritesModeSchema: GenEnum<WritesMode> = /*@__PURE__*/
+  enumDesc(file_migrations_v1_migrations, 1);
 
 /**
  * MigrationService runs the data migrations of one database online.
