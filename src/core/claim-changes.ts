@@ -41,8 +41,8 @@ export function claimChanges(command: RunCommand, view: ServiceView): { migratio
 }
 
 /**
- * The migrations whose work the shadow copies hold or will hold once the pending ones ran: those waiting
- * for finalize, then those pending, ascending. Their tables' writes are decided over this chain.
+ * The migrations whose work the shadow copies hold or will hold once the pending ones ran: every one not
+ * finalized, ascending. Their tables' writes are decided over this chain.
  */
 export function shadowChain(view: ServiceView): RegisteredMigration[] {
   return migrationsIn(
@@ -51,6 +51,7 @@ export function shadowChain(view: ServiceView): RegisteredMigration[] {
     MigrationState.FINALIZATION_RUNNING,
     MigrationState.FINALIZATION_FAILED,
     MigrationState.MIGRATION_RUNNING,
+    MigrationState.MIGRATION_FAILED,
     MigrationState.MIGRATION_REQUIRED,
   );
 }
