@@ -5,6 +5,7 @@ import { machineInfo, type MachineInfo } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { runLimit, type LimitResult } from "./scenario-limit.ts";
 import { runMigrate, type MigrateResult, type MigrateSpec } from "./scenario-migrate.ts";
+import { runWrites, WRITES_SCENARIO_ROWS, type WritesResult } from "./scenario-writes.ts";
 
 /** Rows of the small finalize of scenario (e). */
 export const SMALL_FINALIZE_ROWS = 10_000;
@@ -30,6 +31,8 @@ export interface StoreRun {
   transformDefault: MigrateResult;
   /** (e) at 10k: the (d)-default migration on 10,000 rows, then finalize. */
   finalizeSmall: MigrateResult;
+  /** (h) the application writing all through migrate and finalize. */
+  writes: WritesResult;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -68,5 +71,13 @@ export async function runStore(store: BenchStore, options: BenchOptions): Promis
     kind: "transform",
     rows: SMALL_FINALIZE_ROWS,
   });
-  return { store: store.name, date, rows, sample, defaultWorkers, machine, limit, rowByRow, copy, transformOne, transformDefault, finalizeSmall };
+  const writeRows = Math.min(rows, WRITES_SCENARIO_ROWS);
+  progress(store.name, `(h) the application writes through migrate + transform and finalize: ${grouped(writeRows)} rows …`);
+  const writes = await runWrites(store, writeRows);
+  progress(
+    store.name,
+    `(h) ${grouped(writes.migrateWritesPerS)} writes/s during migrate (alone ${grouped(writes.baselineWritesPerS)}/s), ${writes.failedWrites} failed, ` +
+      `backlog ≤ ${grouped(writes.maxBacklog)}, lock window ${writes.lockWindowMs} ms with ${writes.replayedUnderLock} changes replayed in it — verified`,
+  );
+  return { store: store.name, date, rows, sample, defaultWorkers, machine, limit, rowByRow, copy, transformOne, transformDefault, finalizeSmall, writes };
 }
