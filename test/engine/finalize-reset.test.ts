@@ -102,7 +102,7 @@ describe("finalize", () => {
 
   it("fails clearly when a kept trigger names a dropped column", async () => {
     fx = new EngineFixture(SHOP);
-    fx.write("0001_drop_total.mjs", `export default { tables: ["order"], dataDefinition: (db) => db.exec('DROP INDEX order_customer; ALTER TABLE "order" RENAME COLUMN id TO order_id') };`);
+    fx.write("0001_drop_total.mjs", `export default { tables: ["order"], writes: "protect", dataDefinition: (db) => db.exec('DROP INDEX order_customer; ALTER TABLE "order" RENAME COLUMN id TO order_id') };`);
     const run = await fx.run("finalize");
     expect(run.exception).toMatch(/Cannot re-create trigger "order_logged" on table "order" after the swap: .*no such column/);
     expect(fx.rows('SELECT count(*) AS n FROM "order"')).toEqual([{ n: 3 }]);
