@@ -33,7 +33,9 @@ export interface TableWritesPlan {
  * exactly only when the table's rows reach the shadow through the row path: copy, `transform` and column
  * defaults. Set-based SQL over the shadow (`dataManipulation`, `cleanup`) cannot be replayed row by row;
  * neither can a `dataDefinition` followed by another migration of the same table, since a replayed row
- * would meet the final shape in every step. A migration may also ask for protection (`writes: "protect"`).
+ * would meet the final shape in every step, nor one over several tables, whose SQL may move rows between
+ * them (a table split), unless the migration says `writes: "capture"`. A migration may also ask for
+ * protection (`writes: "protect"`).
  */
 export function planTableWrites(chain: readonly WritesMigration[]): TableWritesPlan[] {
   const byTable = new Map<string, WritesMigration[]>();
@@ -47,6 +49,10 @@ function decide(migrations: readonly WritesMigration[]): { mode: WritesMode; rea
     if (traits.writes === "protect") return protectedBy(`migration ${name} asks for it (writes: "protect")`);
     if (traits.dataManipulation) return protectedBy(`migration ${name} changes rows with dataManipulation, which cannot be replayed row by row`);
     if (traits.cleanup) return protectedBy(`migration ${name} changes rows with cleanup, which cannot be replayed row by row`);
+  }
+  const sharing = migrations.find((m) => m.traits.dataDefinition && m.tables.length > 1 && m.traits.writes !== "capture");
+  if (sharing !== undefined) {
+    return protectedBy(`migration ${sharing.name} reshapes ${sharing.tables.length} tables with dataDefinition, whose SQL may move rows between them (writes: "capture" says it does not)`);
   }
   const reshaping = migrations.find((m) => m.traits.dataDefinition);
   if (reshaping !== undefined && migrations.length > 1) {
@@ -66,7 +72,7 @@ export interface TableWrites {
   reason: string;
   /** Changes the application wrote that are not in the shadow copy yet. */
   backlog: number;
-  /** Changes replayed per second lately; null until two readings are at least a second apart. */
+  /** Changes replayed per second lately; null for a protected table, and until two readings are at least a second apart. */
   replayRate: number | null;
 }
 
@@ -83,7 +89,7 @@ export function tableWrites(plan: readonly TableWritesPlan[], guarded: readonly 
     const guard = byTable.get(p.table);
     const mode = guard?.mode ?? p.mode;
     const reason = mode === p.mode ? p.reason : p.mode === "captured" ? NO_KEY_REASON : p.reason;
-    return { table: p.table, mode, reason, backlog: guard?.backlog ?? 0, replayRate: rates.get(p.table) ?? null };
+    return { table: p.table, mode, reason, backlog: guard?.backlog ?? 0, replayRate: mode === "captured" ? (rates.get(p.table) ?? null) : null };
   });
   for (const g of guarded) {
     if (plan.some((p) => p.table === g.table)) continue;

@@ -46,6 +46,14 @@ for (const target of STORE_TARGETS) {
           warnings: [],
           tables: {},
           command: null,
+          writes: {
+            item: {
+              mode: "protected",
+              reason: "migration 0001_add_label changes rows with dataManipulation, which cannot be replayed row by row",
+              backlog: 0,
+              replay_rate: null,
+            },
+          },
         },
       });
     });

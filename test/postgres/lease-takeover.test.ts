@@ -7,10 +7,11 @@ import { pgFailure } from "../helpers/pg-service.ts";
 import { createPostgresDatabase, type PostgresTestDatabase } from "../helpers/postgres-target.ts";
 import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
 
-/** checkPrerequisites waits for `gate` while `slow` exists (the first run only), then `label` is added by a transform. */
+/** checkPrerequisites waits for `gate` while `slow` exists (the first run only), then `label` is added by a transform; writes are refused meanwhile. */
 const slowMigration = (slow: string, gate: string) => `import { existsSync } from "node:fs";
 export default {
   tables: ["item"],
+  writes: "protect",
   async checkPrerequisites() {
     if (existsSync(${JSON.stringify(slow)})) while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10));
     return "";

@@ -10,6 +10,7 @@ INSERT INTO other VALUES (1);
 `;
 const LABEL = `export default {
   tables: ["item"],
+  writes: "protect",
   dataDefinition: (db) => db.exec("ALTER TABLE item ADD COLUMN label text"),
   transform: { item: (row) => ({ ...row, label: row.name + "#" + row.id }) },
 };`;
@@ -102,5 +103,5 @@ describe("connections", () => {
       left = (await fx.rows(others))[0]!.n as number;
     }
     expect(left).toBe(baseline);
-  });
+  }, 180_000);
 });

@@ -169,7 +169,7 @@ describe("finalize failures leave the origin as it was", () => {
   it("a view naming a column the migration dropped fails the swap with the view's name, all rolled back", async () => {
     fx = await PgEngineFixture.create(SHOP);
     const store = await fx.openStore();
-    fx.write("0001_rename.mjs", `export default { tables: ["order"], dataDefinition: (db) => db.exec('ALTER TABLE "order" RENAME COLUMN total TO amount') };`);
+    fx.write("0001_rename.mjs", `export default { tables: ["order"], writes: "protect", dataDefinition: (db) => db.exec('ALTER TABLE "order" RENAME COLUMN total TO amount') };`);
     const before = await origin();
     const run = await fx.run("finalize", store);
     expect(run.exception).toMatch(/^Cannot re-create view "order_totals" after the swap: column o.total does not exist/);
