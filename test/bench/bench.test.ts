@@ -26,9 +26,12 @@ const FIGURES = [
   "stats_p50_ms",
   "stats_p99_ms",
   "peak_rss_mb",
+  "writes_baseline_per_s",
+  "writes_during_migrate_per_s",
+  "writes_lock_window_ms",
 ];
 const RATIOS = ["d_over_a", "c_over_a", "d_over_b", "lock_window_n_over_10k"];
-const TARGETS = ["d_over_a", "c_over_a", "d_over_b", "lock_window_n", "lock_window_n_over_10k", "stats_p99", "peak_rss"];
+const TARGETS = ["d_over_a", "c_over_a", "d_over_b", "lock_window_n", "lock_window_n_over_10k", "stats_p99", "peak_rss", "writes_failed", "writes_replayed_under_lock"];
 
 /** Runs `node bin/bench.mjs …` as `npm run bench` does; resolves with its exit code and output. */
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,6 +65,9 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
       const targets = results.targets as unknown as { id: string; met: boolean | null }[];
       expect(targets.map((t) => t.id)).toEqual(TARGETS);
       for (const target of targets) expect([true, false, null]).toContain(target.met);
+      // Scenario (h) checks its data exactly; no application write may fail.
+      expect(results.counts).toMatchObject({ writes_failed: 0 });
+      expect((results.writes_backlog as unknown as unknown[]).length).toBeGreaterThan(0);
 
       const table = await readFile(join(out, `${store}.md`), "utf8");
       expect(table).toContain("| (d)/(a)");
