@@ -27,7 +27,7 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     for (const ref of continuing) earlier.push(await ctx.load(ref));
     // What the application wrote since the earlier migrate goes in before the new migrations change the shadow.
     if (earlier.length > 0) reportReplayed(ctx, "before migrating", await replayCaptured(replay, earlier));
-    const captured = new Set((await loggedTables(ctx.store)).map((g) => g.table));
+    const captured = new Set((await loggedTables(ctx.store)).filter((g) => g.mode === "captured").map((g) => g.table));
     const loaded: LoadedMigration[] = [];
     for (const ref of pending) {
       current = ref;

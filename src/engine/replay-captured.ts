@@ -1,3 +1,4 @@
+import type { GuardedTable } from "../core/state-store.ts";
 import type { LoadedMigration } from "../migrations/types.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
 import type { RowMapper, ShadowSession, Store, TableShape } from "../stores/store.ts";
@@ -30,7 +31,7 @@ export function inlineMapper(chain: readonly LoadedMigration[]): (shape: TableSh
 }
 
 /** The tables whose changes are logged now: captured ones, and protected ones with changes left from a capture. */
-export async function loggedTables(store: Store): Promise<{ table: string; backlog: number }[]> {
+export async function loggedTables(store: Store): Promise<GuardedTable[]> {
   return (await store.snapshot()).guarded.filter((g) => g.mode === "captured" || g.backlog > 0);
 }
 

@@ -153,6 +153,30 @@ for (const target of STORE_TARGETS) {
     });
 
     if (target.name === "postgres") {
+      it("two replicas replay between commands while the application writes, one batch at a time per table; finalize on either is exact", async () => {
+        const { db, dir } = await fresh(target, WORKLOAD_SCHEMA, workloadMigrations());
+        await db.exec(WORKLOAD_SEED);
+        const a = await startTestService(db, dir);
+        cleanups.push(() => a.close());
+        const b = await startTestService(db, dir);
+        cleanups.push(() => b.close());
+        const writer = await startAppWriter(db, 11);
+        let report;
+        try {
+          await a.post({ cmd: "migrate" });
+          await until(b, "finalization_required", (s) => s.status === "finalization_required");
+          // Both watchdogs replay now (the counters are shared, so either replica's replays show in the rate).
+          await until(a, "the replay rate to show", (s) => Object.values(writesOf(s)).some((w) => w.mode === "captured" && (w.replay_rate ?? 0) > 0));
+          await b.post({ cmd: "finalize" });
+          await until(a, "finalized", (s) => s.status === "finalized");
+        } finally {
+          report = await writer.stop();
+        }
+        expect(report.failed).toEqual([]);
+        expect(report.refused).toBe(0);
+        expect(await lostWrites(db, report)).toEqual([]);
+      });
+
       it("TRUNCATE of a captured table is refused with the table's message (no row trigger would see it)", async () => {
         const { db, dir } = await fresh(target, ITEM_SCHEMA, {
           "0001_upper.mjs": `export default { tables: ["item"], transform: { item: (row) => ({ ...row, name: row.name.toUpperCase() }) } };\n`,

@@ -27,7 +27,7 @@ it("the README has the buf curl walkthrough and the TypeScript client example", 
     "# walkthrough: the methods of the service, by server reflection (no password needed)",
     "# walkthrough: stats over the Connect protocol (HTTP/1.1)",
     "# walkthrough: start migrate over gRPC (h2c, same port)",
-    "# walkthrough: follow it; Ctrl-C leaves the stream (here `timeout` does, after 3 seconds)",
+    "# walkthrough: follow it; Ctrl-C leaves the stream (here `timeout` does, after 10 seconds)",
   ]);
   expect(clientExample).toBeDefined();
 });
