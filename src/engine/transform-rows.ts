@@ -29,7 +29,7 @@ export async function transformRows(shape: TableShape, transform: RowTransform, 
  * deleted): the path a captured row's change takes through the pending migrations. No transform: the rows as they are.
  */
 export async function chainRows(shape: TableShape, transforms: readonly RowTransform[], rows: readonly Row[]): Promise<(Row | null)[]> {
-  let results: (Row | null)[] = [...rows];
+  const results: (Row | null)[] = [...rows];
   for (const transform of transforms) {
     const alive = results.flatMap((row, i) => (row === null ? [] : [i]));
     const mapped = await transformRows(shape, transform, alive.map((i) => results[i]!));

@@ -1,23 +1,12 @@
 import pg from "pg";
 import type { Row } from "../../migrations/types.ts";
-import { IdleConnections } from "../idle-connections.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
 import { selectByCopy } from "./copy-read.ts";
 import { copyRows } from "./copy-rows.ts";
 import { keyColumnsOf, keyValues, type PgRangePlan } from "./range-plan.ts";
+import { workerConnections } from "./worker-connections.ts";
 import { qualify, quoteIdent, quoteLiteral } from "./sql.ts";
-
-const connections = new IdleConnections<pg.Client>(
-  async (url) => {
-    const client = new pg.Client({ connectionString: url, application_name: "migration-service transform" });
-    // An error on an idle client (the server went away) must not crash the thread; the next use fails instead.
-    client.on("error", () => {});
-    await client.connect();
-    return client;
-  },
-  (client) => client.end(),
-);
 
 /**
  * Moves one key range on this thread's own connection, in one transaction: reads the source rows, maps
@@ -25,7 +14,7 @@ const connections = new IdleConnections<pg.Client>(
  * Returns the rows read.
  */
 export function moveRangePostgres(plan: PgRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
-  return connections.use(plan.url, async (client) => {
+  return workerConnections.use(plan.url, async (client) => {
     await client.query("BEGIN");
     try {
       const rows = await readRange(client, plan, range);

@@ -1,6 +1,5 @@
 import pg from "pg";
 import type { Row } from "../../migrations/types.ts";
-import { IdleConnections } from "../idle-connections.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { ReplayYielded } from "../replay-yielded.ts";
 import type { ReplayPlan, RowMapper } from "../store.ts";
@@ -9,6 +8,7 @@ import { selectByCopy } from "./copy-read.ts";
 import { copyRows } from "./copy-rows.ts";
 import type { PoolClient } from "./pg-pool.ts";
 import type { Schemas } from "./shadow-schema.ts";
+import { workerConnections } from "./worker-connections.ts";
 import { qualify, quoteIdent, quoteLiteral } from "./sql.ts";
 import { type PgShape, readShape } from "./table-shape.ts";
 
@@ -49,16 +49,6 @@ export async function buildReplayPlan(client: PoolClient, schemas: Schemas, tabl
   };
 }
 
-const connections = new IdleConnections<pg.Client>(
-  async (url) => {
-    const client = new pg.Client({ connectionString: url, application_name: "migration-service replay" });
-    client.on("error", () => {});
-    await client.connect();
-    return client;
-  },
-  (client) => client.end(),
-);
-
 /**
  * Under the finalize swap's locks (the origin tables locked, the command row held): replays every change
  * still logged for the shadowed tables, through the mapper of each table's shape; returns how many.
@@ -77,7 +67,7 @@ export async function replayRest(client: PoolClient, schemas: Schemas, names: Bo
 
 /** Worker-thread side: one batch in one transaction on this thread's own connection; see StoreDriver.replayBatch. */
 export function replayBatchPostgres(plan: PgReplayPlan, map: RowMapper): Promise<number> {
-  return connections.use(plan.url, async (client) => {
+  return workerConnections.use(plan.url, async (client) => {
     await client.query("BEGIN");
     try {
       const names = bookkeepingIn(plan.originSchema);
