@@ -75,7 +75,7 @@ describe("migrate failures", () => {
 describe("write protection", () => {
   it("rejects writes with a text naming the migration while reads keep working, until finalize", async () => {
     fx = new EngineFixture(ITEMS);
-    fx.write("0001_protected.mjs", itemMigration(`dataDefinition: (db) => db.exec("ALTER TABLE item ADD COLUMN note TEXT")`));
+    fx.write("0001_protected.mjs", itemMigration(`writes: "protect", dataDefinition: (db) => db.exec("ALTER TABLE item ADD COLUMN note TEXT")`));
     expect((await fx.run("migrate")).exception).toBeNull();
     expect(() => fx.origin.exec("UPDATE item SET qty = 9")).toThrow(/Table "item" is write-protected by migration 0001_protected/);
     expect(() => fx.origin.exec("INSERT INTO item (name) VALUES ('x')")).toThrow(/write-protected by migration 0001_protected/);
