@@ -56,7 +56,7 @@ for (const target of STORE_TARGETS) {
     for (const route of routes) {
       it(`captured, ${route}: no write is refused, and every committed write is in the swapped-in table, transformed`, async () => {
         // A race: several rounds in one run, each on a fresh database.
-        for (let seed = 1; seed <= 3; seed++) {
+        for (let seed = 1; seed <= 2; seed++) {
           const { report, answeredAt, lost } = await round(target, route, "capture", seed);
           expect(report.failed, `seed ${seed}`).toEqual([]);
           expect(report.refused, `seed ${seed}: writes refused`).toBe(0);
@@ -66,7 +66,7 @@ for (const target of STORE_TARGETS) {
       });
 
       it(`protected (writes: "protect"), ${route}: every committed write survives, transformed; none commits to the old tables after the answer`, async () => {
-        for (let seed = 1; seed <= 2; seed++) {
+        for (let seed = 1; seed <= 1; seed++) {
           const { report, answeredAt, lost } = await round(target, route, "protect", seed);
           expect(report.failed, `seed ${seed}`).toEqual([]);
           expect(report.committed.filter((w) => w.committedAt < answeredAt).length, `seed ${seed}: writes before the command`).toBeGreaterThan(0);
