@@ -100,3 +100,40 @@ for (const target of STORE_TARGETS) {
     }, 240_000);
   });
 }
+
+describe("replay of keys JSON could not carry (sqlite)", () => {
+  it("a WITHOUT ROWID table keyed by text and blob, and rowids beyond 2^53, replay exactly", async () => {
+    const target = STORE_TARGETS.find((t) => t.name === "sqlite")!;
+    const db = await target.create();
+    const store = await openStore(db.url);
+    const owner = "test:1:keys.1";
+    try {
+      await db.exec(`CREATE TABLE k (a TEXT, b BLOB, v INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+        INSERT INTO k VALUES ('x', X'00FF', 1), ('it''s', X'', 2);
+        CREATE TABLE big (v INTEGER NOT NULL); INSERT INTO big (rowid, v) VALUES (9007199254740993, 1), (5, 2);`);
+      expect(await claimOn(store, owner, { protect: ["k", "big"].map((table) => ({ table, message: "migrating", capture: true })) })).toBe(true);
+      const session = await store.openSession({ verbose: false, log: () => {} });
+      try {
+        await session.copyToShadow("k");
+        await session.copyToShadow("big");
+        await db.exec(`UPDATE k SET v = 10 WHERE a = 'x'; DELETE FROM k WHERE a = 'it''s'; INSERT INTO k VALUES ('y', X'01', 3);
+          UPDATE big SET v = 20 WHERE rowid = 9007199254740993; DELETE FROM big WHERE rowid = 5;`);
+        for (const table of ["k", "big"]) {
+          const plan = await session.replayPlan(table, owner);
+          while ((await replayBatch(plan, async (rows) => rows)) > 0);
+        }
+        expect(await session.db.query("SELECT a, hex(b) AS b, v FROM k ORDER BY a")).toEqual([
+          { a: "x", b: "00FF", v: 10 },
+          { a: "y", b: "01", v: 3 },
+        ]);
+        expect(await session.db.query("SELECT CAST(rowid AS TEXT) AS id, v FROM big")).toEqual([{ id: "9007199254740993", v: 20 }]);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await store.completeCommand(owner, [], null, true);
+      await store.close();
+      await db.drop();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { readShape } from "./table-shape.ts";
 
 /** Name prefix of the capture triggers in the origin database. */
 export const CAPTURE_PREFIX = "_migration_capture_";
-/** The change log in the origin database: one row per changed key (a JSON array) of a captured table. */
+/** The change log in the origin database: one row per changed key (its values as SQL literals) of a captured table. */
 export const CHANGES_TABLE = "_migration_changes";
 /** Changes replayed per table since its capture began. */
 export const REPLAYED_TABLE = "_migration_replayed";
@@ -28,7 +28,8 @@ export function createCapture(db: Connection): void {
 export function captureTableNow(db: Connection, table: string): boolean {
   if (!originHasTable(db, table)) return false;
   const keys = keyExpressions(readShape(db, "main", table));
-  const key = (row: "NEW" | "OLD") => `json_array(${keys.map((k) => `${row}.${k}`).join(", ")})`;
+  // quote() renders each key value as an SQL literal, exactly (large integers, blobs, text alike); replay matches on it.
+  const key = (row: "NEW" | "OLD") => keys.map((k) => `quote(${row}.${k})`).join(" || ', ' || ");
   const log = (row: "NEW" | "OLD", kind: string) => `INSERT INTO ${CHANGES_TABLE} (tbl, key, kind) VALUES (${quoteText(table)}, ${key(row)}, '${kind}');`;
   const bodies = {
     insert: log("NEW", "I"),

@@ -93,31 +93,29 @@ export async function replayChanges(db: Connection, plan: SqliteReplayPlan, site
     .prepare(`SELECT seq, key FROM ${site.origin}.${CHANGES_TABLE} WHERE tbl = ? ORDER BY seq LIMIT ?`)
     .all(plan.shape.table, plan.batch) as { seq: number; key: string }[];
   if (logged.length === 0) return [];
-  const keys = [...new Set(logged.map((c) => c.key))].map((text) => JSON.parse(text) as unknown[]);
+  // The logged keys are SQL literals written by quote() in the capture trigger, so they go into the statements as they are.
+  const keys = `${keyTuple(plan.shape).key} IN (VALUES ${[...new Set(logged.map((c) => `(${c.key})`))].join(", ")})`;
   const target = `${site.targetSchema}.${quoteIdent(site.targetTable)}`;
-  const { key, params } = keyTuple(plan.shape);
-  const remove = db.prepare(`DELETE FROM ${target} WHERE ${key} = ${params}`);
-  for (const k of keys) remove.run(...k);
+  const remove = () => db.prepare(`DELETE FROM ${target} WHERE ${keys}`).run();
+  remove();
   if (plan.keptColumns.length > 0) {
     const kept = plan.keptColumns.join(", ");
-    const fill = db.prepare(`INSERT INTO ${target} (${kept}) SELECT ${kept} FROM ${site.origin}.${quoteIdent(plan.shape.table)} WHERE ${key} = ${params}`);
-    for (const k of keys) fill.run(...k);
+    db.prepare(`INSERT INTO ${target} (${kept}) SELECT ${kept} FROM ${site.origin}.${quoteIdent(plan.shape.table)} WHERE ${keys}`).run();
   }
-  const expressions = keyExpressions(plan.shape);
-  const read = db.prepare(`SELECT ${expressions.join(", ")}, * FROM ${target} WHERE ${key} = ${params}`).raw(true);
+  // A rowid comes back as text, so one beyond 2^53 is written back exactly (SQLite turns integer text into the integer).
+  const expressions = keyExpressions(plan.shape).map((k) => (k === "rowid" ? "CAST(rowid AS TEXT)" : k));
+  const read = db.prepare(`SELECT ${expressions.join(", ")}, * FROM ${target} WHERE ${keys}`).raw(true);
   const names = read.columns().map((c) => c.name);
   const rows: Row[] = [];
   const rowKeys: unknown[][] = [];
-  for (const k of keys) {
-    const values = read.get(...k) as unknown[] | undefined;
-    if (values === undefined) continue;
+  for (const values of read.all() as unknown[][]) {
     rowKeys.push(values.slice(0, expressions.length));
     const row: Row = {};
     for (let i = expressions.length; i < values.length; i++) row[names[i]!] = values[i];
     rows.push(row);
   }
   const results = await map(rows);
-  for (const k of keys) remove.run(...k);
+  remove();
   insertRows(db, { ...plan.shape, table: site.targetTable }, rowKeys, results, site.targetSchema);
   return logged.map((c) => c.seq);
 }

@@ -19,7 +19,10 @@ export function tableDefinition(db: Connection, schema: string, table: string): 
  */
 export function copyTableIntoMain(db: Connection, from: string, table: string): number {
   createEmptyTableInMain(db, from, table);
-  const columns = readShape(db, "main", table).writableColumns.map(quoteIdent).join(", ");
+  const shape = readShape(db, "main", table);
+  // A rowid that is not a column keeps its value too: captured changes are replayed by it.
+  const keepRowid = shape.byRowid && shape.rowidAlias === null;
+  const columns = [...(keepRowid ? ["rowid"] : []), ...shape.writableColumns.map(quoteIdent)].join(", ");
   const name = quoteIdent(table);
   const copied = db.prepare(`INSERT INTO main.${name} (${columns}) SELECT ${columns} FROM ${from}.${name}`).run().changes;
   completeTableInMain(db, from, table);
