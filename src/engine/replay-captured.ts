@@ -38,10 +38,10 @@ export async function loggedTables(store: Store): Promise<GuardedTable[]> {
 /**
  * Replays the logged changes of every captured table that has a shadow copy through `chain`'s transforms,
  * the tables in parallel and each table's batches one after another (the store allows one replayer per
- * table), until a batch comes back short: the log had caught up with the writers. Returns the changes
- * replayed per table.
+ * table), until a batch comes back short (the log had caught up with the writers) or `deadline` (epoch
+ * ms) passed. Returns the changes replayed per table.
  */
-export async function replayCaptured(rc: ReplayContext, chain: readonly LoadedMigration[]): Promise<Map<string, number>> {
+export async function replayCaptured(rc: ReplayContext, chain: readonly LoadedMigration[], deadline = Infinity): Promise<Map<string, number>> {
   const replayed = new Map<string, number>();
   await Promise.all(
     (await loggedTables(rc.store)).map(async ({ table }) => {
@@ -52,12 +52,15 @@ export async function replayCaptured(rc: ReplayContext, chain: readonly LoadedMi
         const changes = await rc.transformer.replay({ table, plan, transforms });
         if (changes === YIELDED) throw new ReplayYielded();
         replayed.set(table, (replayed.get(table) ?? 0) + changes);
-        if (changes < plan.batch) break;
+        if (changes < plan.batch || Date.now() > deadline) break;
       }
     }),
   );
   return replayed;
 }
+
+/** How long one replay between commands goes on at most, in ms: the watchdog starts the next; a shutdown waits for no more. */
+export const BETWEEN_COMMANDS_PASS_MS = 5_000;
 
 /**
  * Between commands (state finalization_required): replays what the application wrote since, so finalize
@@ -66,7 +69,7 @@ export async function replayCaptured(rc: ReplayContext, chain: readonly LoadedMi
 export async function replayBetweenCommands(store: Store, transformer: BatchTransformer, chain: readonly LoadedMigration[]): Promise<number> {
   const session = await store.openSession({ verbose: false, log: () => {} });
   try {
-    const replayed = await replayCaptured({ store, transformer, session, owner: null }, chain);
+    const replayed = await replayCaptured({ store, transformer, session, owner: null }, chain, Date.now() + BETWEEN_COMMANDS_PASS_MS);
     return [...replayed.values()].reduce((a, b) => a + b, 0);
   } catch (error) {
     if (error instanceof ReplayYielded) return 0;
