@@ -17,12 +17,12 @@ export default {
 };
 `;
 
-/** Connections other than the asking one to the test database, but those of the transform threads. */
+/** Connections other than the asking one to the test database, but those of the worker threads. */
 const OTHERS = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-  AND application_name <> 'migration-service transform'`;
-/** The transform threads' own connections, which close a second after their last range. */
+  AND application_name <> 'migration-service worker'`;
+/** The worker threads' own connections (ranges and replay batches), which close a second after their last use. */
 const TRANSFORMS = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
-  AND application_name = 'migration-service transform'`;
+  AND application_name = 'migration-service worker'`;
 
 let setup: PgSetup | undefined;
 afterEach(async () => {
