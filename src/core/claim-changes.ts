@@ -45,15 +45,7 @@ export function claimChanges(command: RunCommand, view: ServiceView): { migratio
  * finalized, ascending. Their tables' writes are decided over this chain.
  */
 export function shadowChain(view: ServiceView): RegisteredMigration[] {
-  return migrationsIn(
-    view,
-    MigrationState.FINALIZATION_REQUIRED,
-    MigrationState.FINALIZATION_RUNNING,
-    MigrationState.FINALIZATION_FAILED,
-    MigrationState.MIGRATION_RUNNING,
-    MigrationState.MIGRATION_FAILED,
-    MigrationState.MIGRATION_REQUIRED,
-  );
+  return view.registered.filter((r) => r.state !== MigrationState.FINALIZED).map((r) => r.migration);
 }
 
 function record(migration: RegisteredMigration, state: MigrationState): MigrationRecord {

@@ -1,5 +1,5 @@
 import type { PoolClient } from "./pg-pool.ts";
-import { CHANGES_TABLE, GUARD_TRIGGERS, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
+import { CAPTURE_NAME, CHANGES_TABLE, GUARD_TRIGGERS, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
 import { qualify, quoteLiteral } from "./sql.ts";
 
 /** SQLSTATE of a write rejected by the write protection (class "MS": migration service). */
@@ -57,10 +57,14 @@ export async function hasTrigger(client: PoolClient, schema: string, table: stri
   return rowCount === 1;
 }
 
-/** Whether `schema.table` refuses writes or captures them: either keeps the shadow copy exact. */
+/** Whether `schema.table` refuses writes or captures them (an enabled protection or capture trigger): either keeps the shadow copy exact. */
 export async function isGuarded(client: PoolClient, schema: string, table: string): Promise<boolean> {
-  for (const name of [GUARD_TRIGGERS[0], GUARD_TRIGGERS[1]]) if ((await tablesWithTrigger(client, schema, name, true)).includes(table)) return true;
-  return false;
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname IN ($3, $4) AND t.tgenabled <> 'D'`,
+    [schema, table, PROTECT_NAME, CAPTURE_NAME],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 /**
