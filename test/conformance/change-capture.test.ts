@@ -153,7 +153,7 @@ for (const target of STORE_TARGETS) {
     });
 
     if (target.name === "postgres") {
-      it("two replicas replay between commands while the application writes, one batch at a time per table; finalize on either is exact", async () => {
+      it("two replicas replay between commands while the application writes; finalize on the other one is exact", async () => {
         const { db, dir } = await fresh(target, WORKLOAD_SCHEMA, workloadMigrations());
         await db.exec(WORKLOAD_SEED);
         const a = await startTestService(db, dir);
