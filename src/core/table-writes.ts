@@ -34,19 +34,20 @@ export interface TableWritesPlan {
  * defaults. Set-based SQL over the shadow (`dataManipulation`, `cleanup`) cannot be replayed row by row;
  * neither can a `dataDefinition` followed by another migration of the same table, since a replayed row
  * would meet the final shape in every step, nor one over several tables, whose SQL may move rows between
- * them (a table split), unless the migration says `writes: "capture"`. A migration may also ask for
- * protection (`writes: "protect"`).
+ * them (a table split), unless the migration says `writes: "capture"`; nor an SQL-expression transform,
+ * which runs inside the database's copy. A migration may also ask for protection (`writes: "protect"`).
  */
 export function planTableWrites(chain: readonly WritesMigration[]): TableWritesPlan[] {
   const byTable = new Map<string, WritesMigration[]>();
   for (const migration of chain) for (const table of migration.tables) byTable.set(table, [...(byTable.get(table) ?? []), migration]);
-  return [...byTable].map(([table, migrations]) => ({ table, ...decide(migrations) }));
+  return [...byTable].map(([table, migrations]) => ({ table, ...decide(table, migrations) }));
 }
 
-function decide(migrations: readonly WritesMigration[]): { mode: WritesMode; reason: string } {
+function decide(table: string, migrations: readonly WritesMigration[]): { mode: WritesMode; reason: string } {
   const protectedBy = (reason: string) => ({ mode: "protected" as const, reason });
   for (const { name, traits } of migrations) {
     if (traits.writes === "protect") return protectedBy(`migration ${name} asks for it (writes: "protect")`);
+    if (traits.sqlTransforms.includes(table)) return protectedBy(`migration ${name} transforms it with SQL expressions, which the database computes for the whole table, not row by row`);
     if (traits.dataManipulation) return protectedBy(`migration ${name} changes rows with dataManipulation, which cannot be replayed row by row`);
     if (traits.cleanup) return protectedBy(`migration ${name} changes rows with cleanup, which cannot be replayed row by row`);
   }

@@ -33,6 +33,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
+      alters: loaded.flatMap((m) => Object.entries(m.migration.alter ?? {}).map(([table, steps]) => ({ table, steps }))),
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
       replayMapper: inlineMapper(loaded),
       closingOutput: (summary) => {

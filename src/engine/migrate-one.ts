@@ -1,8 +1,10 @@
 import { performance } from "node:perf_hooks";
-import type { LoadedMigration } from "../migrations/types.ts";
+import { type AlterStep, describeStep, keepsColumns } from "../migrations/alter-steps.ts";
+import { columnExpressionsOf, type LoadedMigration } from "../migrations/types.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { PrerequisiteRefusal } from "./error-text.ts";
+import type { DeferredAlters } from "./deferred-alters.ts";
 import { fence } from "./fence.ts";
 import { transformTable } from "./transform-table.ts";
 import type { CommandContext } from "./types.ts";
@@ -17,6 +19,7 @@ export async function migrateOne(
   loaded: LoadedMigration,
   budgets: TableBudgets,
   captured: ReadonlySet<string>,
+  deferred: DeferredAlters,
 ): Promise<void> {
   const { migration, name } = loaded;
   const prefix = `migration ${name}`;
@@ -28,41 +31,56 @@ export async function migrateOne(
   if (typeof refusal === "string" && refusal.length > 0) throw new PrerequisiteRefusal(refusal);
 
   const transforms = migration.transform ?? {};
+  const alters = migration.alter ?? {};
   const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(t, budgets.get(t) ?? 0)]));
-  // Without dataDefinition a transformed table's rows keep their shape, so the copy and the transform
-  // become one pass (CONTRACT §7 allows the faster route when the result is the same).
-  const streamed = new Set<string>();
+  // Without dataDefinition a transformed table's rows keep their shape (or gain only declared columns), so the
+  // copy and the transform become one pass (CONTRACT §7 allows the faster route when the result is the same).
+  const streamed = new Map<string, AlterStep[]>();
+  const altered = new Set<string>();
   await fence(ctx, `${prefix}: the shadow copies`);
   for (const table of migration.tables) {
     if ((await session.locate(table)) !== "origin") continue;
-    if (table in transforms && migration.dataDefinition === undefined) {
+    const steps = [...deferred.take(table), ...(alters[table] ?? [])];
+    altered.add(table);
+    if (table in transforms && migration.dataDefinition === undefined && keepsColumns(steps)) {
       await session.createEmptyCopy(table);
-      streamed.add(table);
+      await applySteps(ctx, session, prefix, table, steps.filter((step) => "addColumn" in step));
+      streamed.set(table, steps.filter((step) => !("addColumn" in step)));
       continue;
     }
     const copyStarted = performance.now();
     const copied = await session.copyToShadow(table);
     ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows)`);
     ctx.out.detail(`${prefix}: copy of "${table}" took ${formatMs(performance.now() - copyStarted)}`);
+    await applySteps(ctx, session, prefix, table, steps);
+  }
+  for (const [table, steps] of Object.entries(alters)) {
+    if (altered.has(table)) continue;
+    if ((await session.locate(table)) === "shadow") await applySteps(ctx, session, prefix, table, steps);
+    else await deferred.add(session, prefix, table, steps);
   }
   for (const table of migration.tables) if (!(table in transforms)) shares.get(table)!.finish();
 
   await fence(ctx, `${prefix}: dataDefinition`);
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
-  if (migration.dataDefinition !== undefined) {
-    for (const table of migration.tables) if (captured.has(table)) await checkReplayable(session, name, table);
+  for (const table of migration.tables) {
+    if (captured.has(table) && (migration.dataDefinition !== undefined || table in alters)) await checkReplayable(session, name, table);
   }
   for (const table of Object.keys(transforms)) {
     const share = shares.get(table)!;
-    if (streamed.has(table)) {
-      const copied = await transformTable(ctx, session, loaded, table, "stream", share);
+    const expressions = columnExpressionsOf(migration, table);
+    const streamSteps = streamed.get(table);
+    if (streamSteps !== undefined) {
+      const copied = expressions ? await expressionStep(ctx, prefix, table, share, () => session.fillFromOrigin(table, expressions)) : await transformTable(ctx, session, loaded, table, "stream", share);
       await session.completeCopy(table);
+      await applySteps(ctx, session, prefix, table, streamSteps);
       ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
     } else {
       if ((await session.locate(table)) !== "shadow") {
         throw new Error(`The transform of table "${table}" has no table to work on: "${table}" does not exist after dataDefinition`);
       }
-      await transformTable(ctx, session, loaded, table, "in-place", share);
+      if (expressions) await expressionStep(ctx, prefix, table, share, () => session.updateShadow(table, expressions));
+      else await transformTable(ctx, session, loaded, table, "in-place", share);
     }
     share.finish();
   }
@@ -79,6 +97,21 @@ export async function migrateOne(
   }
   ctx.out.detail(`${prefix}: done`);
   ctx.out.detail(`${prefix}: took ${formatMs(performance.now() - started)}`);
+}
+
+async function applySteps(ctx: CommandContext, session: ShadowSession, prefix: string, table: string, steps: readonly AlterStep[]): Promise<void> {
+  if (steps.length === 0) return;
+  await session.alterShadow(table, steps);
+  for (const step of steps) ctx.out.detail(`${prefix}: ${describeStep(step)} on the shadow copy of "${table}"`);
+}
+
+/** Runs an SQL-expression transform statement, counting its rows into the table's progress. */
+async function expressionStep(ctx: CommandContext, prefix: string, table: string, share: { add(rows: number): void }, run: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  const rows = await run();
+  share.add(rows);
+  ctx.out.detail(`${prefix}: SQL transform of "${table}" took ${formatMs(performance.now() - started)} (${rows} rows)`);
+  return rows;
 }
 
 async function step(ctx: CommandContext, prefix: string, label: string, run: () => unknown): Promise<void> {

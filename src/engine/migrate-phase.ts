@@ -3,6 +3,7 @@ import type { LoadedMigration } from "../migrations/types.ts";
 import type { MigrationRef } from "./messages.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
+import { DeferredAlters } from "./deferred-alters.ts";
 import { errorText } from "./error-text.ts";
 import { migrateOne, type TableBudgets } from "./migrate-one.ts";
 import { loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
@@ -27,6 +28,7 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     for (const ref of continuing) earlier.push(await ctx.load(ref));
     // What the application wrote since the earlier migrate goes in before the new migrations change the shadow.
     if (earlier.length > 0) reportReplayed(ctx, "before migrating", await replayCaptured(replay, earlier));
+    const deferred = await DeferredAlters.of(ctx, session, earlier);
     const captured = new Set((await loggedTables(ctx.store)).filter((g) => g.mode === "captured").map((g) => g.table));
     const loaded: LoadedMigration[] = [];
     for (const ref of pending) {
@@ -40,7 +42,7 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     ctx.progress.start(perTable);
     for (const migration of loaded) {
       current = migration;
-      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, captured);
+      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, captured, deferred);
     }
     current = null;
     reportReplayed(ctx, "while migrating", await replayCaptured(replay, [...earlier, ...loaded]));

@@ -1,5 +1,5 @@
 import type { GuardedTable } from "../core/state-store.ts";
-import type { LoadedMigration } from "../migrations/types.ts";
+import { type LoadedMigration, rowTransformOf } from "../migrations/types.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
 import type { RowMapper, ShadowSession, Store, TableShape } from "../stores/store.ts";
 import { chainRows } from "./transform-rows.ts";
@@ -19,13 +19,13 @@ export interface ReplayContext {
 
 /** The transforms of `table` over `chain` (ascending), as refs a thread imports. */
 export function transformRefs(chain: readonly LoadedMigration[], table: string): TransformRef[] {
-  return chain.filter((m) => m.migration.transform?.[table] !== undefined).map((m) => ({ path: m.path, checksum: m.checksum }));
+  return chain.filter((m) => rowTransformOf(m.migration, table) !== undefined).map((m) => ({ path: m.path, checksum: m.checksum }));
 }
 
 /** The chain's transforms run on this thread, for the finalize swap's last replay under its locks. */
 export function inlineMapper(chain: readonly LoadedMigration[]): (shape: TableShape) => RowMapper {
   return (shape) => {
-    const transforms = chain.flatMap((m) => m.migration.transform?.[shape.table] ?? []);
+    const transforms = chain.flatMap((m) => rowTransformOf(m.migration, shape.table) ?? []);
     return (rows) => chainRows(shape, transforms, rows);
   };
 }

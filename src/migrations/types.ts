@@ -1,3 +1,6 @@
+import type { AlterStep } from "./alter-steps.ts";
+import { type ColumnExpressions, isColumnExpressions } from "./sql-expression.ts";
+
 /** The SQL dialect behind a migration's `db`. */
 export type Dialect = "postgres" | "sqlite";
 
@@ -24,16 +27,25 @@ export interface MigrationDb {
 /** Maps one row to its new row, or `null` to delete it. Must be pure: it runs in parallel batches. */
 export type RowTransform = (row: Row) => Row | null | Promise<Row | null>;
 
+/** A table's transform: a JS row function, or new column values as SQL expressions the database computes in its own copy. */
+export type TableTransform = RowTransform | ColumnExpressions;
+
 /** The default export of a migration file `NNNN_description.{ts,js,mjs}` (CONTRACT §7). */
 export interface Migration {
-  /** Tables the migration changes or creates; each gets a shadow copy. Required, non-empty. */
+  /** Tables the migration changes or creates; each gets a shadow copy. Required; empty only when `alter` says everything. */
   tables: readonly string[];
+  /**
+   * Changes the database makes in place, per table (`addColumn`, `dropColumn`, `renameColumn`, `createIndex`,
+   * `dropIndex`). A table named only here gets no shadow copy: its steps are applied to the original at finalize.
+   * A table in `tables` gets them on its shadow copy, before `dataDefinition`.
+   */
+  alter?: Readonly<Record<string, readonly AlterStep[]>>;
   /** Returns a non-empty text to refuse to run (it becomes the exception); runs against current data. */
   checkPrerequisites?(db: MigrationDb): Promise<string | undefined | void> | string | undefined | void;
   /** Schema changes on the shadow copies. */
   dataDefinition?(db: MigrationDb): Promise<void> | void;
-  /** Per-table row transforms, applied after `dataDefinition`; keys must be in `tables`. */
-  transform?: Readonly<Record<string, RowTransform>>;
+  /** Per-table transforms (a row function, or column values as SQL expressions), applied after `dataDefinition`; keys must be in `tables`. */
+  transform?: Readonly<Record<string, TableTransform>>;
   /** SQL data changes on the shadow copies, after the transforms. */
   dataManipulation?(db: MigrationDb): Promise<void> | void;
   /** Runs in finalize, before the swap. */
@@ -63,4 +75,16 @@ export interface LoadedMigration {
   readonly checksum: string;
   /** The validated default export. */
   readonly migration: Migration;
+}
+
+/** The JS row function of `table` in `migration`, if its transform is one. */
+export function rowTransformOf(migration: Migration, table: string): RowTransform | undefined {
+  const transform = migration.transform?.[table];
+  return typeof transform === "function" ? transform : undefined;
+}
+
+/** The SQL-expression transform of `table` in `migration`, if its transform is one. */
+export function columnExpressionsOf(migration: Migration, table: string): ColumnExpressions | undefined {
+  const transform = migration.transform?.[table];
+  return isColumnExpressions(transform) ? transform : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Migration } from "./types.ts";
+import { columnExpressionsOf, type Migration } from "./types.ts";
 
 /** What a migration does to its tables, as far as keeping them writable while they migrate goes. */
 export interface WriteTraits {
@@ -10,6 +10,8 @@ export interface WriteTraits {
   dataManipulation: boolean;
   /** Whether it changes rows with set-based SQL in `cleanup`. */
   cleanup: boolean;
+  /** Tables it transforms with SQL expressions, which the database computes set-based, not row by row. */
+  sqlTransforms: readonly string[];
 }
 
 /** The write traits of a loaded migration object. */
@@ -19,5 +21,6 @@ export function writeTraitsOf(migration: Migration): WriteTraits {
     dataDefinition: migration.dataDefinition !== undefined,
     dataManipulation: migration.dataManipulation !== undefined,
     cleanup: migration.cleanup !== undefined,
+    sqlTransforms: Object.keys(migration.transform ?? {}).filter((table) => columnExpressionsOf(migration, table) !== undefined),
   };
 }

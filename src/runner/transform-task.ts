@@ -1,7 +1,7 @@
 import type { RangeJob, ReplayJob, TransformRef } from "../engine/types.ts";
 import { chainRows, transformRows } from "../engine/transform-rows.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
-import type { Migration, RowTransform } from "../migrations/types.ts";
+import { type Migration, type RowTransform, rowTransformOf } from "../migrations/types.ts";
 import { moveRange, replayBatch } from "../stores/range-mover.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
 import { YIELDED } from "../engine/types.ts";
@@ -20,8 +20,8 @@ function migrationOf(ref: TransformRef): Promise<Migration> {
 }
 
 async function transformOf(ref: TransformRef, table: string): Promise<RowTransform> {
-  const transform = (await migrationOf(ref)).transform?.[table];
-  if (transform === undefined) throw new Error(`The migration at ${ref.path} has no transform for table "${table}"`);
+  const transform = rowTransformOf(await migrationOf(ref), table);
+  if (transform === undefined) throw new Error(`The migration at ${ref.path} has no row transform for table "${table}"`);
   return transform;
 }
 

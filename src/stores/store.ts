@@ -1,4 +1,6 @@
 import type { MigrationRecord, StateStore } from "../core/state-store.ts";
+import type { AlterStep } from "../migrations/alter-steps.ts";
+import type { ColumnExpressions } from "../migrations/sql-expression.ts";
 import type { Dialect, MigrationDb, Row } from "../migrations/types.ts";
 
 /** Where a plain table name points for a migration's `db`: its shadow copy, the origin, or nothing. */
@@ -96,6 +98,15 @@ export interface ShadowSession {
   createEmptyCopy(table: string): Promise<void>;
   /** Adds the keys, indexes and sequence positions `createEmptyCopy` left out, once the rows are in. */
   completeCopy(table: string): Promise<void>;
+  /** Applies declared steps to the shadow copy of `table`, in order. */
+  alterShadow(table: string, steps: readonly AlterStep[]): Promise<void>;
+  /**
+   * Fills the empty shadow copy of `table` from the origin in one statement inside the database: each column
+   * from its expression, else from the origin's column of that name, else its default. Returns the rows.
+   */
+  fillFromOrigin(table: string, expressions: ColumnExpressions): Promise<number>;
+  /** Sets columns of every row of the shadow copy of `table` to their expressions over the row, in one statement; returns the rows. */
+  updateShadow(table: string, expressions: ColumnExpressions): Promise<number>;
   /**
    * What a worker needs to move the rows of `table` by `route`, each range write fenced by `owner`'s lease;
    * throws when the table cannot be split into key ranges.
@@ -128,6 +139,12 @@ export interface SwapPlan {
   /** Migration records written in the same transaction (state `finalized`). */
   records: MigrationRecord[];
   /**
+   * The finalized migrations' declared in-place steps, in order. Steps of a table the swap replaces are in its
+   * shadow copy already and are skipped; the others are applied to the original table by the swap (PostgreSQL
+   * builds and drops indexes CONCURRENTLY before it locks anything).
+   */
+  alters: readonly TableAlter[];
+  /**
    * The last output lines of the command, appended in the same transaction that also ends the command
    * (running=false, no exception): a crash leaves either the old data, states and running command, or
    * all of the new. Receives what was swapped, with the lock window measured up to this point.
@@ -139,6 +156,14 @@ export interface SwapPlan {
    * written before the locks is missing from the swapped-in table.
    */
   replayMapper(shape: TableShape): RowMapper;
+}
+
+/** Declared in-place steps of one table. */
+export interface TableAlter {
+  /** The table. */
+  table: string;
+  /** Its steps, in order. */
+  steps: readonly AlterStep[];
 }
 
 /** What the finalize swap did. */

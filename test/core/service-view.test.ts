@@ -4,9 +4,9 @@ import type { CommandRecord, Snapshot } from "../../src/core/state-store.ts";
 
 const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,
-  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0,
+  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0, paused: false, maxRowsPerSecond: 0,
 };
-const PLAIN = { dataDefinition: false, dataManipulation: false, cleanup: false };
+const PLAIN = { dataDefinition: false, dataManipulation: false, cleanup: false, sqlTransforms: [] };
 const registry = [
   { index: 1, name: "0001_a", checksum: "a", tables: ["t"], traits: PLAIN },
   { index: 2, name: "0002_b", checksum: "b", tables: ["u"], traits: PLAIN },

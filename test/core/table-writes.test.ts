@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planTableWrites, tableWrites, type WritesMigration } from "../../src/core/table-writes.ts";
 import type { WriteTraits } from "../../src/migrations/write-traits.ts";
 
-const traits = (fields: Partial<WriteTraits> = {}): WriteTraits => ({ dataDefinition: false, dataManipulation: false, cleanup: false, ...fields });
+const traits = (fields: Partial<WriteTraits> = {}): WriteTraits => ({ dataDefinition: false, dataManipulation: false, cleanup: false, sqlTransforms: [], ...fields });
 const m = (name: string, tables: string[], fields: Partial<WriteTraits> = {}): WritesMigration => ({ name, tables, traits: traits(fields) });
 const modes = (chain: WritesMigration[]) => Object.fromEntries(planTableWrites(chain).map((p) => [p.table, p.mode]));
 
@@ -29,6 +29,12 @@ describe("planTableWrites: which tables keep their writes while they migrate", (
 
   it("honours writes: \"protect\"", () => {
     expect(planTableWrites([m("0001_a", ["a"], { writes: "protect" })])).toEqual([{ table: "a", mode: "protected", reason: 'migration 0001_a asks for it (writes: "protect")' }]);
+  });
+
+  it("protects a table transformed with SQL expressions, and only that table", () => {
+    const plan = planTableWrites([m("0001_a", ["a", "b"], { sqlTransforms: ["a"] })]);
+    expect(plan.map((p) => [p.table, p.mode])).toEqual([["a", "protected"], ["b", "captured"]]);
+    expect(plan[0]!.reason).toBe("migration 0001_a transforms it with SQL expressions, which the database computes for the whole table, not row by row");
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Migration, MigrationDb } from "../../src/migrations/types.ts";
+import { type Migration, type MigrationDb, rowTransformOf } from "../../src/migrations/types.ts";
 
 /**
  * Applies a migration straight to the tables, without shadow copies: enough to prove that a demo
@@ -8,7 +8,9 @@ export async function applyInPlace(db: MigrationDb, migration: Migration): Promi
   const refusal = await migration.checkPrerequisites?.(db);
   if (refusal) throw new Error(`checkPrerequisites refused: ${refusal}`);
   await migration.dataDefinition?.(db);
-  for (const [table, transform] of Object.entries(migration.transform ?? {})) {
+  for (const table of Object.keys(migration.transform ?? {})) {
+    const transform = rowTransformOf(migration, table);
+    if (transform === undefined) throw new Error(`the demo migrations transform "${table}" with a row function`);
     for (const row of await db.query(`SELECT * FROM "${table}"`)) {
       const next = await transform(row);
       if (next === null) {

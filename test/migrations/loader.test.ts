@@ -56,6 +56,13 @@ describe("loadMigrations", () => {
     ["a transform key not in tables", { "0001_x.mjs": "export default { tables: ['a'], transform: { b: (r) => r } };" }, /`transform` has a key "b" that is not in `tables`/],
     ["a transform that is no function", { "0001_x.mjs": "export default { tables: ['a'], transform: { a: 1 } };" }, /`transform.a` must be a function/],
     ["a transform that is no object", { "0001_x.mjs": "export default { tables: ['a'], transform: 'x' };" }, /`transform` must be an object/],
+    ["an SQL expression that is no text", { "0001_x.mjs": "export default { tables: ['a'], transform: { a: { b: { sql: 5 } } } };" }, /`transform.a.b` must be an SQL expression/],
+    ["an empty set of SQL expressions", { "0001_x.mjs": "export default { tables: ['a'], transform: { a: {} } };" }, /`transform.a` must be a function or an object of SQL expressions/],
+    ["an unknown alter step", { "0001_x.mjs": "export default { tables: [], alter: { a: [{ addTable: 'b' }] } };" }, /`alter.a\[0\]` must be one of addColumn, dropColumn/],
+    ["an alter step with a computed default", { "0001_x.mjs": "export default { tables: [], alter: { a: [{ addColumn: { name: 'b', type: 'text', default: {} } }] } };" }, /default must be a constant/],
+    ["a NOT NULL column without default", { "0001_x.mjs": "export default { tables: [], alter: { a: [{ addColumn: { name: 'b', type: 'text', notNull: true } }] } };" }, /a NOT NULL column needs a non-null default/],
+    ["an index on no columns", { "0001_x.mjs": "export default { tables: [], alter: { a: [{ createIndex: { name: 'i', columns: [] } }] } };" }, /columns must be a non-empty array/],
+    ["an unsafe column name", { "0001_x.mjs": `export default { tables: [], alter: { a: [{ dropColumn: 'b"; DROP' }] } };` }, /the name must be a plain identifier/],
     ["a member that is no function", { "0001_x.mjs": "export default { tables: ['a'], dataDefinition: 'ALTER' };" }, /`dataDefinition` must be a function/],
     ["a file that does not import", { "0001_x.mjs": "export default {" }, /"0001_x.mjs" cannot be imported/],
   ])("rejects %s with one MigrationFileError naming the file", async (_case, files, message) => {

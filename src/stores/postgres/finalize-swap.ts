@@ -9,6 +9,8 @@ import { isGuarded, liftAllProtection } from "./protection.ts";
 import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
 import { replayRest } from "./replay.ts";
 import { qualify, quoteIdent } from "./sql.ts";
+import { deferredSteps } from "../alter-sql.ts";
+import { applyLockedSteps, buildIndexesConcurrently } from "./swap-alters.ts";
 import { alignIdentitySequences } from "./table-copy.ts";
 import { type ForeignKeyPlan, checkForeignKeyRows, planForeignKeys } from "./swap-foreign-keys.ts";
 import { dropViews, recreateViews, saveDependentViews } from "./swap-views.ts";
@@ -31,14 +33,18 @@ export interface SwapTarget {
  * The finalize swap: checks the foreign keys against the rows first (no locks), then ONE transaction
  * locks the origin tables, replays the changes of captured tables still logged, swaps the shadow copies in by catalog changes only (drop, SET SCHEMA; no row
  * copies, so the lock window does not grow with the tables), carries views, foreign keys, triggers,
- * privileges and sequences over, writes records and closing output and ends the command. Foreign keys
+ * privileges and sequences over, applies the declared in-place steps of tables it does not replace (their
+ * indexes are built CONCURRENTLY before it), writes records and closing output and ends the command. Foreign keys
  * come back NOT VALID and are validated after the commit, without blocking the application.
  */
 export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promise<SwapResult> {
-  await withClient(target.pool, async (client) => {
-    const oids = await originOids(client, target.schemas, await touchedTables(client, target.schemas, plan.tables));
+  const steps = await withClient(target.pool, async (client) => {
+    const touched = await touchedTables(client, target.schemas, plan.tables);
+    const oids = await originOids(client, target.schemas, touched);
     await checkForeignKeyRows(client, await planForeignKeys(client, target.schemas, [...oids.values()]));
+    return deferredSteps(plan.alters, new Set([...touched.shadowed, ...touched.dropped]));
   });
+  await buildIndexesConcurrently(target.pool, target.schemas.origin, steps.early);
   let lockedAt = 0;
   const swap = await withLockRetry(target.pool, target.lockPolicy, "Finalize", async (client) => {
     await client.query(`SET LOCAL search_path TO ${quoteIdent(target.schemas.origin)}`);
@@ -49,6 +55,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     lockedAt = performance.now();
     const replayed = await replayRest(client, target.schemas, target.names, tables.shadowed, plan.replayMapper);
     const result = { ...(await swapTables(client, target, tables, oids)), replayed };
+    await applyLockedSteps(client, target.schemas.origin, steps.locked);
     await upsertMigrations(client, target.names, plan.records);
     const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, replayed, lockWindowMs: performance.now() - lockedAt });
     await appendOutputRow(client, target.names, plan.owner, output);

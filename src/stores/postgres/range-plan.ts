@@ -27,8 +27,11 @@ const ROW_SAMPLE = 200;
 export async function buildRangePlan(
   client: PoolClient, schemas: Schemas, url: string, table: string, route: TransformRoute, lease: { owner: string; commandTable: string },
 ): Promise<PgRangePlan> {
-  // An empty stream copy gets its key only after the rows are in; the origin has the same columns and key.
-  const shape = { ...(await readShape(client, route === "stream" ? schemas.origin : schemas.shadow, table)), schema: schemas.shadow };
+  // An empty stream copy gets its key only after the rows are in: its columns are the copy's (declared new
+  // columns included), its key the origin's.
+  const shadow = await readShape(client, schemas.shadow, table);
+  const keyed = route === "stream" ? await readShape(client, schemas.origin, table) : shadow;
+  const shape = { ...shadow, keyColumns: keyed.keyColumns, keyTypes: keyed.keyTypes };
   requireKey(shape);
   const { rows } = await client.query<{ attname: string }>(
     `SELECT a.attname FROM pg_attribute a

@@ -1,6 +1,9 @@
 import type pg from "pg";
+import type { AlterStep } from "../../migrations/alter-steps.ts";
+import type { ColumnExpressions } from "../../migrations/sql-expression.ts";
 import type { MigrationDb } from "../../migrations/types.ts";
 import type { ColumnType, RangePlan, ReplayPlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
+import { alterShadowTable, fillShadowFromOrigin, updateShadowTable } from "./expression-copy.ts";
 import { postgresMigrationDb } from "./migration-db.ts";
 import { type CheckedOut, checkout, inTransaction, type PoolClient } from "./pg-pool.ts";
 import { buildRangePlan, type PgRangePlan, rangeEndOf } from "./range-plan.ts";
@@ -74,6 +77,21 @@ export class PostgresShadowSession implements ShadowSession {
   /** Adds keys and indexes (built once over all rows) and aligns identity sequences. */
   async completeCopy(table: string): Promise<void> {
     await this.serialized((client) => inTransaction(client, () => completeShadowTable(client, this.schemas, table)));
+  }
+
+  /** Runs each step's statement on the shadow copy. */
+  async alterShadow(table: string, steps: readonly AlterStep[]): Promise<void> {
+    await this.serialized((client) => inTransaction(client, () => alterShadowTable(client, this.schemas, table, steps)));
+  }
+
+  /** One INSERT … SELECT with the expressions, in its own transaction. */
+  async fillFromOrigin(table: string, expressions: ColumnExpressions): Promise<number> {
+    return this.serialized((client) => inTransaction(client, () => fillShadowFromOrigin(client, this.schemas, table, expressions)));
+  }
+
+  /** One UPDATE with the expressions. */
+  async updateShadow(table: string, expressions: ColumnExpressions): Promise<number> {
+    return this.serialized((client) => updateShadowTable(client, this.schemas, table, expressions));
   }
 
   /** Reads the shadow table's shape fresh (the schema may have changed) into a plan for the workers. */

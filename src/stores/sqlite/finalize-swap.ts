@@ -11,6 +11,8 @@ import { quoteIdent } from "./sql.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
 import { dropLeftovers, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { completeTableInMain } from "./table-copy.ts";
+import { deferredSteps } from "../alter-sql.ts";
+import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
 import { checkForeignKeys, recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
 
 /**
@@ -34,12 +36,15 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     dropLeftovers(db);
     if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
     for (const table of userTables(db, "shadow")) stageTable(db, table);
+    const steps = deferredSteps(plan.alters, new Set([...userTables(db, "shadow"), ...droppedTables(db, "shadow")]));
+    buildIndexesBeforeSwap(db, steps.early);
     const started = performance.now();
     db.exec("BEGIN IMMEDIATE");
     let result: Omit<SwapResult, "lockWindowMs">;
     try {
       const replayed = await replayRest(db, plan);
       result = { ...swapTables(db, plan), replayed };
+      applyLockedSteps(db, steps.locked);
       const output = plan.closingOutput({ ...result, lockWindowMs: performance.now() - started });
       appendOutputRow(db, plan.owner, output);
       finishCommandRow(db, plan.owner, null, Date.now());

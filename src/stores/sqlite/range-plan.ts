@@ -26,7 +26,8 @@ export function buildRangePlan(
 ): SqliteRangePlan {
   const shape = readShape(db, "main", table);
   const sourceSchema = route === "stream" ? "origin" : "main";
-  const size = shape.columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(" + ");
+  // The source of a stream has the origin's columns, which may be fewer than the copy's (declared new columns).
+  const size = readShape(db, sourceSchema, table).columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(" + ");
   const sample = db.prepare(`SELECT avg(${size}) AS bytes FROM (SELECT * FROM ${sourceSchema}.${quoteIdent(table)} LIMIT ${ROW_SAMPLE})`).get() as { bytes: number | null };
   return { dialect: "sqlite", route, shape, rowBytes: sample.bytes ?? 0, ...paths, sourceSchema, owner };
 }

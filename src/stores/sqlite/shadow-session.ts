@@ -1,6 +1,9 @@
+import type { AlterStep } from "../../migrations/alter-steps.ts";
+import type { ColumnExpressions } from "../../migrations/sql-expression.ts";
 import type { MigrationDb } from "../../migrations/types.ts";
 import type { ColumnType, RangePlan, ReplayPlan, SessionOptions, ShadowSession, TableLocation, TransformRoute } from "../store.ts";
 import { type Connection, inDeferredTransaction, openConnection } from "./connection.ts";
+import { alterTableIn, fillFrom, updateAll } from "./expression-copy.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
 import { buildRangePlan, rangeEndOf, type SqliteRangePlan } from "./range-plan.ts";
 import { buildReplayPlan } from "./replay.ts";
@@ -63,6 +66,21 @@ export class SqliteShadowSession implements ShadowSession {
   /** Creates the explicit indexes over all rows and carries the AUTOINCREMENT counter over. */
   async completeCopy(table: string): Promise<void> {
     inDeferredTransaction(this.conn, () => completeTableInMain(this.conn, "origin", table));
+  }
+
+  /** Runs each step's statement on the shadow copy, in one transaction. */
+  async alterShadow(table: string, steps: readonly AlterStep[]): Promise<void> {
+    inDeferredTransaction(this.conn, () => alterTableIn(this.conn, "main", table, steps));
+  }
+
+  /** One INSERT … SELECT with the expressions. */
+  async fillFromOrigin(table: string, expressions: ColumnExpressions): Promise<number> {
+    return inDeferredTransaction(this.conn, () => fillFrom(this.conn, "origin", table, expressions));
+  }
+
+  /** One UPDATE with the expressions. */
+  async updateShadow(table: string, expressions: ColumnExpressions): Promise<number> {
+    return inDeferredTransaction(this.conn, () => updateAll(this.conn, table, expressions));
   }
 
   /** Reads both shapes fresh into a plan for the replaying workers. */
