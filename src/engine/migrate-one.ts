@@ -133,7 +133,7 @@ async function checkReplayable(session: ShadowSession, name: string, table: stri
   const added = shadow.filter((c) => !origin.some((o) => o.name === c.name)).map((c) => `"${c.name}"`);
   if (dropped.length === 0 || added.length === 0) return;
   throw new Error(
-    `Table "${table}" stays writable while it migrates (its writes are captured and replayed by column name), but the dataDefinition of ${name} ` +
+    `Table "${table}" stays writable while it migrates (its writes are captured and replayed by column name), but the schema changes of ${name} ` +
       `drops ${dropped.join(", ")} and adds ${added.join(", ")}: a renamed column would lose the values of replayed writes. ` +
       `Add writes: "protect" to the migration to keep "${table}" write-protected while it migrates instead`,
   );
