@@ -1,5 +1,7 @@
 import type { SpotRow } from "./items-data.ts";
 import type { StoreName } from "./options.ts";
+import type { ReferenceKind } from "./references.ts";
+import type { TableShape } from "./table-shapes.ts";
 
 /** A fresh database holding the generated `items` table, owned by one scenario. */
 export interface BenchDatabase {
@@ -12,14 +14,20 @@ export interface BenchDatabase {
   /** `SELECT COUNT(*) FROM items`. */
   count(): Promise<number>;
   /**
-   * A fingerprint of every row of `items` (count and a hash of all columns); with `changed`, of the rows as
-   * they are after the bench's change (name upper-cased, amount doubled), computed from the current rows.
+   * A fingerprint of every row of `table` (default `items`): its columns, count and a hash of all columns;
+   * with `changed`, of the rows as they are after the bench's change (name upper-cased, amount doubled),
+   * computed from the current rows.
    */
-  fingerprint(changed: boolean): Promise<string>;
+  fingerprint(changed: boolean, table?: string): Promise<string>;
   /** The rows with these ids. */
   spotRows(ids: readonly number[]): Promise<SpotRow[]>;
-  /** Scenario (a): creates `items_copy` like `items`, times `INSERT INTO items_copy SELECT * FROM items` (ms), drops it. */
-  timeNativeCopy(): Promise<number>;
+  /**
+   * Times one reference on this database, in ms: builds its own target table next to `items`, checks
+   * that it holds exactly what it must (a fingerprint of all rows), drops it.
+   */
+  timeReference(kind: ReferenceKind): Promise<number>;
+  /** Leaves nothing for the next measurement to pay for (PostgreSQL: VACUUM ANALYZE, CHECKPOINT; SQLite: a WAL checkpoint). */
+  settle(): Promise<void>;
   /** Drops the database (or removes its files) and the scratch directory. */
   drop(): Promise<void>;
 }
@@ -28,8 +36,8 @@ export interface BenchDatabase {
 export interface BenchStore {
   /** Which store it is. */
   readonly name: StoreName;
-  /** A fresh database whose `items` holds `rows` generated rows. */
-  create(rows: number): Promise<BenchDatabase>;
+  /** A fresh database whose `items` holds `rows` generated rows, in the given shape (default plain). */
+  create(rows: number, shape?: TableShape): Promise<BenchDatabase>;
   /** The server / library version, e.g. `PostgreSQL 15.8`. */
   version(): Promise<string>;
 }

@@ -19,8 +19,8 @@ async function main(): Promise<number> {
   }
   cleanupOnSignals();
   const stores: Record<StoreName, () => BenchStore> = {
-    sqlite: () => sqliteStore(),
-    postgres: () => postgresStore(options.databaseUrl),
+    sqlite: () => sqliteStore(options.databasePrefix),
+    postgres: () => postgresStore(options.databaseUrl, options.databasePrefix),
   };
   let failed = false;
   for (const name of options.stores) {

@@ -1,13 +1,25 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { TABLE } from "./items-data.ts";
 
 /** The migrations the scenarios run: (b) row-by-row SQL, (c) a plain copy, (d) a transform. */
 export type BenchMigration = "row-by-row" | "copy" | "transform";
 
-const SOURCES: Record<BenchMigration, string> = {
+/** A migration of the bench: its file's text, and whether it changes the rows (name upper-cased, amount doubled). */
+interface MigrationDefinition {
+  source: string;
+  changesRows: boolean;
+}
+
+// The migration file imports the (d) transform from the bench itself (the service loads .ts through tsx).
+const TRANSFORM_MODULE = pathToFileURL(join(import.meta.dirname, "item-transform.ts")).href;
+
+const MIGRATIONS: Record<BenchMigration, MigrationDefinition> = {
   // (b) What users write today: read every row, update each one from JS.
-  "row-by-row": `export default {
+  "row-by-row": {
+    changesRows: true,
+    source: `export default {
   tables: ["${TABLE}"],
   async dataManipulation(db) {
     const update = db.dialect === "postgres"
@@ -18,25 +30,27 @@ const SOURCES: Record<BenchMigration, string> = {
   },
 };
 `,
+  },
   // (c) The table through the shadow copy and nothing else.
-  copy: `export default { tables: ["${TABLE}"] };
-`,
-  // (d) Two columns changed by a transform; numeric arrives as a string on PostgreSQL, REAL as a number on SQLite.
-  transform: `const double = (amount) =>
-  typeof amount === "string" ? (Number(amount) * 2).toFixed(2) : typeof amount === "number" ? amount * 2 : amount;
-export default {
-  tables: ["${TABLE}"],
+  copy: { changesRows: false, source: `export default { tables: ["${TABLE}"] };\n` },
+  // (d) Two columns changed by a transform: the same function the hand-written pipelines call.
   transform: {
-    ${TABLE}: (row) => ({ ...row, name: String(row.name).toUpperCase(), amount: double(row.amount) }),
+    changesRows: true,
+    source: `import { transformItem } from ${JSON.stringify(TRANSFORM_MODULE)};
+export default { tables: ["${TABLE}"], transform: { ${TABLE}: transformItem } };
+`,
   },
 };
-`,
-};
+
+/** Whether `kind` changes the rows (name upper-cased, amount doubled) or leaves them as they were. */
+export function changesRows(kind: BenchMigration): boolean {
+  return MIGRATIONS[kind].changesRows;
+}
 
 /** Writes a migrations directory under `scratchDir` holding only `0001_bench_<kind>.mjs`; returns the directory. */
 export async function writeMigration(scratchDir: string, kind: BenchMigration): Promise<string> {
   const dir = join(scratchDir, "migrations");
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `0001_bench_${kind.replace(/-/g, "_")}.mjs`), SOURCES[kind]);
+  await writeFile(join(dir, `0001_bench_${kind.replace(/-/g, "_")}.mjs`), MIGRATIONS[kind].source);
   return dir;
 }

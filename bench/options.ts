@@ -15,11 +15,13 @@ export interface BenchOptions {
   out: string;
   /** Maintenance database of the PostgreSQL server; bench databases are created next to it. */
   databaseUrl: string;
+  /** Start of the name of every database (PostgreSQL) and temporary directory (SQLite) the bench creates (`--database-prefix`). */
+  databasePrefix: string;
 }
 
 /** The usage text printed on a bad flag. */
 export const USAGE =
-  "usage: npm run bench -- [--rows N] [--store sqlite|postgres|both] [--sample N] [--out DIR] [--database-url URL]";
+  "usage: npm run bench -- [--rows N] [--store sqlite|postgres|both] [--sample N] [--out DIR] [--database-url URL] [--database-prefix NAME]";
 
 function positiveInt(flag: string, text: string | undefined): number {
   const value = Number(text);
@@ -45,7 +47,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     if (eq >= 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
     else values.set(arg.slice(2), argv[++i]);
   }
-  const known = new Set(["rows", "store", "sample", "out", "database-url"]);
+  const known = new Set(["rows", "store", "sample", "out", "database-url", "database-prefix"]);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown flag --${key}\n${USAGE}`);
 
   const rows = values.has("rows") ? positiveInt("--rows", values.get("rows")) : 1_000_000;
@@ -58,11 +60,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   if (databaseUrl === undefined || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(`--database-url needs a postgres:// URL\n${USAGE}`);
   }
+  const databasePrefix = values.has("database-prefix") ? values.get("database-prefix") : "bench_";
+  if (databasePrefix === undefined || !/^[a-z_][a-z0-9_]{0,40}$/.test(databasePrefix)) {
+    throw new Error(`--database-prefix needs lower-case letters, digits and _ (not first a digit), at most 41 characters, got ${JSON.stringify(databasePrefix)}\n${USAGE}`);
+  }
   return {
     rows,
     sample: Math.min(sample, rows),
     stores: values.has("store") ? storesOf(values.get("store")) : ["sqlite", "postgres"],
     out: resolve(out),
     databaseUrl,
+    databasePrefix,
   };
 }

@@ -1,5 +1,8 @@
 import type { StoreResults, TargetCheck } from "./figures.ts";
 import { grouped } from "./log.ts";
+import { REFERENCES } from "./references.ts";
+import { SCENARIOS, type LabelContext } from "./scenarios.ts";
+import { FIGURE_TARGETS, RATIOS } from "./targets.ts";
 
 const ms = (value: number) => (value < 10 ? `${value.toFixed(1)} ms` : `${grouped(value)} ms`);
 const secs = (value: number) => `${(value / 1000).toFixed(2)} s`;
@@ -16,37 +19,43 @@ export function alignedTable(header: readonly string[], rows: readonly (readonly
 /** The result table of one store, as markdown with aligned columns, headed by what was measured where. */
 export function storeReport(results: StoreResults): string {
   const f = results.figures;
-  const target = (id: string) => results.targets.find((check) => check.id === id);
-  const row = (label: string, value: string, id?: string): string[] => [label, value, target(id ?? "")?.target ?? "", verdict(target(id ?? ""))];
+  const figure = (name: string) => f[name]!;
+  const target = (id: string | undefined) => results.targets.find((check) => check.id === id);
+  const row = (label: string, value: string, ofLimit = "", id?: string): string[] => [label, value, ofLimit, target(id)?.target ?? "", verdict(target(id))];
+  const targetOfFigure = (name: string) => FIGURE_TARGETS.find((check) => check.figure === name)?.id;
   const n = grouped(results.rows);
   const m = results.machine;
+  const context: LabelContext = { rows: n, sample: grouped(results.sample), workers: results.default_workers };
   const rows = [
-    row("(a) INSERT … SELECT in the database (the limit)", `${grouped(f.limit_rows_per_s!)} rows/s (${secs(f.limit_ms!)})`),
-    row(`(b) row-by-row UPDATEs in dataManipulation, ${grouped(results.sample)} rows`, `${grouped(f.row_by_row_rows_per_s!)} rows/s (${secs(f.row_by_row_migrate_ms!)})`),
-    row("(c) migrate, no transform", `${grouped(f.copy_rows_per_s!)} rows/s (${secs(f.copy_migrate_ms!)})`),
-    row("(d1) migrate + transform, --workers 1", `${grouped(f.transform_1_worker_rows_per_s!)} rows/s (${secs(f.transform_1_worker_migrate_ms!)})`),
-    row(`(dN) migrate + transform, default workers (${results.default_workers})`, `${grouped(f.transform_default_workers_rows_per_s!)} rows/s (${secs(f.transform_default_workers_migrate_ms!)})`),
-    row("(e) finalize at 10,000 rows: wall / lock window", `${ms(f.finalize_10k_ms!)} / ${ms(f.lock_window_10k_ms!)}`),
-    row(`(e) finalize at ${n} rows: wall / lock window`, `${ms(f.finalize_n_ms!)} / ${ms(f.lock_window_n_ms!)}`, "lock_window_n"),
-    row("(e) lock window at N / at 10k", ratio(results.ratios.lock_window_n_over_10k), "lock_window_n_over_10k"),
-    row(`(f) stats latency p50 / p99 (${grouped(f.stats_polls!)} polls during dN)`, `${ms(f.stats_p50_ms!)} / ${ms(f.stats_p99_ms!)}`, "stats_p99"),
-    row("(g) peak RSS of the service during dN", `${Math.round(f.peak_rss_mb!)} MB`, "peak_rss"),
-    row(`(h) writes/s while migrating ${grouped(f.writes_rows!)} rows (alone)`, `${grouped(f.writes_during_migrate_per_s!)} (${grouped(f.writes_baseline_per_s!)}), p99 ${ms(f.writes_during_migrate_p99_ms!)}`),
-    row("(h) writes refused or failed", String(results.counts.writes_failed), "writes_failed"),
-    row("(h) largest replay backlog / replayed under the lock", `${grouped(results.counts.writes_max_backlog!)} / ${grouped(results.counts.writes_replayed_under_lock!)}`, "writes_replayed_under_lock"),
-    row("(h) finalize lock window / longest write during finalize", `${ms(f.writes_lock_window_ms!)} / ${ms(f.writes_during_finalize_max_ms!)}`),
-    row("(d)/(a)", ratio(results.ratios.d_over_a), "d_over_a"),
-    row("(c)/(a)", ratio(results.ratios.c_over_a), "c_over_a"),
-    row("(d)/(b)", ratio(results.ratios.d_over_b), "d_over_b"),
+    ...REFERENCES.map((reference) => {
+      const samples = results.reference_samples_ms[reference.id]!.map(secs).join(", ");
+      return row(reference.label, `${grouped(figure(`${reference.id}_rows_per_s`))} rows/s (${samples})`, ratio(results.of_limit[reference.id]!));
+    }),
+    ...SCENARIOS.map((scenario) =>
+      row(scenario.label(context), `${grouped(figure(`${scenario.id}_rows_per_s`))} rows/s (${secs(figure(`${scenario.id}_migrate_ms`))})`, ratio(results.of_limit[scenario.id]!)),
+    ),
+    ...SCENARIOS.flatMap((scenario) =>
+      scenario.finalizeLabel
+        ? [row(scenario.finalizeLabel(context), `${ms(figure(`${scenario.id}_finalize_ms`))} / ${ms(figure(`${scenario.id}_lock_window_ms`))}`, "", targetOfFigure(`${scenario.id}_lock_window_ms`))]
+        : [],
+    ),
+    row(`(f) stats latency p50 / p99 (${grouped(figure("stats_polls"))} polls during dN)`, `${ms(figure("stats_p50_ms"))} / ${ms(figure("stats_p99_ms"))}`, "", "stats_p99"),
+    row("(g) peak RSS of the service during dN", `${Math.round(figure("peak_rss_mb"))} MB`, "", "peak_rss"),
+    row(`(h) writes/s while migrating ${grouped(figure("writes_rows"))} rows (alone)`, `${grouped(figure("writes_during_migrate_per_s"))} (${grouped(figure("writes_baseline_per_s"))}), p99 ${ms(figure("writes_during_migrate_p99_ms"))}`),
+    row("(h) writes refused or failed", String(results.counts.writes_failed), "", "writes_failed"),
+    row("(h) largest replay backlog / replayed under the lock", `${grouped(results.counts.writes_max_backlog!)} / ${grouped(results.counts.writes_replayed_under_lock!)}`, "", "writes_replayed_under_lock"),
+    row("(h) finalize lock window / longest write during finalize", `${ms(figure("writes_lock_window_ms"))} / ${ms(figure("writes_during_finalize_max_ms"))}`),
+    ...RATIOS.map((definition) => row(definition.label, ratio(results.ratios[definition.id]!), "", definition.id)),
   ];
   return [
     `## ${results.store}: ${n} rows`,
     "",
     `${m.database}, node ${m.node}, ${m.cpu_count} × ${m.cpu_model}, ${grouped(m.total_memory_mb)} MB RAM, load ${m.load_average.join(" ")} at start, ${results.date}`,
     "",
-    alignedTable(["scenario", "result", "target", ""], rows),
+    alignedTable(["scenario", "result", "÷ (a)", "target", ""], rows),
     "",
-    "(d) is dN (default workers). (e) at N finalizes the dN migrate; (e) at 10k the same migration on 10,000 rows.",
+    `(d) is dN (default workers). (a) and (p1)–(p3) ran on the database of dN, right before its migrate and right after its finalize (both times shown; the rate is of their median). ` +
+      "(e) at N finalizes the dN migrate; (e) at 10k the same migration on 10,000 rows.",
     "",
   ].join("\n");
 }

@@ -2,9 +2,11 @@ import type { BenchStore } from "./bench-database.ts";
 import { followCommand, type CommandRun } from "./follow-command.ts";
 import { checkSpotRows, spotIds, TABLE } from "./items-data.ts";
 import { MemorySampler } from "./memory-sampler.ts";
-import { writeMigration, type BenchMigration } from "./migration-sources.ts";
+import { changesRows, writeMigration, type BenchMigration } from "./migration-sources.ts";
+import { measureReferences, type ReferenceKind } from "./references.ts";
 import { RouteClient } from "./route-client.ts";
 import { startService } from "./service-process.ts";
+import type { TableShape } from "./table-shapes.ts";
 
 /** One migrate + finalize through the real service on a fresh database. */
 export interface MigrateSpec {
@@ -16,6 +18,10 @@ export interface MigrateSpec {
   workers?: number;
   /** Samples the service's memory while migrate runs. */
   watchMemory?: boolean;
+  /** The shape of `items` (default plain). */
+  shape?: TableShape;
+  /** References timed on the same database right before migrate and right after finalize. */
+  references?: readonly ReferenceKind[];
 }
 
 /** What one migrate + finalize measured. */
@@ -32,6 +38,8 @@ export interface MigrateResult {
   statsLatenciesMs: number[];
   /** The service's memory during migrate, when watched. */
   memory?: { sampledPeakMb: number; hwmMb: number; samples: number };
+  /** Each reference's times in ms: before migrate, after finalize. */
+  references: Map<ReferenceKind, number[]>;
 }
 
 /** The lock window a verbose finalize reports (formatMs: `9.5 ms` below 10 ms, `12 ms` above). */
@@ -52,13 +60,15 @@ function checkProgress(run: CommandRun, rows: number): void {
  * Creates a fresh database of `rows` rows, starts the service on it with one migration, runs migrate and a
  * verbose finalize, and checks the data: row count unchanged after migrate, and after finalize every row
  * (a fingerprint of all columns and the schema) is exactly the expected one — unchanged for the plain copy,
- * name upper-cased and amount doubled otherwise — with a few rows read back one by one.
+ * name upper-cased and amount doubled otherwise — with a few rows read back one by one. The references of
+ * `spec` are timed on the same database before the service starts and again after it stopped.
  */
 export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<MigrateResult> {
   const { kind, rows } = spec;
-  const changes = kind !== "copy";
-  const db = await store.create(rows);
+  const changes = changesRows(kind);
+  const db = await store.create(rows, spec.shape);
   try {
+    const referencesBefore = await measureReferences(db, spec.references ?? []);
     const expected = await db.fingerprint(changes);
     const migrationsDir = await writeMigration(db.scratchDir, kind);
     const service = await startService({ database: db.serviceUrl, migrationsDir, scratchDir: db.scratchDir, workers: spec.workers });
@@ -92,6 +102,8 @@ export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<
     }
     const ids = spotIds(rows);
     checkSpotRows(await db.spotRows(ids), ids, changes);
+    const referencesAfter = await measureReferences(db, spec.references ?? []);
+    const references = new Map([...referencesBefore].map(([reference, ms]) => [reference, [ms, referencesAfter.get(reference)!]]));
     return {
       rows,
       migrateMs: migrate.wallMs,
@@ -99,6 +111,7 @@ export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<
       lockWindowMs: lockWindowOf(finalize.final.output),
       statsLatenciesMs: migrate.statsLatenciesMs,
       ...(memory && { memory }),
+      references,
     };
   } finally {
     await db.drop();

@@ -6,36 +6,35 @@ import { join } from "node:path";
 import type { BenchDatabase, BenchStore } from "./bench-database.ts";
 import { onCleanup } from "./cleanup.ts";
 import { EPOCH_SECONDS, TABLE, type SpotRow } from "./items-data.ts";
-import { now } from "./timing.ts";
+import { withFile } from "./sqlite-file.ts";
+import { timeSqliteReference } from "./sqlite-references.ts";
+import { columnsOf, OWNER_ROWS, SECONDARY_INDEXES, type TableShape } from "./table-shapes.ts";
 
-/** The `CREATE TABLE` of the bench table on SQLite, under `name`. */
-const createTable = (name: string) =>
-  `CREATE TABLE ${name} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, amount REAL, created_at TEXT, active INTEGER)`;
+const create = (shape: TableShape) =>
+  `CREATE TABLE ${TABLE} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, amount REAL, created_at TEXT, active INTEGER` +
+  `${shape === "indexed" ? ", owner_id INTEGER NOT NULL REFERENCES owners (id)" : ""})`;
 
-const GENERATE = `
+const generate = (shape: TableShape) => `
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-INSERT INTO ${TABLE} (id, name, email, amount, created_at, active)
+INSERT INTO ${TABLE} (${columnsOf(shape).join(", ")})
 SELECT i, 'item-' || i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'user' || i || '@example.com' END,
        (i % 100000) / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', ${EPOCH_SECONDS} + i, 'unixepoch'), i % 3 <> 0
+       ${shape === "indexed" ? `, i % ${OWNER_ROWS} + 1` : ""}
 FROM s`;
 
-/** Opens the file as the service does (WAL, busy timeout), runs `work`, closes it. */
-function withFile<T>(path: string, work: (db: Database.Database) => T): T {
-  const db = new Database(path);
-  try {
-    db.pragma("busy_timeout = 10000");
-    db.pragma("journal_mode = WAL");
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
+/** The indexed shape's owners table, before items (the foreign key is in items' CREATE TABLE on SQLite). */
+const OWNERS = [
+  `CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`,
+  `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${OWNER_ROWS}) INSERT INTO owners SELECT i, 'owner-' || i FROM s`,
+];
+/** The indexed shape's indexes, created after the rows (as a restore would). */
+const INDEXES = SECONDARY_INDEXES.map(([name, unique, column]) => `CREATE ${unique ? "UNIQUE " : ""}INDEX ${name} ON ${TABLE} (${column})`);
 
-function fingerprintOf(db: Database.Database, changed: boolean): string {
-  const columns = db.prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info('${TABLE}') ORDER BY cid`).raw().all();
+function fingerprintOf(db: Database.Database, shape: TableShape, changed: boolean, table: string): string {
+  const columns = db.prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid`).raw().all(table);
   const hash = createHash("sha256");
   let count = 0;
-  const rows = db.prepare(`SELECT id, name, email, amount, created_at, active FROM ${TABLE} ORDER BY id`).raw().iterate();
+  const rows = db.prepare(`SELECT ${columnsOf(shape).join(", ")} FROM ${table} ORDER BY id`).raw().iterate();
   for (const row of rows as Iterable<unknown[]>) {
     if (changed) {
       row[1] = String(row[1]).toUpperCase();
@@ -47,26 +46,30 @@ function fingerprintOf(db: Database.Database, changed: boolean): string {
   return `${JSON.stringify(columns)} ${count} ${hash.digest("hex")}`;
 }
 
-async function createDatabase(rows: number): Promise<BenchDatabase> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-sqlite-"));
+async function createDatabase(prefix: string, rows: number, shape: TableShape): Promise<BenchDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}sqlite-`));
   const drop = onCleanup(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, "bench.db");
+  const settle = async () => withFile(path, (db) => void db.pragma("wal_checkpoint(TRUNCATE)"));
   try {
     withFile(path, (db) => {
-      db.exec(createTable(TABLE));
-      db.transaction(() => db.prepare(GENERATE).run(rows))();
-      db.pragma("wal_checkpoint(TRUNCATE)");
+      if (shape === "indexed") for (const sql of OWNERS) db.exec(sql);
+      db.exec(create(shape));
+      db.transaction(() => db.prepare(generate(shape)).run(rows))();
+      if (shape === "indexed") for (const sql of INDEXES) db.exec(sql);
     });
+    await settle();
   } catch (error) {
     await drop();
     throw error;
   }
+  const fingerprint = async (changed: boolean, table = TABLE) => withFile(path, (db) => fingerprintOf(db, shape, changed, table));
   return {
     store: "sqlite",
     serviceUrl: `sqlite:${path}`,
     scratchDir: dir,
     count: async () => withFile(path, (db) => Number(db.prepare(`SELECT COUNT(*) FROM ${TABLE}`).pluck().get())),
-    fingerprint: async (changed) => withFile(path, (db) => fingerprintOf(db, changed)),
+    fingerprint,
     spotRows: async (ids) =>
       withFile(path, (db) => {
         const sql = `SELECT id, name, amount FROM ${TABLE} WHERE id IN (${ids.map(() => "?").join(", ")})`;
@@ -74,26 +77,17 @@ async function createDatabase(rows: number): Promise<BenchDatabase> {
           (row): SpotRow => ({ id: Number(row.id), name: String(row.name), amount: Number(row.amount) }),
         );
       }),
-    timeNativeCopy: async () =>
-      withFile(path, (db) => {
-        db.exec(createTable(`${TABLE}_copy`));
-        const started = now();
-        const { changes } = db.prepare(`INSERT INTO ${TABLE}_copy SELECT * FROM ${TABLE}`).run();
-        const ms = now() - started;
-        if (changes !== rows) throw new Error(`INSERT INTO ${TABLE}_copy copied ${changes} rows, expected ${rows}`);
-        db.exec(`DROP TABLE ${TABLE}_copy`);
-        db.pragma("wal_checkpoint(TRUNCATE)");
-        return ms;
-      }),
+    timeReference: (kind) => timeSqliteReference(kind, { path, rows, fingerprint }),
+    settle,
     drop,
   };
 }
 
-/** SQLite files in fresh temporary directories, filled through better-sqlite3 in one transaction. */
-export function sqliteStore(): BenchStore {
+/** SQLite files in fresh temporary directories `<prefix>sqlite-…`, filled through better-sqlite3 in one transaction. */
+export function sqliteStore(prefix: string): BenchStore {
   return {
     name: "sqlite",
-    create: createDatabase,
+    create: (rows, shape = "plain") => createDatabase(prefix, rows, shape),
     version: async () => {
       const db = new Database(":memory:");
       try {

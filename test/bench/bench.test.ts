@@ -9,20 +9,10 @@ const BIN = join(import.meta.dirname, "../../bin/bench.mjs");
 
 /** Every figure a results file must hold, as a positive finite number. */
 const FIGURES = [
-  "limit_rows_per_s",
-  "limit_ms",
-  "row_by_row_rows_per_s",
-  "row_by_row_migrate_ms",
-  "copy_rows_per_s",
-  "copy_migrate_ms",
-  "transform_1_worker_rows_per_s",
-  "transform_1_worker_migrate_ms",
-  "transform_default_workers_rows_per_s",
-  "transform_default_workers_migrate_ms",
-  "finalize_10k_ms",
-  "lock_window_10k_ms",
-  "finalize_n_ms",
-  "lock_window_n_ms",
+  ...["limit", "pipeline_objects", "pipeline_strings", "batched_update"].flatMap((id) => [`${id}_rows_per_s`, `${id}_ms`]),
+  ...["row_by_row", "copy", "transform_1_worker", "transform_default_workers", "transform_10k", "indexed"].flatMap((id) =>
+    ["rows_per_s", "migrate_ms", "finalize_ms", "lock_window_ms"].map((figure) => `${id}_${figure}`),
+  ),
   "stats_p50_ms",
   "stats_p99_ms",
   "peak_rss_mb",
@@ -30,8 +20,23 @@ const FIGURES = [
   "writes_during_migrate_per_s",
   "writes_lock_window_ms",
 ];
-const RATIOS = ["d_over_a", "c_over_a", "d_over_b", "lock_window_n_over_10k"];
-const TARGETS = ["d_over_a", "c_over_a", "d_over_b", "lock_window_n", "lock_window_n_over_10k", "stats_p99", "peak_rss", "writes_failed", "writes_replayed_under_lock"];
+const RATIOS = ["d_over_a", "d_over_pipeline_objects", "d_over_pipeline_strings", "d_over_batched_update", "c_over_a", "d_over_b", "lock_window_n_over_10k"];
+const TARGETS = [
+  "d_over_a",
+  "d_over_pipeline_objects",
+  "d_over_batched_update",
+  "c_over_a",
+  "d_over_b",
+  "lock_window_n_over_10k",
+  "lock_window_n",
+  "indexed_lock_window",
+  "stats_p99",
+  "peak_rss",
+  "writes_failed",
+  "writes_replayed_under_lock",
+];
+/** The references, each timed right before and right after the (dN) migrate it is compared with. */
+const REFERENCES = ["limit", "pipeline_objects", "pipeline_strings", "batched_update"];
 
 /** Runs `node bin/bench.mjs …` as `npm run bench` does; resolves with its exit code and output. */
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,6 +67,13 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
       for (const name of FIGURES) expect(positiveFinite(results.figures![name]), `figure ${name} = ${results.figures![name]}`).toBe(true);
       for (const [name, value] of Object.entries(results.figures!)) expect(positiveFinite(value), `figure ${name} = ${value}`).toBe(true);
       for (const name of RATIOS) expect(positiveFinite(results.ratios![name]), `ratio ${name} = ${results.ratios![name]}`).toBe(true);
+      for (const name of REFERENCES) {
+        expect(results.reference_samples_ms![name], name).toEqual([expect.any(Number), expect.any(Number)]);
+        expect(positiveFinite(results.of_limit![name]), `${name} ÷ (a)`).toBe(true);
+      }
+      // Each reference checked the table it wrote against a fingerprint of all rows, before and after (dN).
+      const verified = stderr.split("\n").filter((line) => line.includes(", then ") && line.endsWith("— verified"));
+      for (const label of ["(a)", "(p1)", "(p2)", "(p3)"]) expect(verified.some((line) => line.includes(` ${label} `)), `${label} verified`).toBe(true);
       const targets = results.targets as unknown as { id: string; met: boolean | null }[];
       expect(targets.map((t) => t.id)).toEqual(TARGETS);
       for (const target of targets) expect([true, false, null]).toContain(target.met);
@@ -70,7 +82,9 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
       expect((results.writes_backlog as unknown as unknown[]).length).toBeGreaterThan(0);
 
       const table = await readFile(join(out, `${store}.md`), "utf8");
-      expect(table).toContain("| (d)/(a)");
+      expect(table).toContain("| (dN)/(a)");
+      expect(table).toContain("| (dN)/(p1) hand-written pipeline, objects");
+      expect(table).toContain("| (i) finalize at 20,000 rows, 3 indexes + FK");
       expect(stdout).toContain(table);
     } finally {
       await rm(out, { recursive: true, force: true });
