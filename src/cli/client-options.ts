@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { readPasswordFile } from "../config/password-file.ts";
+import { MAX_ROWS_PER_SECOND } from "../core/throttle-change.ts";
 import { UsageError } from "./exit-codes.ts";
 
 /** Default server URL of the client commands. */
@@ -17,18 +18,23 @@ export interface ClientOptions {
   json: boolean;
   /** Print the command's help and do nothing else. */
   help: boolean;
+  /** `--max-rows-per-second` of migrate, finalize and resume (0: no limit); absent when not given. */
+  maxRowsPerSecond?: number;
 }
 
 /** The help text shared by the client commands. */
-export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|stats [flags]
+export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats [flags]
 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
   --verbose              ask for detail lines (per table: rows, batches, durations)
   --json                 print the result as JSON (stats)
+  --max-rows-per-second N  migrate, finalize: the run's limit of rows per second
+                         (default the service's); resume: the running one's new limit; 0: no limit
   -h, --help             show this help
 
-migrate and finalize follow the command until it ends. Exit codes: 0 success,
+migrate and finalize follow the command until it ends; pause holds a running
+migrate at its next key range, on whichever replica runs it. Exit codes: 0 success,
 1 the command failed, 2 the request was rejected, 3 the service is unreachable.
 `;
 
@@ -45,12 +51,13 @@ export async function parseClientOptions(argv: readonly string[], env: NodeJS.Pr
         "password-file": { type: "string" },
         verbose: { type: "boolean" },
         json: { type: "boolean" },
+        "max-rows-per-second": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
-    throw new UsageError(`${message}. Valid flags: --url, --password-file, --verbose, --json, --help`);
+    throw new UsageError(`${message}. Valid flags: --url, --password-file, --verbose, --json, --max-rows-per-second, --help`);
   }
   const url = values.url || env.MIGRATIONS_URL || DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
@@ -65,5 +72,12 @@ export async function parseClientOptions(argv: readonly string[], env: NodeJS.Pr
       throw new UsageError((error as Error).message, { cause: error });
     }
   }
-  return { url, password, verbose: values.verbose === true, json: values.json === true, help: values.help === true };
+  const limitText = values["max-rows-per-second"];
+  const options: ClientOptions = { url, password, verbose: values.verbose === true, json: values.json === true, help: values.help === true };
+  if (limitText === undefined) return options;
+  const limit = /^\d+$/.test(limitText.trim()) ? Number(limitText.trim()) : NaN;
+  if (!Number.isSafeInteger(limit) || limit > MAX_ROWS_PER_SECOND) {
+    throw new UsageError(`--max-rows-per-second must be an integer from 0 (no limit) to ${MAX_ROWS_PER_SECOND}, got "${limitText}"`);
+  }
+  return { ...options, maxRowsPerSecond: limit };
 }

@@ -1,4 +1,4 @@
-import type { CommandJson, TableWritesJson } from "../wire/json-results.ts";
+import type { CommandJson, TableWritesJson, ThrottleJson } from "../wire/json-results.ts";
 import type { CommandView, StatsView } from "./stats-view.ts";
 
 /** `12345` → `12,345`, for row counts. */
@@ -31,6 +31,7 @@ export function formatStats(view: StatsView): string[] {
     lines.push(`  ${table}: ${formatCount(rows.migrated)} of ${formatCount(rows.count)}`);
   }
   if (view.command) lines.push(`Command:          ${commandLine(view.command)}`);
+  if (view.throttle) lines.push(`Throttle:         ${throttleLine(view.throttle)}`);
   const writes = Object.entries(view.writes);
   if (writes.length > 0) lines.push("Application writes:", ...writes.map(([table, w]) => `  ${table}: ${writesLine(w)}`));
   for (const warning of view.warnings) lines.push(`Warning:          ${warning}`);
@@ -48,6 +49,12 @@ function commandLine(command: CommandJson): string {
   if (command.rows_per_second !== null) parts.push(`${formatCount(command.rows_per_second)} rows/s`);
   if (command.eta_seconds !== null) parts.push(`ETA ${Math.ceil(command.eta_seconds)} s`);
   return parts.join(", ");
+}
+
+/** `paused, at most 5,000 rows/s` or `running, no limit`. */
+function throttleLine(throttle: ThrottleJson): string {
+  const limit = throttle.max_rows_per_second > 0 ? `at most ${formatCount(throttle.max_rows_per_second)} rows/s` : "no limit of rows/s";
+  return `${throttle.paused ? "paused (migrations resume)" : "running"}, ${limit}`;
 }
 
 /** `captured, backlog 12, replaying 340.5/s` (the rate once known), or `protected (why)`. */

@@ -1,11 +1,12 @@
 import { StartupError } from "../core/errors.ts";
-import { COMMAND_TABLE, isRunCommand, type RunCommand } from "../core/commands.ts";
+import { COMMAND_TABLE, isRunCommand, isThrottleCommand, type RunCommand, type ThrottleCommand } from "../core/commands.ts";
 import { CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
 import { createMigrationClient } from "./migration-client.ts";
 import { runCommand } from "./run-command.ts";
 import { statsCommand } from "./stats-command.ts";
+import { throttleCommand } from "./throttle-command.ts";
 import { watchCommand } from "./watch-command.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -25,7 +26,7 @@ ${CLIENT_USAGE}`;
 const CLI_COMMANDS = ["serve", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
-async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
+async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const options = await parseClientOptions(argv, env);
   if (options.help) {
     terminal.out(CLIENT_USAGE.trimEnd());
@@ -35,6 +36,7 @@ async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[
   try {
     if (name === "stats") return await statsCommand(client, options, terminal);
     if (name === "watch") return await watchCommand(client, terminal);
+    if (isThrottleCommand(name)) return await throttleCommand(name, client, options, terminal);
     return await runCommand(name, client, options, terminal);
   } catch (error) {
     const { exitCode, message } = describeClientError(error, options.url);
@@ -47,7 +49,7 @@ async function clientCommand(name: RunCommand | "stats" | "watch", argv: string[
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const [command, ...rest] = argv;
   try {
-    if (isRunCommand(command)) return await clientCommand(command, rest, env, terminal);
+    if (isRunCommand(command) || isThrottleCommand(command)) return await clientCommand(command, rest, env, terminal);
     switch (command) {
       case "serve":
         return await (await import("./serve-command.ts")).serveCommand(rest, env, terminal);

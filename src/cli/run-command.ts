@@ -9,18 +9,25 @@ import type { MigrationClient } from "./migration-client.ts";
 import { commandView, statsView, type StatsView } from "./stats-view.ts";
 import type { Terminal } from "./terminal.ts";
 
+/** What the CLI sends with a run command (reset takes no limit). */
+interface RunRequest {
+  verbose: boolean;
+  maxRowsPerSecond?: number;
+}
+
 /** How each run command is sent; a new one is a compile error here until it is added. */
 const SEND = {
   migrate: (client, request) => client.migrate(request),
   finalize: (client, request) => client.finalize(request),
-  reset: (client, request) => client.reset(request),
-} satisfies Record<RunCommand, (client: MigrationClient, request: { verbose: boolean }) => Promise<Parameters<typeof commandView>[0]>>;
+  reset: (client, { verbose }) => client.reset({ verbose }),
+} satisfies Record<RunCommand, (client: MigrationClient, request: RunRequest) => Promise<Parameters<typeof commandView>[0]>>;
 
 /** True when `command` in the state `before` shows answers without starting anything (the core's table, CONTRACT §3), so the old output is not news. */
 function nothingToDo(command: RunCommand, before: StatsView): boolean {
   try {
     const running = isRunningState(before.status);
-    const input = { status: before.status, running, stalled: false, current: before.current_migration_index, target: before.target_migration_index };
+    const paused = before.throttle?.paused === true;
+    const input = { status: before.status, running, stalled: false, paused, current: before.current_migration_index, target: before.target_migration_index };
     return planCommand(command, { ...input, exception: before.exception ?? null }).action === "nothing";
   } catch {
     // A conflict: the service answers it, and the caller reports that.
@@ -41,7 +48,8 @@ export async function runCommand(
 ): Promise<ExitCode> {
   const before = statsView(await client.stats({}));
   const idle = nothingToDo(command, before);
-  const response = commandView(await SEND[command](client, { verbose: options.verbose }));
+  const limit = options.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: options.maxRowsPerSecond };
+  const response = commandView(await SEND[command](client, { verbose: options.verbose, ...limit }));
   if (idle) {
     terminal.out(`Nothing to ${command}. ${statusLine({ ...before, status: response.status })}`);
     return ExitCode.OK;

@@ -18,6 +18,13 @@ export function parsePositiveInt(value: string, source: string): number {
   return number;
 }
 
+/** Parses a decimal integer from 0 to `max`; `source` names the flag or variable in the error. */
+export function parseBoundedInt(value: string, max: number, source: string): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(number) || number > max) throw new StartupError(`${source} must be an integer from 0 to ${max}, got "${value}"`);
+  return number;
+}
+
 /** Parses a boolean environment variable: 1/true/yes/on or 0/false/no/off/empty, case-insensitive. */
 export function parseEnvBoolean(value: string | undefined, source: string): boolean {
   const text = (value ?? "").trim().toLowerCase();

@@ -3,8 +3,9 @@ import { resolve } from "node:path";
 import { StartupError } from "../core/errors.ts";
 import { DEFAULT_STALL_TIMEOUT_MS, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
 import { DEFAULT_MAX_FINALIZE_BACKLOG } from "../core/table-writes.ts";
+import { MAX_ROWS_PER_SECOND } from "../core/throttle-change.ts";
 import type { ServiceConfig } from "./service-config.ts";
-import { firstSet, parseEnvBoolean, parseLogLevel, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
+import { firstSet, parseEnvBoolean, parseLogLevel, parseBoundedInt, parsePort, parsePositiveInt, type LogLevel } from "./config-values.ts";
 import { canonicalDatabaseUrl } from "../stores/drivers.ts";
 import { DEMO_MIGRATIONS_DIR } from "./package-root.ts";
 import { loadPasswordFile } from "./password-file.ts";
@@ -67,6 +68,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? DEFAULT_MAX_FINALIZE_BACKLOG
     : parsePositiveInt(backlogText, flags["max-finalize-backlog"] !== undefined ? "--max-finalize-backlog" : "MIGRATION_MAX_FINALIZE_BACKLOG");
 
+  const rateText = firstSet(flags["max-rows-per-second"], env.MIGRATION_MAX_ROWS_PER_SECOND);
+  const maxRowsPerSecond = rateText === undefined
+    ? 0
+    : parseBoundedInt(rateText, MAX_ROWS_PER_SECOND, flags["max-rows-per-second"] !== undefined ? "--max-rows-per-second" : "MIGRATION_MAX_ROWS_PER_SECOND");
+
   const bodyLimit = flags["body-limit"] === undefined ? DEFAULT_BODY_LIMIT : parsePositiveInt(flags["body-limit"], "--body-limit");
 
   const logLevelText = firstSet(flags["log-level"], env.LOG_LEVEL);
@@ -92,6 +98,6 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
   return {
-    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

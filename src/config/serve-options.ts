@@ -12,6 +12,7 @@ export const SERVE_OPTIONS = {
   "stall-timeout": { type: "string" },
   "shutdown-grace": { type: "string" },
   "max-finalize-backlog": { type: "string" },
+  "max-rows-per-second": { type: "string" },
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   dev: { type: "boolean" },
@@ -42,6 +43,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
                          run before it is stopped and recorded failed, default 10
   --max-finalize-backlog N  most captured changes finalize replays while it   [MIGRATION_MAX_FINALIZE_BACKLOG]
                          holds the tables locked; above it, it replays on first, default 1000
+  --max-rows-per-second N  most rows per second a migrate's transforms move  [MIGRATION_MAX_ROWS_PER_SECOND]
+                         (a request or resume may change it), default 0: no limit
   --body-limit BYTES     largest accepted request body, default 65536
   --log-level LEVEL      least severe level logged, default info           [LOG_LEVEL]
                          (trace, debug, info, warn, error, fatal, silent)

@@ -28,6 +28,8 @@ export interface ServiceConfig {
   shutdownGraceMs?: number;
   /** Most captured changes finalize replays under its locks; default 1000. */
   maxFinalizeBacklog?: number;
+  /** Rows per second a migrate's transforms move unless its request or a resume says otherwise; 0 or absent: no limit. */
+  maxRowsPerSecond?: number;
   /** Things the operator should know at start-up (e.g. a password file every user may read); logged as warnings. */
   warnings?: string[];
   /** Least severe level written to the log (`silent`: nothing); default `info`. */

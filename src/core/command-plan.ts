@@ -17,6 +17,8 @@ export interface PlanInput {
   running: boolean;
   /** True when the running command made no progress for longer than the stall timeout. */
   stalled: boolean;
+  /** True when the running command is paused (absent: false). */
+  paused?: boolean;
   /** Highest finalized index in the database. */
   current: number;
   /** Highest registered index. */
@@ -27,8 +29,9 @@ export interface PlanInput {
 
 /** Decides a run command per CONTRACT §2-3; throws ConflictError with the exact texts. */
 export function planCommand(command: RunCommand, input: PlanInput): CommandDecision {
-  // A hung command (a transform in an endless loop, a blocked statement) must not need a process restart.
-  if (input.running && input.stalled && command === "reset") return { action: "take-over" };
+  // A hung command (a transform in an endless loop, a blocked statement) must not need a process restart;
+  // nor may a paused one wait for a resume to be thrown away.
+  if (input.running && (input.stalled || input.paused === true) && command === "reset") return { action: "take-over" };
   if (input.running) {
     throw new ConflictError(runningMessage(input.status === MigrationState.FINALIZATION_RUNNING));
   }

@@ -3,8 +3,8 @@ import type { CommandSummary } from "./results.ts";
 
 /**
  * The running or last command as stats shows it, from the command row alone, so every replica answers
- * the same: rows per second over the time it has run (or ran), and while it runs the seconds left at
- * that rate. Null before the first command.
+ * the same: rows per second over the time it has run (or ran), and while it runs (unpaused) the seconds
+ * left at that rate. Null before the first command.
  */
 export function commandSummary(record: CommandRecord, now: number): CommandSummary | null {
   if (record.command === null) return null;
@@ -19,6 +19,6 @@ export function commandSummary(record: CommandRecord, now: number): CommandSumma
     startedAt: record.startedAt,
     endedAt: record.running ? null : record.endedAt,
     rowsPerSecond,
-    etaSeconds: !record.running ? null : left === 0 ? 0 : rowsPerSecond === null ? null : left / rowsPerSecond,
+    etaSeconds: !record.running ? null : left === 0 ? 0 : rowsPerSecond === null || record.paused ? null : left / rowsPerSecond,
   };
 }

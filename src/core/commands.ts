@@ -16,6 +16,8 @@ export const COMMAND_TABLE = {
   migrate: { runs: true, help: "build the migrated shadow copies, and follow until done" },
   finalize: { runs: true, help: "swap the migrated tables in (migrating first when needed), and follow until done" },
   reset: { runs: true, help: "throw away unfinalized work and lift the write protection" },
+  pause: { runs: false, help: "hold the running migrate at its next key range (any replica)" },
+  resume: { runs: false, help: "let a paused migrate go on; --max-rows-per-second N changes its limit" },
   stats: { runs: false, help: "show the state, progress and output" },
   progress: { runs: false, help: null },
 } as const satisfies Record<string, CommandSpec>;
@@ -28,6 +30,14 @@ export type RunCommand = { [K in Command]: (typeof COMMAND_TABLE)[K]["runs"] ext
 
 /** What `MigrationApi.execute` takes: every command but `stats`, which has its own answer. */
 export type ExecuteCommand = Exclude<Command, "stats">;
+
+/** The commands that change how the running migrate is held back, not what it does. */
+export type ThrottleCommand = "pause" | "resume";
+
+/** Narrows a command name to a throttle command. */
+export function isThrottleCommand(value: unknown): value is ThrottleCommand {
+  return value === "pause" || value === "resume";
+}
 
 /** Every accepted command name, in the order the docs list them. */
 export const COMMANDS = Object.keys(COMMAND_TABLE) as Command[];

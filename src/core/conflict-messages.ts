@@ -14,3 +14,8 @@ export function failedStateMessage(command: RunCommand, exception: string): stri
 export function newerDatabaseMessage(current: number, target: number): string {
   return `The database has a higher migration index (${current}) than the registered migrations (${target})`;
 }
+
+/** The 400 text of `pause` / `resume` while no migrate or finalize runs. */
+export function nothingToThrottleMessage(command: "pause" | "resume"): string {
+  return `No migrate or finalize is running: there is nothing to ${command}.`;
+}

@@ -1,5 +1,5 @@
 import type { CommandRecord, Snapshot, StateStore } from "./state-store.ts";
-import type { RunCommand } from "./commands.ts";
+import { isThrottleCommand, type ExecuteCommand, type RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";
 import { ConflictError } from "./errors.ts";
@@ -8,7 +8,8 @@ import { claimChanges, shadowChain } from "./claim-changes.ts";
 import { ReplayRates } from "./replay-rates.ts";
 import { planTableWrites, tableWrites } from "./table-writes.ts";
 import { ReplicaRuns } from "./replica-runs.ts";
-import type { CommandResult, MigrationApi, Stats } from "./results.ts";
+import { changeThrottle, throttleIn } from "./throttle-change.ts";
+import type { CommandOptions, CommandResult, MigrationApi, Stats } from "./results.ts";
 import { deriveView, migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";
 import { MigrationState, isFailedState } from "./states.ts";
 
@@ -57,6 +58,8 @@ export interface ManagerOptions {
   heartbeatMs?: number;
   /** How long a running command may go without output or progress before `reset` stops it; default DEFAULT_STALL_TIMEOUT_MS. */
   stallTimeoutMs?: number;
+  /** The rows-per-second limit a migrate or finalize starts with unless its request sets one; 0 or absent: none. */
+  maxRowsPerSecond?: number;
   /** Where warnings go. */
   logger: CoreLogger;
 }
@@ -90,8 +93,12 @@ export class MigrationManager implements MigrationApi {
    * The claim is a compare-and-set on the snapshot the decision was made on; a claim that loses decides
    * again on the state it lost to (a command running now: the 400; one that ended: usually nothing to do).
    */
-  async execute(command: RunCommand | "progress", verbose: boolean): Promise<CommandResult> {
+  async execute(command: ExecuteCommand, verbose: boolean, options: CommandOptions = {}): Promise<CommandResult> {
     if (command === "progress") return this.answer();
+    if (isThrottleCommand(command)) {
+      await changeThrottle(this.options.store, command, options.maxRowsPerSecond);
+      return this.whole();
+    }
     for (let attempt = 1; ; attempt++) {
       const snapshot = await this.options.store.snapshot();
       const view = deriveView(this.options.registry, snapshot);
@@ -99,6 +106,7 @@ export class MigrationManager implements MigrationApi {
         status: view.status,
         running: snapshot.command.running,
         stalled: this.stalledFor(snapshot.command) !== null,
+        paused: snapshot.command.running && snapshot.command.paused,
         current: view.current,
         target: view.target,
         exception: snapshot.command.exception,
@@ -108,7 +116,7 @@ export class MigrationManager implements MigrationApi {
         await this.stopStalled(snapshot.command);
         continue;
       }
-      const claimed = await this.claim(command, verbose, view, snapshot);
+      const claimed = await this.claim(command, verbose, view, snapshot, options.maxRowsPerSecond ?? this.options.maxRowsPerSecond ?? 0);
       if (claimed !== null) {
         await this.waitBriefly(this.launch(command, verbose, claimed));
         return this.answer();
@@ -133,6 +141,7 @@ export class MigrationManager implements MigrationApi {
       tables: snapshot.command.tables,
       command: commandSummary(snapshot.command, Date.now()),
       writes: tableWrites(planTableWrites(shadowChain(view)), snapshot.guarded, this.replayRates.observe(Date.now(), new Map(snapshot.guarded.map((g) => [g.table, g.replayed])))),
+      ...throttleIn(snapshot.command),
     };
   }
 
@@ -210,18 +219,18 @@ export class MigrationManager implements MigrationApi {
       .finally(() => (this.replaying = null));
   }
 
-  /** Milliseconds the running command has gone without output or progress, when that is past the stall timeout; else null. */
+  /** Milliseconds the running command has gone without output or progress, when that is past the stall timeout; else null (always while paused: it waits for a resume, not hung). */
   private stalledFor(command: CommandRecord): number | null {
-    if (!command.running) return null;
+    if (!command.running || command.paused) return null;
     const since = command.progressAt ?? command.startedAt;
     const idle = since === null ? 0 : Date.now() - since;
     return idle >= this.stallTimeoutMs ? idle : null;
   }
 
-  /** `reset` of a stalled command: marks it failed (its run is fenced from now on) and ends its thread when it runs here. */
+  /** `reset` of a stalled or paused command: marks it failed (its run is fenced from now on) and ends its thread when it runs here. */
   private async stopStalled(command: CommandRecord): Promise<void> {
     if (command.owner === null) return;
-    const reason = `by reset: it made no progress for ${Math.round((this.stalledFor(command) ?? 0) / 1000)} s`;
+    const reason = command.paused ? "by reset while it was paused" : `by reset: it made no progress for ${Math.round((this.stalledFor(command) ?? 0) / 1000)} s`;
     // Its thread first: a hung transform may hold what the interrupt has to wait for.
     this.runs.abort(command.owner, reason);
     await this.options.store.interruptCommand(command.owner, stoppedText(command.command ?? "migration", reason));
@@ -230,13 +239,15 @@ export class MigrationManager implements MigrationApi {
 
 
   /** Claims `command` under a new lease; the lease and its abort signal, or null when the claim lost. */
-  private async claim(command: RunCommand, verbose: boolean, view: ServiceView, snapshot: Snapshot): Promise<{ lease: string; signal: AbortSignal } | null> {
+  private async claim(
+    command: RunCommand, verbose: boolean, view: ServiceView, snapshot: Snapshot, maxRowsPerSecond: number,
+  ): Promise<{ lease: string; signal: AbortSignal } | null> {
     const pending = migrationsIn(view, MigrationState.MIGRATION_REQUIRED);
     const count = command === "reset" ? 0 : await this.options.store.countRows(tablesOf(pending));
     const taken = this.runs.take();
     try {
       const won = await this.options.store.claimCommand({
-        command, owner: taken.lease, verbose, count, version: snapshot.command.version, ...claimChanges(command, view),
+        command, owner: taken.lease, verbose, count, version: snapshot.command.version, maxRowsPerSecond, ...claimChanges(command, view),
       });
       if (!won) this.runs.drop(taken.lease);
       return won ? taken : null;
@@ -276,6 +287,12 @@ export class MigrationManager implements MigrationApi {
 
   private async waitBriefly(run: Promise<void>): Promise<void> {
     await settlesWithin(run.catch(() => undefined), this.answerWaitMs);
+  }
+
+  /** The answer to `pause` / `resume`: the state now and the whole output, as stats has it; the legacy read cursor stays. */
+  private async whole(): Promise<CommandResult> {
+    const snapshot = await this.options.store.snapshot();
+    return commandResult(deriveView(this.options.registry, snapshot), snapshot.command);
   }
 
   /** The answer to a command or `progress`: the state now and the output lines no earlier answer returned (moving the cursor). */

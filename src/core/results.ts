@@ -51,6 +51,20 @@ export interface CommandSummary {
   etaSeconds: number | null;
 }
 
+/** How the running migrate or finalize is held back: its pause and its limit, shared by every replica (the command row). */
+export interface ThrottleState {
+  /** True from a `pause` until a `resume`. */
+  paused: boolean;
+  /** Most rows per second its transforms move; 0 when there is no limit. */
+  maxRowsPerSecond: number;
+}
+
+/** What a request may add to its command: the rows-per-second limit of `migrate`, `finalize` and `resume`. */
+export interface CommandOptions {
+  /** The limit to run with (0: none); unset: `migrate`/`finalize` take the service's default, `resume` keeps the current one. */
+  maxRowsPerSecond?: number;
+}
+
 /** The answer to `stats` (the documented keys, camelCased; the server renames them). */
 export interface Stats extends CommandResult {
   /** Highest finalized index, 0 when none. */
@@ -67,12 +81,17 @@ export interface Stats extends CommandResult {
   command: CommandSummary | null;
   /** Per table of the migrations not finalized yet: whether the application keeps writing it, and the replay backlog. */
   writes: TableWrites[];
+  /** The pause and limit of the running migrate or finalize; absent when none runs. */
+  throttle?: ThrottleState;
 }
 
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */
 export interface MigrationApi {
-  /** Runs `migrate`, `finalize`, `reset` per CONTRACT §3, or answers a legacy `progress` poll. Throws ServiceError subclasses. */
-  execute(command: ExecuteCommand, verbose: boolean): Promise<CommandResult>;
+  /**
+   * Runs `migrate`, `finalize`, `reset` per CONTRACT §3, answers a legacy `progress` poll, or pauses / resumes
+   * the running migrate (answering the whole output, moving no read cursor). Throws ConflictError when the state does not allow it.
+   */
+  execute(command: ExecuteCommand, verbose: boolean, options?: CommandOptions): Promise<CommandResult>;
   /** Where things stand; never throws a conflict. */
   stats(): Promise<Stats>;
 }

@@ -1,7 +1,7 @@
 // The core's port to persistence: what every store implements so that the core can decide and claim.
 import type { Dialect } from "../migrations/types.ts";
 import type { RunCommand } from "./commands.ts";
-import type { TableProgress } from "./results.ts";
+import type { TableProgress, ThrottleState } from "./results.ts";
 import type { MigrationState } from "./states.ts";
 import type { WritesMode } from "./table-writes.ts";
 
@@ -45,8 +45,12 @@ export interface CommandRecord {
   progressCursor: number;
   /** Per table progress of the run, in the order it moves them (empty until the run counted them). */
   tables: TableProgress[];
-  /** Epoch ms of the run's last output or progress write (its claim at first), or null before the first command. */
+  /** Epoch ms of the run's last output or progress write (its claim at first, and each resume), or null before the first command. */
   progressAt: number | null;
+  /** True from a `pause` of the running command until a `resume` (false again at each claim). */
+  paused: boolean;
+  /** Most rows per second the running command's transforms move; 0 when there is no limit. */
+  maxRowsPerSecond: number;
   /**
    * Bumped by every claim and every end of a command (and with it every change of the migration records
    * outside a run): a claim is a compare-and-set on the version its decision was based on.
@@ -107,6 +111,16 @@ export interface CommandClaim {
   migrations: MigrationRecord[];
   /** Initial `migratable_models.count`. */
   count: number;
+  /** The run's limit of rows per second (0 or unset: none); the claim also clears any pause. */
+  maxRowsPerSecond?: number;
+}
+
+/** A change of the running command's throttle: each field set is written, the others stay. */
+export interface ThrottleChange {
+  /** Pause (true) or resume (false). */
+  paused?: boolean;
+  /** The new limit of rows per second (0: none). */
+  maxRowsPerSecond?: number;
 }
 
 /**
@@ -137,6 +151,13 @@ export interface StateStore {
   setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void>;
   /** Refreshes the heartbeat of the command `owner` runs. */
   heartbeat(owner: string): Promise<void>;
+  /**
+   * Changes the throttle of the command `owner` runs; a resume also counts as progress (`progressAt`), so
+   * the time it was paused never makes it look stalled. False, changing nothing, when `owner` no longer runs.
+   */
+  setThrottle(owner: string, change: ThrottleChange): Promise<boolean>;
+  /** The throttle of the command `owner` runs, in one cheap read; null when `owner` no longer runs it. */
+  readThrottle(owner: string): Promise<ThrottleState | null>;
   /**
    * Called by the claiming replica once its run has ended (or failed to start): releases whatever
    * liveness token `claimCommand` took (PostgreSQL: the advisory lock on the pinned connection).

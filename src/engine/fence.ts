@@ -1,7 +1,8 @@
 import { LeaseLostError } from "../stores/lease-lost.ts";
 import type { CommandContext } from "./types.ts";
 
-/** Stops the run (LeaseLostError) when its lease on the running command was taken, before `what` starts. */
+/** Stops the run (LeaseLostError) when its lease on the running command was taken, before `what` starts; waits there while the command is paused. */
 export async function fence(ctx: CommandContext, what: string): Promise<void> {
   if (!(await ctx.store.holdsLease(ctx.task.owner))) throw new LeaseLostError(ctx.task.owner, what);
+  await ctx.throttle.whilePaused();
 }

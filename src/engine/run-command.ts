@@ -7,6 +7,7 @@ import { errorText } from "./error-text.ts";
 import { finalizePhase } from "./finalize-phase.ts";
 import { migratePhase } from "./migrate-phase.ts";
 import { ProgressTracker } from "./progress-tracker.ts";
+import { ThrottleGate } from "./throttle-gate.ts";
 import { pendingMigrations, setStates } from "./record-states.ts";
 import { resetCommand } from "./reset-command.ts";
 import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./types.ts";
@@ -22,14 +23,17 @@ export const DEFAULT_BATCH_ROWS = 5_000;
  */
 export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<CommandOutcome> {
   const { store } = deps;
+  const out = new CommandOutput(store, task.owner, task.verbose, deps.onOutput);
+  const throttle = new ThrottleGate(store, task.owner, out, task.command === "finalize" ? "finalization" : "migration");
   const ctx: CommandContext = {
     task,
     store,
-    transformer: deps.transformer,
+    transformer: throttle.watch(deps.transformer),
     load: deps.load ?? ((ref) => loadMigrationFile(ref.path)),
-    out: new CommandOutput(store, task.owner, task.verbose, deps.onOutput),
+    out,
     progress: new ProgressTracker(store, task.owner),
     batchRows: deps.batchRows ?? DEFAULT_BATCH_ROWS,
+    throttle,
     finished: false,
   };
   try {

@@ -29,6 +29,7 @@ export async function transformTable(
   let ranges = 0;
   try {
     for (;;) {
+      await ctx.throttle.beforeRange(rangeRows);
       const upTo = await session.rangeEnd(plan, after, rangeRows);
       const number = ++ranges;
       const job = ctx.transformer.transform({ path: loaded.path, checksum: loaded.checksum, table, plan, range: { after, upTo } }).then((moved) => {

@@ -4,6 +4,7 @@ import type { KeyRange, RangePlan, ReplayPlan, Store } from "../stores/store.ts"
 import type { MigrationRecord } from "../core/state-store.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { ProgressTracker } from "./progress-tracker.ts";
+import type { ThrottleGate } from "./throttle-gate.ts";
 
 /** One key range of a table to move through its `transform`, as plain data a worker thread can receive. */
 export interface RangeJob {
@@ -99,6 +100,8 @@ export interface CommandContext {
   progress: ProgressTracker;
   /** Rows per transform batch. */
   batchRows: number;
+  /** Where the run waits while paused and for its rows-per-second limit. */
+  throttle: ThrottleGate;
   /** Set when a store write already ended the command (the finalize swap does). */
   finished: boolean;
 }

@@ -1,15 +1,22 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { MigrationApi } from "../core/results.ts";
+import type { CommandOptions, MigrationApi } from "../core/results.ts";
 import {
   FinalizeResponseSchema,
   MigrateResponseSchema,
   MigrationService,
+  PauseResponseSchema,
   ResetResponseSchema,
+  ResumeResponseSchema,
   WatchStatsResponseSchema,
 } from "../gen/migrations/v1/migrations_pb.ts";
 import { commandFields, toStatsResponse } from "../wire/proto-stats.ts";
 import { watchStats } from "./stats-watch.ts";
+
+/** The request's optional `max_rows_per_second` as command options (unset: none). */
+function limitOf(req: { maxRowsPerSecond?: number }): CommandOptions {
+  return req.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: req.maxRowsPerSecond };
+}
 
 /**
  * The Connect routes of `migrations.v1.MigrationService`, calling the same MigrationApi as the JSON route.
@@ -18,9 +25,11 @@ import { watchStats } from "./stats-watch.ts";
 export function createConnectRoutes(api: MigrationApi): (router: ConnectRouter) => void {
   return (router) =>
     router.service(MigrationService, {
-      migrate: async (req) => create(MigrateResponseSchema, commandFields(await api.execute("migrate", req.verbose))),
-      finalize: async (req) => create(FinalizeResponseSchema, commandFields(await api.execute("finalize", req.verbose))),
+      migrate: async (req) => create(MigrateResponseSchema, commandFields(await api.execute("migrate", req.verbose, limitOf(req)))),
+      finalize: async (req) => create(FinalizeResponseSchema, commandFields(await api.execute("finalize", req.verbose, limitOf(req)))),
       reset: async (req) => create(ResetResponseSchema, commandFields(await api.execute("reset", req.verbose))),
+      pause: async () => create(PauseResponseSchema, commandFields(await api.execute("pause", false))),
+      resume: async (req) => create(ResumeResponseSchema, commandFields(await api.execute("resume", false, limitOf(req)))),
       stats: async () => toStatsResponse(await api.stats()),
       async *watchStats(_req, context) {
         for await (const stats of watchStats(api, context.signal)) {

@@ -13,7 +13,11 @@ export interface ErrorAnswer {
   message: string;
 }
 
-/** The one table: error kind (a RequestError's, or `conflict` for the core's ConflictError) → HTTP status and Connect code. */
+/**
+ * The one table: error kind (a RequestError's, or `conflict` for the core's ConflictError) → HTTP status and
+ * Connect code. `conflict` is every state that refuses a command: CONTRACT §3's texts, and `pause` / `resume`
+ * while no migrate or finalize runs (`No migrate or finalize is running: there is nothing to pause.`).
+ */
 export const ERROR_TABLE: Readonly<Record<RequestError["kind"] | "conflict", { status: number; code: Code }>> = {
   bad_request: { status: 400, code: Code.InvalidArgument },
   conflict: { status: 400, code: Code.FailedPrecondition },

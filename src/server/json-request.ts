@@ -1,4 +1,5 @@
 import { isCommand, type Command } from "../core/commands.ts";
+import { MAX_ROWS_PER_SECOND } from "../core/throttle-change.ts";
 import { BadRequestError } from "./request-errors.ts";
 
 /** A validated body of the JSON route. */
@@ -7,14 +8,20 @@ export interface RouteRequest {
   cmd: Command;
   /** Detail lines in the output; default false. */
   verbose: boolean;
+  /** `max_rows_per_second` of `migrate`, `finalize` and `resume`; absent when not sent (other commands ignore the key, as before). */
+  maxRowsPerSecond?: number;
 }
+
+/** The commands that take `max_rows_per_second`. */
+const LIMITED: ReadonlySet<Command> = new Set(["migrate", "finalize", "resume"]);
+
 
 /** Longest piece of a client's value echoed back in an error message. */
 const ECHO_LIMIT = 200;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Parses and validates a body (JSON, then object, then `cmd`, then `verbose`); throws BadRequestError naming the fault. */
+/** Parses and validates a body (JSON, then object, then `cmd`, then `verbose`, then `max_rows_per_second`); throws BadRequestError naming the fault. */
 export function parseRouteRequest(body: Uint8Array): RouteRequest {
   const value = parseJson(body);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -28,7 +35,12 @@ export function parseRouteRequest(body: Uint8Array): RouteRequest {
   if (typeof verbose !== "boolean") {
     throw new BadRequestError(`'verbose' must be a boolean, got ${jsonKind(verbose)}`);
   }
-  return { cmd, verbose };
+  if (!LIMITED.has(cmd) || !Object.hasOwn(fields, "max_rows_per_second")) return { cmd, verbose };
+  const limit = fields.max_rows_per_second;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > MAX_ROWS_PER_SECOND) {
+    throw new BadRequestError(`'max_rows_per_second' must be an integer from 0 (no limit) to ${MAX_ROWS_PER_SECOND}, got ${echo(limit)}`);
+  }
+  return { cmd, verbose, maxRowsPerSecond: limit };
 }
 
 function parseJson(body: Uint8Array): unknown {

@@ -50,8 +50,9 @@ async function handle(options: JsonRouteOptions, req: NodeRequest, res: NodeResp
   if (req.method !== "POST") throw new MethodNotAllowedError(`Method ${req.method} not allowed; use POST`);
   options.authenticate(req.headers.authorization);
   const body = await readBody(req, options.bodyLimit);
-  const { cmd, verbose } = parseRouteRequest(body);
+  const { cmd, verbose, maxRowsPerSecond } = parseRouteRequest(body);
   options.onCommand?.(req, cmd);
-  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose));
+  const limit = maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond };
+  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose, limit));
   sendJson(res, 200, answer);
 }

@@ -30,6 +30,8 @@ export class ServiceMetrics {
   private readonly rowsCount = this.gauge("migrations_rows_count", "Rows the pending migrations move through their shadow copies.");
   private readonly rowsMigrated = this.gauge("migrations_rows_migrated", "Rows moved so far by the running or last command.");
   private readonly commandRunning = this.gauge("migrations_command_running", "1 while a command runs on any replica, else 0.");
+  private readonly commandPaused = this.gauge("migrations_command_paused", "1 while the running migrate or finalize is paused (on any replica), else 0.");
+  private readonly rowsLimit = this.gauge("migrations_max_rows_per_second", "The running migrate's or finalize's limit of rows per second (0: none, or none runs).");
   private readonly rowsPerSecond = this.gauge("migrations_rows_per_second", "Rows per second of the running or last command (0 when unknown).");
   private readonly tableCount = this.gauge("migrations_table_rows_count", "Rows a table of the running or last command has to move.", ["table"]);
   private readonly tableMigrated = this.gauge("migrations_table_rows_migrated", "Rows of a table of the running or last command moved so far.", ["table"]);
@@ -97,6 +99,8 @@ export class ServiceMetrics {
     this.rowsCount.set(stats.migratableModels.count);
     this.rowsMigrated.set(stats.migratableModels.migrated);
     this.commandRunning.set(stats.command?.running ? 1 : 0);
+    this.commandPaused.set(stats.throttle?.paused ? 1 : 0);
+    this.rowsLimit.set(stats.throttle?.maxRowsPerSecond ?? 0);
     this.rowsPerSecond.set(stats.command?.rowsPerSecond ?? 0);
     this.tableCount.reset();
     this.tableMigrated.reset();

@@ -72,6 +72,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     startReplay: () => pool.replay(),
     replicaId,
     stallTimeoutMs: config.stallTimeoutMs,
+    maxRowsPerSecond: config.maxRowsPerSecond,
     logger: { warn: (message) => logger.warn(message) },
   });
   const metrics = new ServiceMetrics();

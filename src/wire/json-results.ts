@@ -1,4 +1,4 @@
-import type { CommandResult, CommandSummary, Stats } from "../core/results.ts";
+import type { CommandResult, CommandSummary, Stats, ThrottleState } from "../core/results.ts";
 import type { MigrationState } from "../core/states.ts";
 import type { TableWrites, WritesMode } from "../core/table-writes.ts";
 
@@ -42,7 +42,15 @@ export interface TableWritesJson {
   replay_rate: number | null;
 }
 
-/** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command` and `writes` (CONTRACT §4 allows extra keys inside stats). */
+/** The route's `stats.throttle`: how the running migrate or finalize is held back. */
+export interface ThrottleJson {
+  /** True from a `pause` until a `resume`. */
+  paused: boolean;
+  /** Most rows per second its transforms move; 0 when there is no limit. */
+  max_rows_per_second: number;
+}
+
+/** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command`, `writes` and, while a migrate or finalize runs, `throttle` (CONTRACT §4 allows extra keys inside stats). */
 export interface StatsJson extends CommandResultJson {
   /** Highest finalized index. */
   current_migration_index: number;
@@ -58,6 +66,8 @@ export interface StatsJson extends CommandResultJson {
   command: CommandJson | null;
   /** Per table of the migrations not finalized yet: captured or protected, and the replay backlog. */
   writes: Record<string, TableWritesJson>;
+  /** The pause and limit of the running migrate or finalize; absent when none runs. */
+  throttle?: ThrottleJson;
 }
 
 /** `{"success": true, "status", "output", "exception"?}`: the answer to migrate / finalize / reset / progress. */
@@ -65,7 +75,7 @@ export function commandBody(result: CommandResult): { success: true } & CommandR
   return { success: true, ...resultFields(result) };
 }
 
-/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables`, `command` and `writes` inside `stats`. */
+/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables`, `command`, `writes` and `throttle` (while a migrate or finalize runs) inside `stats`. */
 export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
   return {
     success: true,
@@ -81,8 +91,14 @@ export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
       tables: Object.fromEntries(stats.tables.map((t) => [t.table, { count: t.count, migrated: t.migrated }])),
       command: stats.command === null ? null : commandJson(stats.command),
       writes: Object.fromEntries(stats.writes.map((w) => [w.table, writesJson(w)])),
+      ...(stats.throttle !== undefined && { throttle: throttleJson(stats.throttle) }),
     },
   };
+}
+
+/** The throttle in snake_case. */
+function throttleJson(throttle: ThrottleState): ThrottleJson {
+  return { paused: throttle.paused, max_rows_per_second: throttle.maxRowsPerSecond };
 }
 
 /** The running or last command in snake_case; times as ISO 8601. */

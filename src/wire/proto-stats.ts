@@ -41,6 +41,7 @@ export function toStatsResponse(stats: Stats): StatsResponse {
       backlog: BigInt(w.backlog),
       ...(w.replayRate !== null && { replayRate: w.replayRate }),
     })),
+    ...(stats.throttle !== undefined && { throttle: { paused: stats.throttle.paused, maxRowsPerSecond: stats.throttle.maxRowsPerSecond } }),
   });
 }
 
@@ -96,5 +97,6 @@ export function fromStatsResponse(response: StatsResponse): Stats {
       backlog: Number(w.backlog),
       replayRate: w.replayRate ?? null,
     })),
+    ...(response.throttle !== undefined && { throttle: { paused: response.throttle.paused, maxRowsPerSecond: response.throttle.maxRowsPerSecond } }),
   };
 }

@@ -144,7 +144,7 @@ describe("resolveServeConfig: errors", () => {
     ["no password file, no dev mode", [], {}, new RegExp(`^${NO_PASSWORD_MESSAGE.replace(/[()]/g, "\\$&")}$`)],
     ["--migrations without --demo needs a password", ["--migrations", "/m"], {}, /^No password file/],
     ["--demo with --migrations needs a password", ["--demo", "--migrations", "/m"], {}, /^No password file/],
-    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --shutdown-grace, --max-finalize-backlog, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
+    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --shutdown-grace, --max-finalize-backlog, --max-rows-per-second, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
     ["flag without value", ["--dev", "--port"], {}, /--port.*Valid flags/],
     ["stray argument", ["--dev", "extra"], {}, /Unexpected argument 'extra'/],
     ["port not a number", [...dev, "--port", "http"], {}, /--port must be a port number from 0 to 65535, got "http"/],

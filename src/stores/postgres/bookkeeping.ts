@@ -1,5 +1,5 @@
 import type { RunCommand } from "../../core/commands.ts";
-import type { TableProgress } from "../../core/results.ts";
+import type { TableProgress, ThrottleState } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
 import type { CommandRecord, GuardedTable, MigrationRecord, Snapshot } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
@@ -62,12 +62,16 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       progress_tables jsonb NOT NULL DEFAULT '[]',
       progress_at bigint,
       version bigint NOT NULL DEFAULT 0,
+      paused boolean NOT NULL DEFAULT false,
+      max_rows_per_second bigint NOT NULL DEFAULT 0,
       CHECK (NOT running OR owner IS NOT NULL)
     );
     -- Added after the first release: a database created before has the table without them.
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_tables jsonb NOT NULL DEFAULT '[]';
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_at bigint;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -108,7 +112,19 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     tables: row.progress_tables as TableProgress[],
     progressAt: toNumberOrNull(row.progress_at),
     version: toNumber(row.version),
+    paused: row.paused === true,
+    maxRowsPerSecond: toNumber(row.max_rows_per_second),
   };
+}
+
+/** The throttle of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
+export async function readThrottleRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<ThrottleState | null> {
+  const { rows } = await client.query<{ paused: boolean; max_rows_per_second: string }>(
+    `SELECT paused, max_rows_per_second FROM ${names.command} WHERE id = 1 AND running AND owner = $1`,
+    [owner],
+  );
+  const row = rows[0];
+  return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second) };
 }
 
 /** Inserts or replaces migration records in one statement. */

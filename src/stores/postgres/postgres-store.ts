@@ -1,9 +1,9 @@
 import type pg from "pg";
-import type { TableProgress } from "../../core/results.ts";
+import type { TableProgress, ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { LeaseLostError } from "../lease-lost.ts";
-import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot } from "./bookkeeping.ts";
+import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
 import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
@@ -128,6 +128,16 @@ export class PostgresStore implements Store {
   /** See StateStore.heartbeat (informational here: liveness is the advisory lock). */
   async heartbeat(owner: string): Promise<void> {
     await withClient(this.pool, (client) => writes.heartbeatRow(client, this.ready().names, owner));
+  }
+
+  /** See StateStore.setThrottle. */
+  async setThrottle(owner: string, change: ThrottleChange): Promise<boolean> {
+    return withClient(this.pool, (client) => writes.setThrottleRow(client, this.ready().names, owner, change));
+  }
+
+  /** See StateStore.readThrottle. */
+  async readThrottle(owner: string): Promise<ThrottleState | null> {
+    return withReadClient(this.pool, (client) => readThrottleRow(client, this.ready().names, owner));
   }
 
   /** See StateStore.interruptCommand; retried like other DDL when a table lock is busy. */

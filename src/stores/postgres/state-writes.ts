@@ -1,6 +1,6 @@
 import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
+import type { CommandClaim, MigrationRecord, ThrottleChange } from "../../core/state-store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, setLockTimeout } from "./lock-retry.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";
@@ -39,9 +39,9 @@ export async function claimCommandRow(
       await client.query(
         `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = $6, exception = NULL,
            count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5,
-           progress_at = $5, version = version + 1
+           progress_at = $5, version = version + 1, paused = false, max_rows_per_second = $7
          WHERE id = 1`,
-        [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output],
+        [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output, claim.maxRowsPerSecond ?? 0],
       );
       await upsertMigrations(client, names, claim.migrations);
       for (const guard of claim.protect) await guardTable(client, names.schema, guard);
@@ -93,6 +93,17 @@ export async function completeCommandRows(
 /** Refreshes the heartbeat of the command `owner` runs. */
 export async function heartbeatRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<void> {
   await client.query(`UPDATE ${names.command} SET heartbeat_at = $1 WHERE id = 1 AND running AND owner = $2`, [Date.now(), owner]);
+}
+
+/** Writes a throttle change of the command `owner` runs (a resume also refreshes `progress_at`); false when it no longer runs it. */
+export async function setThrottleRow(client: PoolClient, names: Bookkeeping, owner: string, change: ThrottleChange): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE ${names.command} SET paused = coalesce($1, paused), max_rows_per_second = coalesce($2, max_rows_per_second),
+       progress_at = CASE WHEN $1 = false THEN $3 ELSE progress_at END
+     WHERE id = 1 AND running AND owner = $4`,
+    [change.paused ?? null, change.maxRowsPerSecond ?? null, Date.now(), owner],
+  );
+  return rowCount === 1;
 }
 
 /** Marks the command of a dead owner failed, fails its running records and lifts the protection (inside the caller's transaction). */

@@ -1,5 +1,5 @@
 import type { RunCommand } from "../../core/commands.ts";
-import type { TableProgress } from "../../core/results.ts";
+import type { TableProgress, ThrottleState } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
 import type { CommandRecord, MigrationRecord } from "../../core/state-store.ts";
 import type { Connection } from "./connection.ts";
@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   progress_tables TEXT NOT NULL DEFAULT '[]',
   progress_at INTEGER,
   version INTEGER NOT NULL DEFAULT 0,
+  paused INTEGER NOT NULL DEFAULT 0,
+  max_rows_per_second INTEGER NOT NULL DEFAULT 0,
   CHECK (running = 0 OR owner IS NOT NULL)
 );
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
@@ -43,6 +45,8 @@ const ADDED_COLUMNS: Record<string, string> = {
   progress_tables: "TEXT NOT NULL DEFAULT '[]'",
   progress_at: "INTEGER",
   version: "INTEGER NOT NULL DEFAULT 0",
+  paused: "INTEGER NOT NULL DEFAULT 0",
+  max_rows_per_second: "INTEGER NOT NULL DEFAULT 0",
 };
 
 /** Creates the bookkeeping tables and the command row when missing. */
@@ -70,6 +74,8 @@ interface CommandRow {
   progress_tables: string;
   progress_at: number | null;
   version: number;
+  paused: number;
+  max_rows_per_second: number;
 }
 
 /** Reads the command row. */
@@ -91,7 +97,17 @@ export function readCommand(db: Connection): CommandRecord {
     tables: JSON.parse(row.progress_tables) as TableProgress[],
     progressAt: row.progress_at,
     version: row.version,
+    paused: row.paused === 1,
+    maxRowsPerSecond: row.max_rows_per_second,
   };
+}
+
+/** The throttle of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
+export function readThrottleRow(db: Connection, owner: string): ThrottleState | null {
+  const row = db.prepare(`SELECT paused, max_rows_per_second FROM ${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`).get(owner) as
+    | { paused: number; max_rows_per_second: number }
+    | undefined;
+  return row === undefined ? null : { paused: row.paused === 1, maxRowsPerSecond: row.max_rows_per_second };
 }
 
 /** Reads every migration record by ascending index. */

@@ -1,9 +1,9 @@
 import { StartupError } from "../../core/errors.ts";
-import type { TableProgress } from "../../core/results.ts";
+import type { TableProgress, ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
-import { createBookkeeping, holdsRunLock, readCommand, readMigrations } from "./bookkeeping.ts";
+import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
 import { createCapture, readGuarded } from "./capture.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
@@ -85,6 +85,16 @@ export class SqliteStore implements Store {
   /** See StateStore.heartbeat. */
   async heartbeat(owner: string): Promise<void> {
     writes.heartbeatRow(this.db, owner, Date.now());
+  }
+
+  /** See StateStore.setThrottle. */
+  async setThrottle(owner: string, change: ThrottleChange): Promise<boolean> {
+    return writes.setThrottleRow(this.db, owner, change, Date.now());
+  }
+
+  /** See StateStore.readThrottle. */
+  async readThrottle(owner: string): Promise<ThrottleState | null> {
+    return readThrottleRow(this.db, owner);
   }
 
   /** Same host: pid probe plus heartbeat age; other host: heartbeat age. */

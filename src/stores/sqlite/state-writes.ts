@@ -1,6 +1,6 @@
 import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord } from "../../core/state-store.ts";
+import type { CommandClaim, MigrationRecord, ThrottleChange } from "../../core/state-store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
 import { guardTableNow, liftAllGuards } from "./capture.ts";
@@ -12,10 +12,10 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
       .prepare(
         `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = ?, exception = NULL,
            count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?,
-           progress_at = ?, version = version + 1
+           progress_at = ?, version = version + 1, paused = 0, max_rows_per_second = ?
          WHERE id = 1 AND running = 0 AND version = ?`,
       )
-      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.output, claim.count, now, now, now, claim.version).changes;
+      .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.output, claim.count, now, now, now, claim.maxRowsPerSecond ?? 0, claim.version).changes;
     if (changed !== 1) return false;
     upsertMigrations(db, claim.migrations);
     for (const guard of claim.protect) guardTableNow(db, guard);
@@ -72,6 +72,18 @@ export function completeCommandRows(
 /** Refreshes the heartbeat of the command `owner` runs. */
 export function heartbeatRow(db: Connection, owner: string, now: number): void {
   db.prepare(`UPDATE ${COMMAND_TABLE} SET heartbeat_at = ? WHERE id = 1 AND running = 1 AND owner = ?`).run(now, owner);
+}
+
+/** Writes a throttle change of the command `owner` runs (a resume also refreshes `progress_at`); false when it no longer runs it. */
+export function setThrottleRow(db: Connection, owner: string, change: ThrottleChange, now: number): boolean {
+  const paused = change.paused === undefined ? null : change.paused ? 1 : 0;
+  return db
+    .prepare(
+      `UPDATE ${COMMAND_TABLE} SET paused = coalesce(@paused, paused), max_rows_per_second = coalesce(@limit, max_rows_per_second),
+         progress_at = CASE WHEN @paused = 0 THEN @now ELSE progress_at END
+       WHERE id = 1 AND running = 1 AND owner = @owner`,
+    )
+    .run({ paused, limit: change.maxRowsPerSecond ?? null, now, owner }).changes === 1;
 }
 
 /** Marks the command of a dead owner failed, fails its running records and lifts the write protection. */

@@ -1,7 +1,8 @@
-import type { CommandResult, MigrationApi, Stats } from "../../../src/core/results.ts";
+import type { ExecuteCommand } from "../../../src/core/commands.ts";
+import type { CommandOptions, CommandResult, MigrationApi, Stats } from "../../../src/core/results.ts";
 
 /** The commands the fake records, in call order. */
-export type FakeCall = { command: "migrate" | "finalize" | "reset" | "progress"; verbose: boolean } | { command: "stats" };
+export type FakeCall = { command: ExecuteCommand; verbose: boolean; options?: CommandOptions } | { command: "stats" };
 
 /** An in-memory MigrationApi: answers what it is told, or throws what it is told, and records the calls. */
 export class FakeApi implements MigrationApi {
@@ -25,8 +26,8 @@ export class FakeApi implements MigrationApi {
   failWith: unknown = undefined;
 
   /** Records the call, then answers or throws. */
-  async execute(command: "migrate" | "finalize" | "reset" | "progress", verbose: boolean): Promise<CommandResult> {
-    this.calls.push({ command, verbose });
+  async execute(command: ExecuteCommand, verbose: boolean, options: CommandOptions = {}): Promise<CommandResult> {
+    this.calls.push({ command, verbose, ...(Object.keys(options).length > 0 && { options }) });
     if (this.failWith !== undefined) throw this.failWith;
     return { ...this.commandResult };
   }

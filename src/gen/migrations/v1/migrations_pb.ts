@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file migrations/v1/migrations.proto.
  */
 export const file_migrations_v1_migrations: GenFile = /*@__PURE__*/
-  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiIQoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCCKGAQoPTWlncmF0ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIiIKD0ZpbmFsaXplUmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIocBChBGaW5hbGl6ZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIh8KDFJlc2V0UmVxdWVzdBIPCgd2ZXJib3NlGAEgASgIIoQBCg1SZXNldFJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIg4KDFN0YXRzUmVxdWVzdCIzChBNaWdyYXRhYmxlTW9kZWxzEg0KBWNvdW50GAEgASgDEhAKCG1pZ3JhdGVkGAIgASgDIj8KDVRhYmxlUHJvZ3Jlc3MSDQoFdGFibGUYASABKAkSDQoFY291bnQYAiABKAMSEAoIbWlncmF0ZWQYAyABKAMi9gEKC0NvbW1hbmRJbmZvEgwKBG5hbWUYASABKAkSDwoHcnVubmluZxgCIAEoCBIOCgZydW5uZXIYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKD3Jvd3NfcGVyX3NlY29uZBgGIAEoAUgAiAEBEhgKC2V0YV9zZWNvbmRzGAcgASgBSAGIAQFCEgoQX3Jvd3NfcGVyX3NlY29uZEIOCgxfZXRhX3NlY29uZHMikAEKC1RhYmxlV3JpdGVzEg0KBXRhYmxlGAEgASgJEicKBG1vZGUYAiABKA4yGS5taWdyYXRpb25zLnYxLldyaXRlc01vZGUSDgoGcmVhc29uGAMgASgJEg8KB2JhY2tsb2cYBCABKAMSGAoLcmVwbGF5X3JhdGUYBSABKAFIAIgBAUIOCgxfcmVwbGF5X3JhdGUiEwoRV2F0Y2hTdGF0c1JlcXVlc3QiQQoSV2F0Y2hTdGF0c1Jlc3BvbnNlEisKBXN0YXRzGAEgASgLMhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIpoDCg1TdGF0c1Jlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQESHwoXY3VycmVudF9taWdyYXRpb25faW5kZXgYBCABKAUSHgoWdGFyZ2V0X21pZ3JhdGlvbl9pbmRleBgFIAEoBRI6ChFtaWdyYXRhYmxlX21vZGVscxgGIAEoCzIfLm1pZ3JhdGlvbnMudjEuTWlncmF0YWJsZU1vZGVscxIQCgh3YXJuaW5ncxgHIAMoCRIsCgZ0YWJsZXMYCCADKAsyHC5taWdyYXRpb25zLnYxLlRhYmxlUHJvZ3Jlc3MSKwoHY29tbWFuZBgJIAEoCzIaLm1pZ3JhdGlvbnMudjEuQ29tbWFuZEluZm8SKgoGd3JpdGVzGAogAygLMhoubWlncmF0aW9ucy52MS5UYWJsZVdyaXRlc0IJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24qwwIKDk1pZ3JhdGlvblN0YXRlEh8KG01JR1JBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEiYKIk1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fUkVRVUlSRUQQARIlCiFNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JVTk5JTkcQAhIkCiBNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX0ZBSUxFRBADEikKJU1JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fUkVRVUlSRUQQBBIoCiRNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JVTk5JTkcQBRIdChlNSUdSQVRJT05fU1RBVEVfRklOQUxJWkVEEAYSJwojTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9GQUlMRUQQBypeCgpXcml0ZXNNb2RlEhsKF1dSSVRFU19NT0RFX1VOU1BFQ0lGSUVEEAASGAoUV1JJVEVTX01PREVfQ0FQVFVSRUQQARIZChVXUklURVNfTU9ERV9QUk9URUNURUQQAjKQAwoQTWlncmF0aW9uU2VydmljZRJICgdNaWdyYXRlEh0ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVxdWVzdBoeLm1pZ3JhdGlvbnMudjEuTWlncmF0ZVJlc3BvbnNlEksKCEZpbmFsaXplEh4ubWlncmF0aW9ucy52MS5GaW5hbGl6ZVJlcXVlc3QaHy5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVzcG9uc2USQgoFUmVzZXQSGy5taWdyYXRpb25zLnYxLlJlc2V0UmVxdWVzdBocLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXNwb25zZRJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgESWAoKV2F0Y2hTdGF0cxIgLm1pZ3JhdGlvbnMudjEuV2F0Y2hTdGF0c1JlcXVlc3QaIS5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiWwoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihgEKD01pZ3JhdGVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiJcCg9GaW5hbGl6ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihwEKEEZpbmFsaXplUmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iHwoMUmVzZXRSZXF1ZXN0Eg8KB3ZlcmJvc2UYASABKAgihAEKDVJlc2V0UmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iDgoMUGF1c2VSZXF1ZXN0IoQBCg1QYXVzZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIkkKDVJlc3VtZVJlcXVlc3QSIAoTbWF4X3Jvd3NfcGVyX3NlY29uZBgBIAEoDUgAiAEBQhYKFF9tYXhfcm93c19wZXJfc2Vjb25kIoUBCg5SZXN1bWVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiIOCgxTdGF0c1JlcXVlc3QiMwoQTWlncmF0YWJsZU1vZGVscxINCgVjb3VudBgBIAEoAxIQCghtaWdyYXRlZBgCIAEoAyI/Cg1UYWJsZVByb2dyZXNzEg0KBXRhYmxlGAEgASgJEg0KBWNvdW50GAIgASgDEhAKCG1pZ3JhdGVkGAMgASgDIvYBCgtDb21tYW5kSW5mbxIMCgRuYW1lGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDgoGcnVubmVyGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCg9yb3dzX3Blcl9zZWNvbmQYBiABKAFIAIgBARIYCgtldGFfc2Vjb25kcxgHIAEoAUgBiAEBQhIKEF9yb3dzX3Blcl9zZWNvbmRCDgoMX2V0YV9zZWNvbmRzIjcKCFRocm90dGxlEg4KBnBhdXNlZBgBIAEoCBIbChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNIpABCgtUYWJsZVdyaXRlcxINCgV0YWJsZRgBIAEoCRInCgRtb2RlGAIgASgOMhkubWlncmF0aW9ucy52MS5Xcml0ZXNNb2RlEg4KBnJlYXNvbhgDIAEoCRIPCgdiYWNrbG9nGAQgASgDEhgKC3JlcGxheV9yYXRlGAUgASgBSACIAQFCDgoMX3JlcGxheV9yYXRlIhMKEVdhdGNoU3RhdHNSZXF1ZXN0IkEKEldhdGNoU3RhdHNSZXNwb25zZRIrCgVzdGF0cxgBIAEoCzIcLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXNwb25zZSLFAwoNU3RhdHNSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBEh8KF2N1cnJlbnRfbWlncmF0aW9uX2luZGV4GAQgASgFEh4KFnRhcmdldF9taWdyYXRpb25faW5kZXgYBSABKAUSOgoRbWlncmF0YWJsZV9tb2RlbHMYBiABKAsyHy5taWdyYXRpb25zLnYxLk1pZ3JhdGFibGVNb2RlbHMSEAoId2FybmluZ3MYByADKAkSLAoGdGFibGVzGAggAygLMhwubWlncmF0aW9ucy52MS5UYWJsZVByb2dyZXNzEisKB2NvbW1hbmQYCSABKAsyGi5taWdyYXRpb25zLnYxLkNvbW1hbmRJbmZvEioKBndyaXRlcxgKIAMoCzIaLm1pZ3JhdGlvbnMudjEuVGFibGVXcml0ZXMSKQoIdGhyb3R0bGUYCyABKAsyFy5taWdyYXRpb25zLnYxLlRocm90dGxlQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbirDAgoOTWlncmF0aW9uU3RhdGUSHwobTUlHUkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASJgoiTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9SRVFVSVJFRBABEiUKIU1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fUlVOTklORxACEiQKIE1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fRkFJTEVEEAMSKQolTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9SRVFVSVJFRBAEEigKJE1JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fUlVOTklORxAFEh0KGU1JR1JBVElPTl9TVEFURV9GSU5BTElaRUQQBhInCiNNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX0ZBSUxFRBAHKl4KCldyaXRlc01vZGUSGwoXV1JJVEVTX01PREVfVU5TUEVDSUZJRUQQABIYChRXUklURVNfTU9ERV9DQVBUVVJFRBABEhkKFVdSSVRFU19NT0RFX1BST1RFQ1RFRBACMpsEChBNaWdyYXRpb25TZXJ2aWNlEkgKB01pZ3JhdGUSHS5taWdyYXRpb25zLnYxLk1pZ3JhdGVSZXF1ZXN0Gh4ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVzcG9uc2USSwoIRmluYWxpemUSHi5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVxdWVzdBofLm1pZ3JhdGlvbnMudjEuRmluYWxpemVSZXNwb25zZRJCCgVSZXNldBIbLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5SZXNldFJlc3BvbnNlEkIKBVBhdXNlEhsubWlncmF0aW9ucy52MS5QYXVzZVJlcXVlc3QaHC5taWdyYXRpb25zLnYxLlBhdXNlUmVzcG9uc2USRQoGUmVzdW1lEhwubWlncmF0aW9ucy52MS5SZXN1bWVSZXF1ZXN0Gh0ubWlncmF0aW9ucy52MS5SZXN1bWVSZXNwb25zZRJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgESWAoKV2F0Y2hTdGF0cxIgLm1pZ3JhdGlvbnMudjEuV2F0Y2hTdGF0c1JlcXVlc3QaIS5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * MigrateRequest starts (or answers about) a migrate command.
@@ -26,6 +26,13 @@ export type MigrateRequest = Message<"migrations.v1.MigrateRequest"> & {
    * @generated from field: bool verbose = 1;
    */
   verbose: boolean;
+
+  /**
+   * Most rows per second the transforms move (0: no limit); unset: the service's --max-rows-per-second.
+   *
+   * @generated from field: optional uint32 max_rows_per_second = 2;
+   */
+  maxRowsPerSecond?: number | undefined;
 };
 
 /**
@@ -82,6 +89,13 @@ export type FinalizeRequest = Message<"migrations.v1.FinalizeRequest"> & {
    * @generated from field: bool verbose = 1;
    */
   verbose: boolean;
+
+  /**
+   * Most rows per second the transforms of its migrate part move (0: no limit); unset: the service's --max-rows-per-second.
+   *
+   * @generated from field: optional uint32 max_rows_per_second = 2;
+   */
+  maxRowsPerSecond?: number | undefined;
 };
 
 /**
@@ -183,6 +197,112 @@ export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
   messageDesc(file_migrations_v1_migrations, 5);
 
 /**
+ * PauseRequest asks the running migrate or finalize to hold.
+ *
+ * @generated from message migrations.v1.PauseRequest
+ */
+export type PauseRequest = Message<"migrations.v1.PauseRequest"> & {
+};
+
+/**
+ * Describes the message migrations.v1.PauseRequest.
+ * Use `create(PauseRequestSchema)` to create a new message.
+ */
+export const PauseRequestSchema: GenMessage<PauseRequest> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 6);
+
+/**
+ * PauseResponse is the state right after the pause was recorded (the command holds once its ranges in flight landed).
+ *
+ * @generated from message migrations.v1.PauseResponse
+ */
+export type PauseResponse = Message<"migrations.v1.PauseResponse"> & {
+  /**
+   * The service state.
+   *
+   * @generated from field: migrations.v1.MigrationState status = 1;
+   */
+  status: MigrationState;
+
+  /**
+   * The full output of the running command.
+   *
+   * @generated from field: optional string output = 2;
+   */
+  output?: string | undefined;
+
+  /**
+   * The error of a failed command; set only in the failed states.
+   *
+   * @generated from field: optional string exception = 3;
+   */
+  exception?: string | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.PauseResponse.
+ * Use `create(PauseResponseSchema)` to create a new message.
+ */
+export const PauseResponseSchema: GenMessage<PauseResponse> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 7);
+
+/**
+ * ResumeRequest lets a paused command go on, and may change its limit.
+ *
+ * @generated from message migrations.v1.ResumeRequest
+ */
+export type ResumeRequest = Message<"migrations.v1.ResumeRequest"> & {
+  /**
+   * The running command's new limit of rows per second (0: no limit); unset: unchanged.
+   *
+   * @generated from field: optional uint32 max_rows_per_second = 1;
+   */
+  maxRowsPerSecond?: number | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.ResumeRequest.
+ * Use `create(ResumeRequestSchema)` to create a new message.
+ */
+export const ResumeRequestSchema: GenMessage<ResumeRequest> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 8);
+
+/**
+ * ResumeResponse is the state right after the resume was recorded.
+ *
+ * @generated from message migrations.v1.ResumeResponse
+ */
+export type ResumeResponse = Message<"migrations.v1.ResumeResponse"> & {
+  /**
+   * The service state.
+   *
+   * @generated from field: migrations.v1.MigrationState status = 1;
+   */
+  status: MigrationState;
+
+  /**
+   * The full output of the running command.
+   *
+   * @generated from field: optional string output = 2;
+   */
+  output?: string | undefined;
+
+  /**
+   * The error of a failed command; set only in the failed states.
+   *
+   * @generated from field: optional string exception = 3;
+   */
+  exception?: string | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.ResumeResponse.
+ * Use `create(ResumeResponseSchema)` to create a new message.
+ */
+export const ResumeResponseSchema: GenMessage<ResumeResponse> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 9);
+
+/**
  * StatsRequest asks where things stand.
  *
  * @generated from message migrations.v1.StatsRequest
@@ -195,7 +315,7 @@ export type StatsRequest = Message<"migrations.v1.StatsRequest"> & {
  * Use `create(StatsRequestSchema)` to create a new message.
  */
 export const StatsRequestSchema: GenMessage<StatsRequest> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 6);
+  messageDesc(file_migrations_v1_migrations, 10);
 
 /**
  * MigratableModels counts the rows that the pending migrations move through their shadow copies.
@@ -223,7 +343,7 @@ export type MigratableModels = Message<"migrations.v1.MigratableModels"> & {
  * Use `create(MigratableModelsSchema)` to create a new message.
  */
 export const MigratableModelsSchema: GenMessage<MigratableModels> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 7);
+  messageDesc(file_migrations_v1_migrations, 11);
 
 /**
  * One table's part of the row progress of the running or last command.
@@ -252,7 +372,7 @@ export type TableProgress = Message<"migrations.v1.TableProgress"> & {
  * Use `create(TableProgressSchema)` to create a new message.
  */
 export const TableProgressSchema: GenMessage<TableProgress> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 8);
+  messageDesc(file_migrations_v1_migrations, 12);
 
 /**
  * The running or last command, as an operator sees it.
@@ -311,7 +431,35 @@ export type CommandInfo = Message<"migrations.v1.CommandInfo"> & {
  * Use `create(CommandInfoSchema)` to create a new message.
  */
 export const CommandInfoSchema: GenMessage<CommandInfo> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 9);
+  messageDesc(file_migrations_v1_migrations, 13);
+
+/**
+ * Throttle is how the running migrate or finalize is held back.
+ *
+ * @generated from message migrations.v1.Throttle
+ */
+export type Throttle = Message<"migrations.v1.Throttle"> & {
+  /**
+   * True from a Pause until a Resume.
+   *
+   * @generated from field: bool paused = 1;
+   */
+  paused: boolean;
+
+  /**
+   * Most rows per second its transforms move; 0 when there is no limit.
+   *
+   * @generated from field: uint32 max_rows_per_second = 2;
+   */
+  maxRowsPerSecond: number;
+};
+
+/**
+ * Describes the message migrations.v1.Throttle.
+ * Use `create(ThrottleSchema)` to create a new message.
+ */
+export const ThrottleSchema: GenMessage<Throttle> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 14);
 
 /**
  * TableWrites is one origin table of the migrations not finalized yet: how its writes are handled.
@@ -360,7 +508,7 @@ export type TableWrites = Message<"migrations.v1.TableWrites"> & {
  * Use `create(TableWritesSchema)` to create a new message.
  */
 export const TableWritesSchema: GenMessage<TableWrites> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 10);
+  messageDesc(file_migrations_v1_migrations, 15);
 
 /**
  * @generated from message migrations.v1.WatchStatsRequest
@@ -373,7 +521,7 @@ export type WatchStatsRequest = Message<"migrations.v1.WatchStatsRequest"> & {
  * Use `create(WatchStatsRequestSchema)` to create a new message.
  */
 export const WatchStatsRequestSchema: GenMessage<WatchStatsRequest> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 11);
+  messageDesc(file_migrations_v1_migrations, 16);
 
 /**
  * One message of the WatchStats stream: the whole stats, as Stats returns them.
@@ -392,7 +540,7 @@ export type WatchStatsResponse = Message<"migrations.v1.WatchStatsResponse"> & {
  * Use `create(WatchStatsResponseSchema)` to create a new message.
  */
 export const WatchStatsResponseSchema: GenMessage<WatchStatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 12);
+  messageDesc(file_migrations_v1_migrations, 17);
 
 /**
  * StatsResponse is the full picture of the service.
@@ -469,6 +617,13 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
    * @generated from field: repeated migrations.v1.TableWrites writes = 10;
    */
   writes: TableWrites[];
+
+  /**
+   * The pause and rows-per-second limit of the running migrate or finalize; unset when none runs.
+   *
+   * @generated from field: migrations.v1.Throttle throttle = 11;
+   */
+  throttle?: Throttle | undefined;
 };
 
 /**
@@ -476,7 +631,7 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 13);
+  messageDesc(file_migrations_v1_migrations, 18);
 
 /**
  * MigrationState is the state of the service (CONTRACT §2).
@@ -617,6 +772,26 @@ export const MigrationService: GenService<{
     methodKind: "unary";
     input: typeof ResetRequestSchema;
     output: typeof ResetResponseSchema;
+  },
+  /**
+   * Pause holds the running migrate (or finalize) at its next key range or step, on whichever replica it runs.
+   *
+   * @generated from rpc migrations.v1.MigrationService.Pause
+   */
+  pause: {
+    methodKind: "unary";
+    input: typeof PauseRequestSchema;
+    output: typeof PauseResponseSchema;
+  },
+  /**
+   * Resume lets a paused command go on; with max_rows_per_second it also sets the running command's limit.
+   *
+   * @generated from rpc migrations.v1.MigrationService.Resume
+   */
+  resume: {
+    methodKind: "unary";
+    input: typeof ResumeRequestSchema;
+    output: typeof ResumeResponseSchema;
   },
   /**
    * Stats reports the state, output and progress at any time, also while a command runs.
