@@ -89,5 +89,5 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
