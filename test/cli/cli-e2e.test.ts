@@ -114,6 +114,13 @@ describe("migrations CLI against a served migration (child processes)", () => {
     expect(result.stdout).toBe("Nothing to reset. Status: finalized (migration index 1 of 1)\n");
   });
 
+  it("pause and resume with nothing running are request errors (exit 2) with the server's message", async () => {
+    for (const command of ["pause", "resume"]) {
+      const result = await runCli([command, "--url", serve.url]);
+      expect(result).toMatchObject({ code: 2, stdout: "", stderr: `Request failed (failed_precondition): No migrate or finalize is running: there is nothing to ${command}.\n` });
+    }
+  });
+
   it("a wrong password is a request error (exit 2)", async () => {
     const file = join(root, "wrong-password");
     writeFileSync(file, "not-dev\n");
@@ -197,6 +204,13 @@ export default {
     const stats = await runCli(["stats", "--url", serve.url]);
     expect(stats.stdout).toMatch(/^ {2}person: 300 of 300$/m);
     expect(stats.stdout).toMatch(/^Command: {10}migrate, running on [^ ]+ since \d{4}-\d\d-\d\dT[\d:.]+Z/m);
+    expect(stats.stdout).toMatch(/^Throttle: {9}running, no limit of rows\/s$/m);
+    expect(await runCli(["pause", "--url", serve.url])).toMatchObject({ code: 0, stderr: "", stdout: expect.stringMatching(/^Pause recorded: .*Status: migration_running\n$/) });
+    expect((await runCli(["stats", "--url", serve.url])).stdout).toMatch(/^Throttle: {9}paused \(migrations resume\), no limit of rows\/s$/m);
+    expect(await runCli(["resume", "--max-rows-per-second", "250", "--url", serve.url])).toMatchObject({
+      code: 0, stdout: "Resumed, at most 250 rows per second. Status: migration_running\n",
+    });
+    expect((await runCli(["stats", "--url", serve.url])).stdout).toMatch(/^Throttle: {9}running, at most 250 rows\/s$/m);
     setTimeout(() => writeFileSync(gate, "go"), 300);
     const result = await watching;
     expect(result.stderr).toBe("");

@@ -23,6 +23,8 @@ describe("parseClientOptions", () => {
     ["INTERNAL_AUTH_PASSWORD_FILE", [], { INTERNAL_AUTH_PASSWORD_FILE: fileB }, { password: "pw-b" }],
     ["--password-file over env", ["--password-file", fileA], { INTERNAL_AUTH_PASSWORD_FILE: fileB }, { password: "pw-a" }],
     ["--verbose --json", ["--verbose", "--json"], {}, { verbose: true, json: true }],
+    ["--max-rows-per-second", ["--max-rows-per-second", "5000"], {}, { maxRowsPerSecond: 5000 }],
+    ["--max-rows-per-second 0 (no limit)", ["--max-rows-per-second", "0"], {}, { maxRowsPerSecond: 0 }],
   ] as const)("%s", async (_name, argv, env, expected) => {
     expect(await parseClientOptions(argv, env)).toMatchObject(expected);
   });
@@ -31,6 +33,8 @@ describe("parseClientOptions", () => {
     ["unknown flag", ["--urll", "x"], /Unknown option '--urll'.*Valid flags: --url/],
     ["not an http URL", ["--url", "ftp://x"], /--url must be an http:\/\/ or https:\/\/ URL/],
     ["unreadable password file", ["--password-file", join(dir, "missing")], /Cannot read the password file/],
+    ["a negative limit", ["--max-rows-per-second=-5"], /--max-rows-per-second must be an integer from 0 \(no limit\) to 4294967295, got "-5"/],
+    ["a limit that is no number", ["--max-rows-per-second", "fast"], /--max-rows-per-second must be an integer/],
   ])("%s is a UsageError", async (_name, argv, message) => {
     const error = await parseClientOptions(argv, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);

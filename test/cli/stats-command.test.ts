@@ -46,6 +46,16 @@ describe("migrations stats", () => {
     expect(terminal.stdout).not.toContain("Application writes");
   });
 
+  it("prints the throttle of a running migrate, and no throttle line when none runs", async () => {
+    const running = { ...MIGRATED, status: MigrationState.MIGRATION_RUNNING, throttle: { paused: true, maxRowsPerSecond: 12_000 } };
+    const terminal = fakeTerminal(false);
+    await statsCommand(statsClient(running), options(false), terminal);
+    expect(terminal.stdout).toContain("\nThrottle:         paused (migrations resume), at most 12,000 rows/s\n");
+    const idle = fakeTerminal(false);
+    await statsCommand(statsClient(MIGRATED), options(false), idle);
+    expect(idle.stdout).not.toContain("Throttle");
+  });
+
   it("--json prints writes keyed by table, in snake_case", async () => {
     const terminal = fakeTerminal(false);
     await statsCommand(statsClient(MIGRATED), options(true), terminal);

@@ -46,6 +46,13 @@ describe("command × state (CONTRACT §3)", () => {
     expect(() => planCommand("finalize", input)).toThrow(RUNNING);
   });
 
+  it("reset takes a paused running command over (it need not be resumed to be thrown away); migrate and finalize get the running text", () => {
+    const input = { status: S.MIGRATION_RUNNING, running: true, stalled: false, paused: true, current: 0, target: 1, exception: null };
+    expect(planCommand("reset", input)).toEqual({ action: "take-over" });
+    expect(() => planCommand("migrate", input)).toThrow(RUNNING);
+    expect(() => planCommand("finalize", input)).toThrow(RUNNING);
+  });
+
   it.each(["migrate", "finalize", "reset"] as RunCommand[])("%s on a newer database is refused", (command) => {
     const input = { status: S.FINALIZED, running: false, stalled: false, current: 5, target: 3, exception: null };
     expect(() => planCommand(command, input)).toThrow(

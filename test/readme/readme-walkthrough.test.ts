@@ -59,7 +59,9 @@ for (const target of STORE_TARGETS) {
         "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
         "migrations.v1.MigrationService/Finalize",
         "migrations.v1.MigrationService/Migrate",
+        "migrations.v1.MigrationService/Pause",
         "migrations.v1.MigrationService/Reset",
+        "migrations.v1.MigrationService/Resume",
         "migrations.v1.MigrationService/Stats",
         "migrations.v1.MigrationService/WatchStats",
       ]);

@@ -44,7 +44,9 @@ describe.skipIf(!existsSync(BUF))("buf curl against the shared port", () => {
       "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
       "migrations.v1.MigrationService/Finalize",
       "migrations.v1.MigrationService/Migrate",
+      "migrations.v1.MigrationService/Pause",
       "migrations.v1.MigrationService/Reset",
+      "migrations.v1.MigrationService/Resume",
       "migrations.v1.MigrationService/Stats",
       "migrations.v1.MigrationService/WatchStats",
     ]);

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/stores/open-store.ts";
+import type { Store } from "../../src/stores/store.ts";
+import { claimOn } from "../helpers/claim.ts";
+import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function storeOn(target: (typeof STORE_TARGETS)[number], before?: (db: TestDatabase) => Promise<void>): Promise<Store> {
+  const db = await target.create();
+  cleanups.push(() => db.drop());
+  await before?.(db);
+  const store = await openStore(db.url);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** The command table as the release before the throttle created it (no `paused`, no `max_rows_per_second`), with a finished migrate. */
+const OLD_COMMAND_TABLE: Record<string, string> = {
+  sqlite: `CREATE TABLE _migration_command (id INTEGER PRIMARY KEY CHECK (id = 1), command TEXT, running INTEGER NOT NULL DEFAULT 0,
+             owner TEXT, verbose INTEGER NOT NULL DEFAULT 0, output TEXT NOT NULL DEFAULT '', exception TEXT, count INTEGER NOT NULL DEFAULT 0,
+             migrated INTEGER NOT NULL DEFAULT 0, started_at INTEGER, ended_at INTEGER, heartbeat_at INTEGER, progress_cursor INTEGER NOT NULL DEFAULT 0,
+             progress_tables TEXT NOT NULL DEFAULT '[]', progress_at INTEGER, version INTEGER NOT NULL DEFAULT 0);
+           INSERT INTO _migration_command (id, command, owner, output, version) VALUES (1, 'migrate', 'h:1:x.1', 'migration started\nmigration finished\n', 4);`,
+  postgres: `CREATE TABLE _migration_command (id integer PRIMARY KEY CHECK (id = 1), command text, running boolean NOT NULL DEFAULT false,
+               owner text, "verbose" boolean NOT NULL DEFAULT false, output text NOT NULL DEFAULT '', exception text, count bigint NOT NULL DEFAULT 0,
+               migrated bigint NOT NULL DEFAULT 0, started_at bigint, ended_at bigint, heartbeat_at bigint, progress_cursor integer NOT NULL DEFAULT 0,
+               progress_tables jsonb NOT NULL DEFAULT '[]', progress_at bigint, version bigint NOT NULL DEFAULT 0);
+             INSERT INTO _migration_command (id, command, owner, output, version) VALUES (1, 'migrate', 'h:1:x.1', E'migration started\\nmigration finished\\n', 4);`,
+};
+
+for (const target of STORE_TARGETS) {
+  describe(`the throttle in the command row (${target.name})`, () => {
+    it("a claim sets the run's limit and clears a pause; pause, resume and a new limit reach readThrottle; a resume counts as progress", async () => {
+      const store = await storeOn(target);
+      expect(await claimOn(store, "h:1:x.1", { maxRowsPerSecond: 300 })).toBe(true);
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 300 });
+
+      expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(true);
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: true, maxRowsPerSecond: 300 });
+      const paused = (await store.snapshot()).command;
+      expect(paused).toMatchObject({ paused: true, maxRowsPerSecond: 300 });
+
+      const before = Date.now();
+      expect(await store.setThrottle("h:1:x.1", { paused: false, maxRowsPerSecond: 0 })).toBe(true);
+      const resumed = (await store.snapshot()).command;
+      expect(resumed).toMatchObject({ paused: false, maxRowsPerSecond: 0 });
+      expect(resumed.progressAt).toBeGreaterThanOrEqual(before);
+
+      expect(await store.setThrottle("h:1:x.1", { maxRowsPerSecond: 50 })).toBe(true);
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 50 });
+
+      expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(true);
+      expect(await store.completeCommand("h:1:x.1", [], null, false)).toBe(true);
+      await store.releaseRunLock("h:1:x.1");
+      expect(await claimOn(store, "h:1:x.2")).toBe(true);
+      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 0 });
+    });
+
+    it("only the running command's lease reads or changes it", async () => {
+      const store = await storeOn(target);
+      expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(false);
+      expect(await claimOn(store, "h:1:x.1")).toBe(true);
+      expect(await store.readThrottle("h:1:x.2")).toBeNull();
+      expect(await store.setThrottle("h:1:x.2", { paused: true })).toBe(false);
+      expect(await store.interruptCommand("h:1:x.1", "stopped")).toBe(true);
+      expect(await store.readThrottle("h:1:x.1")).toBeNull();
+      expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(false);
+    });
+
+    it("a database whose command table predates the throttle gets its columns on start, its last command kept", async () => {
+      const store = await storeOn(target, (db) => db.exec(OLD_COMMAND_TABLE[target.name]!));
+      const { command } = await store.snapshot();
+      expect(command).toMatchObject({ command: "migrate", output: "migration started\nmigration finished\n", version: 4, paused: false, maxRowsPerSecond: 0 });
+      expect(await claimOn(store, "h:1:x.2", { maxRowsPerSecond: 7 })).toBe(true);
+      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 7 });
+    });
+  });
+}
