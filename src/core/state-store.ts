@@ -152,8 +152,9 @@ export interface StateStore {
   /** Refreshes the heartbeat of the command `owner` runs. */
   heartbeat(owner: string): Promise<void>;
   /**
-   * Changes the throttle of the command `owner` runs; a resume also counts as progress (`progressAt`), so
-   * the time it was paused never makes it look stalled. False, changing nothing, when `owner` no longer runs.
+   * Changes the throttle of the command `owner` runs; resuming a paused one also counts as progress
+   * (`progressAt`), so the time it was paused never makes it look stalled (a resume of a command that was
+   * not paused does not: it must not hide a hung one). False, changing nothing, when `owner` no longer runs.
    */
   setThrottle(owner: string, change: ThrottleChange): Promise<boolean>;
   /** The throttle of the command `owner` runs, in one cheap read; null when `owner` no longer runs it. */

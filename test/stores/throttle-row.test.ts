@@ -50,8 +50,11 @@ for (const target of STORE_TARGETS) {
       expect(resumed).toMatchObject({ paused: false, maxRowsPerSecond: 0 });
       expect(resumed.progressAt).toBeGreaterThanOrEqual(before);
 
-      expect(await store.setThrottle("h:1:x.1", { maxRowsPerSecond: 50 })).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the clock moves, so a refreshed progressAt would show
+      expect(await store.setThrottle("h:1:x.1", { paused: false, maxRowsPerSecond: 50 })).toBe(true);
       expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 50 });
+      // Resuming a command that is not paused is no progress: it must not hide a hung one from reset.
+      expect((await store.snapshot()).command.progressAt).toBe(resumed.progressAt);
 
       expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(true);
       expect(await store.completeCommand("h:1:x.1", [], null, false)).toBe(true);

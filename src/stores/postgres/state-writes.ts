@@ -95,11 +95,11 @@ export async function heartbeatRow(client: PoolClient, names: Bookkeeping, owner
   await client.query(`UPDATE ${names.command} SET heartbeat_at = $1 WHERE id = 1 AND running AND owner = $2`, [Date.now(), owner]);
 }
 
-/** Writes a throttle change of the command `owner` runs (a resume also refreshes `progress_at`); false when it no longer runs it. */
+/** Writes a throttle change of the command `owner` runs (a resume of a paused one also refreshes `progress_at`); false when it no longer runs it. */
 export async function setThrottleRow(client: PoolClient, names: Bookkeeping, owner: string, change: ThrottleChange): Promise<boolean> {
   const { rowCount } = await client.query(
     `UPDATE ${names.command} SET paused = coalesce($1, paused), max_rows_per_second = coalesce($2, max_rows_per_second),
-       progress_at = CASE WHEN $1 = false THEN $3 ELSE progress_at END
+       progress_at = CASE WHEN $1 = false AND paused THEN $3 ELSE progress_at END
      WHERE id = 1 AND running AND owner = $4`,
     [change.paused ?? null, change.maxRowsPerSecond ?? null, Date.now(), owner],
   );

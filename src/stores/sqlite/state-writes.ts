@@ -74,13 +74,13 @@ export function heartbeatRow(db: Connection, owner: string, now: number): void {
   db.prepare(`UPDATE ${COMMAND_TABLE} SET heartbeat_at = ? WHERE id = 1 AND running = 1 AND owner = ?`).run(now, owner);
 }
 
-/** Writes a throttle change of the command `owner` runs (a resume also refreshes `progress_at`); false when it no longer runs it. */
+/** Writes a throttle change of the command `owner` runs (a resume of a paused one also refreshes `progress_at`); false when it no longer runs it. */
 export function setThrottleRow(db: Connection, owner: string, change: ThrottleChange, now: number): boolean {
   const paused = change.paused === undefined ? null : change.paused ? 1 : 0;
   return db
     .prepare(
       `UPDATE ${COMMAND_TABLE} SET paused = coalesce(@paused, paused), max_rows_per_second = coalesce(@limit, max_rows_per_second),
-         progress_at = CASE WHEN @paused = 0 THEN @now ELSE progress_at END
+         progress_at = CASE WHEN @paused = 0 AND paused = 1 THEN @now ELSE progress_at END
        WHERE id = 1 AND running = 1 AND owner = @owner`,
     )
     .run({ paused, limit: change.maxRowsPerSecond ?? null, now, owner }).changes === 1;
