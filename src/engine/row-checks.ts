@@ -6,6 +6,7 @@ import type { TableShape } from "../stores/store.ts";
  * only name columns of the table and must keep the primary key (a missing key column keeps its value).
  */
 export function checkTransformedRow(shape: TableShape, original: Row, result: unknown): Row | null {
+  const columns = columnSetOf(shape);
   const table = shape.table;
   if (result === null) return null;
   if (typeof result !== "object" || Array.isArray(result) || result === undefined) {
@@ -13,7 +14,7 @@ export function checkTransformedRow(shape: TableShape, original: Row, result: un
   }
   const row = result as Row;
   for (const key of Object.keys(row)) {
-    if (!shape.columns.includes(key)) {
+    if (!columns.has(key)) {
       throw new Error(`The transform of table "${table}" returned the key "${key}", which is not a column of table "${table}"`);
     }
   }
@@ -28,6 +29,18 @@ export function checkTransformedRow(shape: TableShape, original: Row, result: un
     }
   }
   return checked;
+}
+
+const columnSets = new WeakMap<TableShape, ReadonlySet<string>>();
+
+/** The shape's columns as a set, made once per shape (a wide table's rows would otherwise scan the column list per key). */
+function columnSetOf(shape: TableShape): ReadonlySet<string> {
+  let columns = columnSets.get(shape);
+  if (columns === undefined) {
+    columns = new Set(shape.columns);
+    columnSets.set(shape, columns);
+  }
+  return columns;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

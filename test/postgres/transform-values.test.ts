@@ -63,4 +63,28 @@ describe("transform values through COPY (postgres)", () => {
       tags: ["t3", null],
     });
   });
+
+  it("values a transform changes in place are written as changed; the values it leaves keep their exact text", async () => {
+    setup = await startPgService(TYPES_SCHEMA, {
+      "0001_in_place.mjs": `export default {
+        tables: ["sample"],
+        transform: { sample: (row) => {
+          // The row object itself, a Date, a json value and an array, each changed in place.
+          if (row.label !== null) row.label = row.label + "!";
+          if (row.at !== null) row.at.setUTCFullYear(2000);
+          row.doc_json.k = -1;
+          row.counts.push(0);
+          return row;
+        } },
+      };`,
+    });
+    const untouched = "md5(string_agg((id, raw, tags, doc, amount, ratio, local_at, day, span, token, ok, feeling, size)::text, '|' ORDER BY id))";
+    const [before] = await setup.db.query(`SELECT ${untouched} AS sum, count(*) FILTER (WHERE label IS NOT NULL) AS labels FROM sample`);
+    const [third] = await setup.db.query("SELECT label, at::text FROM sample WHERE id = 3");
+    expect(await setup.run("finalize")).toMatchObject({ status: "finalized" });
+    expect(await setup.db.query(`SELECT ${untouched} AS sum, count(*) FILTER (WHERE label LIKE '%!') AS labels FROM sample`)).toEqual([before]);
+    expect(await setup.db.query("SELECT DISTINCT extract(year FROM at AT TIME ZONE 'UTC') AS year, doc_json->>'k' AS k FROM sample")).toEqual([{ year: "2000", k: "-1" }]);
+    const [row] = await setup.db.query("SELECT label, at::text, counts FROM sample WHERE id = 3");
+    expect(row).toEqual({ label: `${String(third!.label)}!`, at: String(third!.at).replace(/^2024/, "2000").replace(/(\.\d{3})\d+/, "$1"), counts: [3, -3, 0] });
+  });
 });

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { Row } from "../../migrations/types.ts";
+import type { CopiedColumn } from "./copy-read.ts";
 import { originalDateText, originalJsonText } from "./value-texts.ts";
 
 // pg's own conversion of JavaScript values to parameter text, so COPY writes what an INSERT would.
@@ -37,15 +38,47 @@ export function copyField(value: unknown, json: boolean): string {
   return escapeCopy(String(prepared));
 }
 
-/** The COPY text of `rows` for `columns` (one line per row); `json` marks the JSON columns. */
-export function copyText(rows: readonly Row[], columns: readonly string[], json: ReadonlySet<string>): string {
+/**
+ * Where the rows of a COPY were read from: for each written column, the column it was read as (undefined
+ * where none of the same type was read), and for each row its position there.
+ */
+export interface RowSources {
+  /** Parallel to the written columns. */
+  columns: readonly (CopiedColumn | undefined)[];
+  /** Parallel to the rows. */
+  positions: readonly number[];
+}
+
+/**
+ * Whether `value` is what was read at `position` of `column`, so its text as read is its exact text: the same
+ * primitive, a Date of the same time, a `json` value of the same JSON.stringify. Other objects (arrays,
+ * buffers, jsonb) may have been changed in place and are written from the value.
+ */
+function unchanged(column: CopiedColumn, position: number, value: unknown): boolean {
+  const read = column.values[position];
+  if (typeof read !== "object" || read === null) return Object.is(value, read);
+  const mark = column.marks[position];
+  if (read instanceof Date) return value instanceof Date && value.getTime() === mark;
+  return typeof mark === "string" && typeof value === "object" && value !== null && !(value instanceof Date) && JSON.stringify(value) === mark;
+}
+
+/**
+ * The COPY text of `rows` for `columns` (one line per row); `json` marks the JSON columns. With `sources`,
+ * a value that comes back unchanged is written as the text it was read from: exact, and no encoding.
+ */
+export function copyText(rows: readonly Row[], columns: readonly string[], json: ReadonlySet<string>, sources?: RowSources): string {
   const flags = columns.map((c) => json.has(c));
+  const read = sources?.columns ?? columns.map(() => undefined);
   let text = "";
-  for (const row of rows) {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const position = sources?.positions[r] ?? 0;
     let line = "";
     for (let i = 0; i < columns.length; i++) {
       if (i > 0) line += "\t";
-      line += copyField(row[columns[i]!], flags[i]!);
+      const value = row[columns[i]!];
+      const column = read[i];
+      line += column !== undefined && unchanged(column, position, value) ? column.texts[position]! : copyField(value, flags[i]!);
     }
     text += `${line}\n`;
   }

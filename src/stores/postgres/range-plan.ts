@@ -72,16 +72,56 @@ export function keyValues(shape: PgShape, texts: readonly string[]): string {
   return `(${shape.keyTypes.map((type, i) => `${texts[i]}::text::${type}`).join(", ")})`;
 }
 
-/** The key of the `rows`-th row after `after` in the plan's source, as text values, or null when fewer remain. */
+/** Range ends one query finds: each a further index scan of a range, so a table costs a round trip per 16 ranges. */
+const ENDS_PER_QUERY = 16;
+
+/** Range ends found ahead, per plan (the main thread's plan object): the key the next one follows, and the ends. */
+const endsAhead = new WeakMap<PgRangePlan, { after: unknown[] | null; rows: number; ends: (unknown[] | null)[] }>();
+
+/**
+ * The key of the `rows`-th row after `after` in the plan's source, as text values, or null when fewer remain.
+ * Finds the next ends too and answers the calls that follow `after` from them. An end found ahead stays a
+ * valid boundary whatever is written meanwhile; a range only holds more or fewer rows.
+ */
 export async function rangeEndOf(client: PoolClient, plan: PgRangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
+  const ahead = endsAhead.get(plan);
+  if (ahead !== undefined && ahead.rows === rows && ahead.ends.length > 0 && sameKey(ahead.after, after)) {
+    const end = ahead.ends.shift()!;
+    ahead.after = end;
+    return end;
+  }
+  const ends: (unknown[] | null)[] = await rangeEndsAfter(client, plan, after, rows, ENDS_PER_QUERY);
+  if (ends.length < ENDS_PER_QUERY) ends.push(null);
+  const end = ends.shift()!;
+  endsAhead.set(plan, { after: end, rows, ends: end === null ? [] : ends });
+  return end;
+}
+
+function sameKey(a: unknown[] | null, b: unknown[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/** Up to `count` successive range ends after `after`, each `rows` rows past the one before, as key texts (fewer: the source ends). */
+async function rangeEndsAfter(client: PoolClient, plan: PgRangePlan, after: unknown[] | null, rows: number, count: number): Promise<unknown[][]> {
   const { shape } = plan;
-  const keyText = shape.keyColumns.map((k) => `t.${quoteIdent(k)}::text`).join(", ");
+  const source = qualify(plan.sourceSchema, shape.table);
+  const key = shape.keyColumns.map((k) => `t.${quoteIdent(k)}`);
+  const named = key.map((k, i) => `${k} AS k${i}`).join(", ");
+  const order = key.join(", ");
+  const offset = `$${(after?.length ?? 0) + 1}`;
   const where = after === null ? "" : `WHERE ${keyColumnsOf(shape)} > ${keyParams(shape, 1)}`;
-  const order = shape.keyColumns.map((k) => `t.${quoteIdent(k)}`).join(", ");
+  const previous = `(${key.map((_, i) => `e.k${i}`).join(", ")})`;
   const result = await client.query<unknown[]>({
-    text: `SELECT ${keyText} FROM ${qualify(plan.sourceSchema, shape.table)} t ${where} ORDER BY ${order} OFFSET $${(after?.length ?? 0) + 1} LIMIT 1`,
-    values: [...(after ?? []), rows - 1],
+    text: `WITH RECURSIVE e AS (
+        (SELECT ${named}, 1 AS i FROM ${source} t ${where} ORDER BY ${order} OFFSET ${offset} LIMIT 1)
+        UNION ALL
+        SELECT n.*, e.i + 1 FROM e CROSS JOIN LATERAL
+          (SELECT ${named} FROM ${source} t WHERE ${keyColumnsOf(shape)} > ${previous} ORDER BY ${order} OFFSET ${offset} LIMIT 1) n
+        WHERE e.i < $${(after?.length ?? 0) + 2})
+      SELECT ${key.map((_, i) => `k${i}::text`).join(", ")} FROM e ORDER BY i`,
+    values: [...(after ?? []), rows - 1, count],
     rowMode: "array",
   });
-  return result.rows[0] ?? null;
+  return result.rows;
 }
