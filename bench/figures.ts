@@ -62,6 +62,7 @@ function measuredFigures(run: StoreRun): Record<string, number> {
     figures[`${scenario.id}_rows_per_s`] = perSecond(result.rows, result.migrateMs);
     figures[`${scenario.id}_migrate_ms`] = result.migrateMs;
     figures[`${scenario.id}_finalize_ms`] = result.finalizeMs;
+    figures[`${scenario.id}_total_ms`] = result.migrateMs + result.finalizeMs;
     figures[`${scenario.id}_lock_window_ms`] = result.lockWindowMs;
   }
   return {

@@ -3,13 +3,15 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { TABLE } from "./items-data.ts";
 
-/** The migrations the scenarios run: (b) row-by-row SQL, (c) a plain copy, (d) a transform. */
-export type BenchMigration = "row-by-row" | "copy" | "transform";
+/** The migrations the scenarios run: (b) row-by-row SQL, (c) a plain copy, (d) a transform, (s) the same change in SQL, (k) a column added in place. */
+export type BenchMigration = "row-by-row" | "copy" | "transform" | "sql-transform" | "add-column";
 
 /** A migration of the bench: its file's text, and whether it changes the rows (name upper-cased, amount doubled). */
 interface MigrationDefinition {
   source: string;
   changesRows: boolean;
+  /** The column it adds in place, without a copy (its rows are not moved). */
+  addsColumn?: string;
 }
 
 // The migration file imports the (d) transform from the bench itself (the service loads .ts through tsx).
@@ -40,7 +42,25 @@ const MIGRATIONS: Record<BenchMigration, MigrationDefinition> = {
 export default { tables: ["${TABLE}"], transform: { ${TABLE}: transformItem } };
 `,
   },
+  // (s) The (d) change as SQL expressions, computed inside the database's own copy.
+  "sql-transform": {
+    changesRows: true,
+    source: `export default { tables: ["${TABLE}"], transform: { ${TABLE}: { name: { sql: "upper(name)" }, amount: { sql: "amount * 2" } } } };
+`,
+  },
+  // (k) A column with a constant default, declared in place: no copy, applied at finalize.
+  "add-column": {
+    changesRows: false,
+    addsColumn: "flag",
+    source: `export default { tables: [], alter: { ${TABLE}: [{ addColumn: { name: "flag", type: "boolean", default: false, notNull: true } }] } };
+`,
+  },
 };
+
+/** The column `kind` adds in place (its rows are not moved), if it adds one. */
+export function addedColumn(kind: BenchMigration): string | undefined {
+  return MIGRATIONS[kind].addsColumn;
+}
 
 /** Whether `kind` changes the rows (name upper-cased, amount doubled) or leaves them as they were. */
 export function changesRows(kind: BenchMigration): boolean {

@@ -36,7 +36,14 @@ export function storeReport(results: StoreResults): string {
     ),
     ...SCENARIOS.flatMap((scenario) =>
       scenario.finalizeLabel
-        ? [row(scenario.finalizeLabel(context), `${ms(figure(`${scenario.id}_finalize_ms`))} / ${ms(figure(`${scenario.id}_lock_window_ms`))}`, "", targetOfFigure(`${scenario.id}_lock_window_ms`))]
+        ? [
+            row(
+              scenario.finalizeLabel(context),
+              `${ms(figure(`${scenario.id}_${scenario.moves === false ? "total" : "finalize"}_ms`))} / ${ms(figure(`${scenario.id}_lock_window_ms`))}`,
+              "",
+              targetOfFigure(`${scenario.id}_${scenario.moves === false ? "total" : "lock_window"}_ms`),
+            ),
+          ]
         : [],
     ),
     row(`(f) stats latency p50 / p99 (${grouped(figure("stats_polls"))} polls during dN)`, `${ms(figure("stats_p50_ms"))} / ${ms(figure("stats_p99_ms"))}`, "", "stats_p99"),

@@ -22,6 +22,8 @@ export interface ScenarioDefinition {
   /** Its row in the table (rate) and its finalize row, when it has one. */
   label(context: LabelContext): string;
   finalizeLabel?(context: LabelContext): string;
+  /** False for a scenario that moves no rows (its finalize row shows migrate + finalize). */
+  moves?: boolean;
   /** What it runs (references it declares are timed on its database, before migrate and after finalize). */
   spec(options: BenchOptions): MigrateSpec;
 }
@@ -53,6 +55,18 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     label: () => "(e) migrate + transform at 10,000 rows",
     finalizeLabel: () => "(e) finalize at 10,000 rows: wall / lock window",
     spec: () => ({ kind: "transform", rows: SMALL_FINALIZE_ROWS }),
+  },
+  {
+    id: "sql_transform",
+    label: () => "(s) migrate + the (d) change as SQL expressions",
+    spec: (options) => ({ kind: "sql-transform", rows: options.rows }),
+  },
+  {
+    id: "add_column",
+    moves: false,
+    label: () => "(k) migrate, a column added in place (no copy)",
+    finalizeLabel: ({ rows }) => `(k) add a column with a default at ${rows} rows: migrate + finalize / lock window`,
+    spec: (options) => ({ kind: "add-column", rows: options.rows }),
   },
   {
     id: "indexed",

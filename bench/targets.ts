@@ -36,6 +36,7 @@ export const RATIOS: readonly RatioDefinition[] = [
   { id: "d_over_pipeline_objects", label: "(dN)/(p1) hand-written pipeline, objects", of: "transform_default_workers_rows_per_s", to: "pipeline_objects_rows_per_s", bound: both("≥", 0.9) },
   { id: "d_over_pipeline_strings", label: "(dN)/(p2) hand-written pipeline, strings", of: "transform_default_workers_rows_per_s", to: "pipeline_strings_rows_per_s" },
   { id: "d_over_batched_update", label: "(dN)/(p3) pgroll-style batched UPDATE", of: "transform_default_workers_rows_per_s", to: "batched_update_rows_per_s", bound: { op: "≥", postgres: 1.5, sqlite: 1 } },
+  { id: "sql_over_a", label: "(s)/(a) SQL-expression transform", of: "sql_transform_rows_per_s", to: "limit_rows_per_s", bound: both("≥", 0.9) },
   { id: "c_over_a", label: "(c)/(a)", of: "copy_rows_per_s", to: "limit_rows_per_s", bound: both("≥", 0.8) },
   { id: "d_over_b", label: "(dN)/(b)", of: "transform_default_workers_rows_per_s", to: "row_by_row_rows_per_s", bound: both("≥", 20) },
   {
@@ -47,6 +48,7 @@ export const RATIOS: readonly RatioDefinition[] = [
 /** Every bound on a single figure or count, in printed order. */
 export const FIGURE_TARGETS: readonly FigureTarget[] = [
   { id: "lock_window_n", label: "(e) lock window at N", figure: "transform_default_workers_lock_window_ms", bound: { op: "<", postgres: 100, sqlite: null, unit: " ms" } },
+  { id: "add_column_total", label: "(k) add a column with a default: migrate + finalize", figure: "add_column_total_ms", bound: both("≤", 100, " ms") },
   { id: "indexed_lock_window", label: "(i) lock window, 3 indexes + FK", figure: "indexed_lock_window_ms", bound: both("≤", 100, " ms") },
   { id: "stats_p99", label: "(f) stats p99", figure: "stats_p99_ms", bound: both("≤", 50, " ms") },
   { id: "peak_rss", label: "(g) peak RSS", figure: "peak_rss_mb", bound: both("≤", 300, " MB") },

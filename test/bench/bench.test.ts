@@ -10,8 +10,8 @@ const BIN = join(import.meta.dirname, "../../bin/bench.mjs");
 /** Every figure a results file must hold, as a positive finite number. */
 const FIGURES = [
   ...["limit", "pipeline_objects", "pipeline_strings", "batched_update"].flatMap((id) => [`${id}_rows_per_s`, `${id}_ms`]),
-  ...["row_by_row", "copy", "transform_1_worker", "transform_default_workers", "transform_10k", "indexed"].flatMap((id) =>
-    ["rows_per_s", "migrate_ms", "finalize_ms", "lock_window_ms"].map((figure) => `${id}_${figure}`),
+  ...["row_by_row", "copy", "transform_1_worker", "transform_default_workers", "transform_10k", "sql_transform", "add_column", "indexed"].flatMap((id) =>
+    ["rows_per_s", "migrate_ms", "finalize_ms", "total_ms", "lock_window_ms"].map((figure) => `${id}_${figure}`),
   ),
   "stats_p50_ms",
   "stats_p99_ms",
@@ -20,15 +20,17 @@ const FIGURES = [
   "writes_during_migrate_per_s",
   "writes_lock_window_ms",
 ];
-const RATIOS = ["d_over_a", "d_over_pipeline_objects", "d_over_pipeline_strings", "d_over_batched_update", "c_over_a", "d_over_b", "lock_window_n_over_10k"];
+const RATIOS = ["d_over_a", "d_over_pipeline_objects", "d_over_pipeline_strings", "d_over_batched_update", "sql_over_a", "c_over_a", "d_over_b", "lock_window_n_over_10k"];
 const TARGETS = [
   "d_over_a",
   "d_over_pipeline_objects",
   "d_over_batched_update",
+  "sql_over_a",
   "c_over_a",
   "d_over_b",
   "lock_window_n_over_10k",
   "lock_window_n",
+  "add_column_total",
   "indexed_lock_window",
   "stats_p99",
   "peak_rss",
