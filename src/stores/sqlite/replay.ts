@@ -33,6 +33,8 @@ export interface ReplaySite {
   targetSchema: string;
   /** Name of the table the changes go to (the shadow copy, or its staged copy at the swap). */
   targetTable: string;
+  /** Only changes logged after this sequence number (the finalize's replays into a staged copy before its lock). */
+  afterSeq?: number;
 }
 
 /** Changes one batch takes from the log unless configured. */
@@ -90,8 +92,8 @@ export function replayBatchSqlite(plan: SqliteReplayPlan, map: RowMapper): Promi
  */
 export async function replayChanges(db: Connection, plan: SqliteReplayPlan, site: ReplaySite, map: RowMapper): Promise<number[]> {
   const logged = db
-    .prepare(`SELECT seq, key FROM ${site.origin}.${CHANGES_TABLE} WHERE tbl = ? ORDER BY seq LIMIT ?`)
-    .all(plan.shape.table, plan.batch) as { seq: number; key: string }[];
+    .prepare(`SELECT seq, key FROM ${site.origin}.${CHANGES_TABLE} WHERE tbl = ? AND seq > ? ORDER BY seq LIMIT ?`)
+    .all(plan.shape.table, site.afterSeq ?? 0, plan.batch) as { seq: number; key: string }[];
   if (logged.length === 0) return [];
   // The logged keys are SQL literals written by quote() in the capture trigger, so they go into the statements as they are.
   const keys = `${keyTuple(plan.shape).key} IN (VALUES ${[...new Set(logged.map((c) => `(${c.key})`))].join(", ")})`;

@@ -1,6 +1,5 @@
 import type { Connection } from "./connection.ts";
 import { quoteIdent } from "./sql.ts";
-import { RETIRED_PREFIX } from "./staged-copy.ts";
 import { readShape } from "./table-shape.ts";
 
 /** A trigger of the origin remembered across the swap. */
@@ -32,25 +31,4 @@ export function recreateTriggers(db: Connection, table: string, triggers: readon
       );
     }
   }
-}
-
-interface Violation {
-  table: string;
-  rowid: number | null;
-  parent: string;
-  fkid: number;
-}
-
-/** Fails with the first violations when a foreign key of or into the swapped tables is broken. */
-export function checkForeignKeys(db: Connection, swapped: ReadonlySet<string>): void {
-  const violations = (db.prepare("PRAGMA main.foreign_key_check").all() as Violation[]).filter(
-    // Replaced tables wait, renamed aside, to be dropped after the swap; their rows no longer count.
-    (v) => !v.table.startsWith(RETIRED_PREFIX) && (swapped.has(v.table) || swapped.has(v.parent)),
-  );
-  if (violations.length === 0) return;
-  const shown = violations
-    .slice(0, 5)
-    .map((v) => `table "${v.table}" row ${v.rowid ?? "?"} references a missing row of "${v.parent}"`);
-  const more = violations.length > 5 ? ` (and ${violations.length - 5} more)` : "";
-  throw new Error(`Foreign key check failed after the swap: ${shown.join("; ")}${more}`);
 }

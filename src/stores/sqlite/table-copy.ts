@@ -41,7 +41,7 @@ export function completeTableInMain(db: Connection, from: string, table: string)
 }
 
 /** Carries the AUTOINCREMENT counter over, so ids of deleted rows are not reused after the copy. */
-function copySequence(db: Connection, from: string, table: string): void {
+export function copySequence(db: Connection, from: string, table: string): void {
   if (!schemaHasTable(db, from, "sqlite_sequence") || !schemaHasTable(db, "main", "sqlite_sequence")) return;
   const row = db.prepare(`SELECT seq FROM ${from}.sqlite_sequence WHERE name = ?`).get(table) as { seq: number } | undefined;
   if (row === undefined) return;
