@@ -22,7 +22,7 @@ export async function transformTable(
   const plan = await session.rangePlan(table, route, ctx.task.owner);
   const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows);
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
-  const queue: Promise<void>[] = [];
+  const running = new Set<Promise<void>>();
   const started = performance.now();
   let after: unknown[] | null = null;
   let rows = 0;
@@ -37,16 +37,17 @@ export async function transformTable(
         share.add(moved);
         ctx.out.detail(`${prefix}: transformed batch ${number} of "${table}" (${moved} rows)`);
       });
-      // Marked handled now; the rejection is rethrown when the queue reaches it.
-      job.catch(() => {});
-      queue.push(job);
-      if (queue.length >= inFlight) await queue.shift();
+      // A failed job stays in the set, so the next wait rethrows its error.
+      running.add(job);
+      job.then(() => running.delete(job), () => {});
+      // The next range goes out when any range lands, not the oldest: a thread that is still starting holds up no one.
+      if (running.size >= inFlight) await Promise.race(running);
       if (upTo === null) break;
       after = upTo;
     }
-    while (queue.length > 0) await queue.shift();
+    await Promise.all(running);
   } catch (error) {
-    await Promise.allSettled(queue);
+    await Promise.allSettled(running);
     throw error;
   }
   ctx.out.detail(`${prefix}: transformed ${rows} rows of "${table}"`);

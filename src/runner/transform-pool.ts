@@ -1,5 +1,7 @@
 import { Piscina } from "piscina";
 import type { BatchTransformer, RangeJob, ReplayJob } from "../engine/types.ts";
+import { newWriteTurns, useWriteTurns } from "../stores/write-turns.ts";
+import runTransformJob from "./transform-task.ts";
 
 /** Idle transform threads stop after this many ms. */
 const IDLE_TIMEOUT_MS = 10_000;
@@ -12,22 +14,36 @@ const IDLE_TIMEOUT_MS = 10_000;
  */
 const HEAP_LIMITS = { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 1024 };
 
+type Job = RangeJob | ({ replay: true } & ReplayJob);
+
 /**
- * A piscina pool of `threads` threads that move key ranges through transforms and replay logged changes, each thread on its own
- * database connection. Threads start on the first range, so commands without transforms pay nothing.
+ * Runs range and replay jobs on `workers` executors: the calling thread (the command's, whose modules and
+ * TypeScript loader are loaded already) runs one job at a time itself, and `workers - 1` piscina threads,
+ * each on its own database connection, run the others. A thread costs most of a second of CPU to start
+ * (its own TypeScript loader), which the calling thread does not pay: with `--workers 1` no thread starts
+ * at all. Threads start when a job finds the calling thread busy, so commands without transforms pay nothing.
  */
-export function createTransformPool(threads: number): BatchTransformer {
+export function createTransformPool(workers: number): BatchTransformer {
+  const threads = Math.max(0, workers - 1);
   let pool: Piscina | null = null;
   let poolError: Error | null = null;
-  const run = async (job: RangeJob | ({ replay: true } & ReplayJob)): Promise<number> => {
+  // Range writes of this thread and the pool's take turns (SQLite has one writer).
+  const turns = newWriteTurns();
+  useWriteTurns(turns);
+  let here = false;
+  let away = 0;
+  const waiting: { job: Job; resolve: (rows: number) => void; reject: (error: unknown) => void }[] = [];
+
+  const onThread = async (job: Job): Promise<number> => {
     if (poolError !== null) throw poolError;
     if (pool === null) {
       pool = new Piscina({
         filename: new URL("./transform-worker.mjs", import.meta.url).href,
         minThreads: 0,
-        maxThreads: Math.max(1, threads),
+        maxThreads: threads,
         idleTimeout: IDLE_TIMEOUT_MS,
         resourceLimits: HEAP_LIMITS,
+        workerData: { writeTurns: turns },
       });
       pool.on("error", (error: Error) => {
         poolError = error;
@@ -35,16 +51,39 @@ export function createTransformPool(threads: number): BatchTransformer {
     }
     return (await pool.run(job)) as number;
   };
+
+  // Hands waiting jobs to free executors: this thread first, then the pool's threads.
+  const dispatch = (): void => {
+    while (waiting.length > 0 && (!here || away < threads)) {
+      const { job, resolve, reject } = waiting.shift()!;
+      if (!here) {
+        here = true;
+        void runTransformJob(job).then(resolve, reject).finally(() => {
+          here = false;
+          dispatch();
+        });
+      } else {
+        away++;
+        void onThread(job).then(resolve, reject).finally(() => {
+          away--;
+          dispatch();
+        });
+      }
+    }
+  };
+  const run = (job: Job): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      waiting.push({ job, resolve, reject });
+      dispatch();
+    });
+
   return {
-    async transform(job: RangeJob): Promise<number> {
-      return run(job);
-    },
-    async replay(job: ReplayJob): Promise<number> {
-      return run({ ...job, replay: true });
-    },
+    transform: (job: RangeJob) => run(job),
+    replay: (job: ReplayJob) => run({ ...job, replay: true }),
     async close(): Promise<void> {
       const running = pool;
       pool = null;
+      useWriteTurns(null);
       await running?.destroy();
     },
   };

@@ -5,6 +5,12 @@ import { type Migration, type RowTransform, rowTransformOf } from "../migrations
 import { moveRange, replayBatch } from "../stores/range-mover.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
 import { YIELDED } from "../engine/types.ts";
+import { workerData } from "piscina";
+import { useWriteTurns } from "../stores/write-turns.ts";
+
+// On a pool thread: the range writes take turns with the pool's other threads (transform-pool.ts).
+const shared = workerData as { writeTurns?: SharedArrayBuffer } | undefined;
+if (shared?.writeTurns !== undefined) useWriteTurns(shared.writeTurns);
 
 const loaded = new Map<string, Promise<Migration>>();
 

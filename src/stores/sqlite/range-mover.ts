@@ -5,25 +5,42 @@ import type { KeyRange, RowMapper } from "../store.ts";
 import { type Connection, inDeferredTransaction } from "./connection.ts";
 import { connectionKey, workerConnections } from "./worker-connections.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
-import { insertRows } from "./row-writes.ts";
+import { PendingInserts } from "./row-writes.ts";
+import { inTurn } from "../write-turns.ts";
 import { quoteIdent } from "./sql.ts";
 
+/** Rows turned into objects, transformed and into insert values at a time: their objects die young. */
+const CHUNK_ROWS = 500;
+
 /**
- * Moves one key range on this thread's own connection: reads the source rows, maps them (other threads
- * write meanwhile), then inserts the results in one write transaction of prepared statements (`in-place`
- * deletes the range's old rows first). Returns the rows read.
+ * Moves one key range on this thread's own connection: reads the source rows, maps them a chunk at a time
+ * into the values of their inserts (other threads write meanwhile), then, in its turn among the threads
+ * (write-turns.ts), inserts them in one write transaction (`in-place` deletes the range's old rows first).
+ * Returns the rows read.
  */
 export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
   return workerConnections.use(connectionKey(plan), async (db) => {
-    const { rows, keys } = readRange(db, plan, range);
-    const results = await map(rows);
-    inDeferredTransaction(db, () => {
-      if (plan.route === "in-place") deleteRange(db, plan, range);
-      insertRows(db, plan.shape, keys, results);
-      // Read after the first write: the shadow is write-locked now, so a reset that takes the command over waits for this commit and then deletes it.
-      if (!holdsRunLock(db, plan.owner, "origin")) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
-    });
-    return rows.length;
+    const { names, values, keyCount } = readRange(db, plan, range);
+    const pending = new PendingInserts(plan.shape);
+    for (let at = 0; at < values.length; at += CHUNK_ROWS) {
+      const chunk = values.slice(at, at + CHUNK_ROWS);
+      const keys = chunk.map((row) => row.slice(0, keyCount));
+      const rows = chunk.map((row) => {
+        const object: Row = {};
+        for (let i = keyCount; i < row.length; i++) object[names[i]!] = row[i];
+        return object;
+      });
+      pending.add(keys, await map(rows));
+    }
+    await inTurn(() =>
+      inDeferredTransaction(db, () => {
+        if (plan.route === "in-place") deleteRange(db, plan, range);
+        pending.write(db);
+        // Read after the first write: the shadow is write-locked now, so a reset that takes the command over waits for this commit and then deletes it.
+        if (!holdsRunLock(db, plan.owner, "origin")) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
+      }),
+    );
+    return values.length;
   });
 }
 
@@ -42,21 +59,12 @@ function rangeFilter(plan: SqliteRangePlan, range: KeyRange): { where: string; v
   return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
 }
 
-/** The rows of a range with their keys (the leading raw columns of each result row). */
-function readRange(db: Connection, plan: SqliteRangePlan, range: KeyRange): { rows: Row[]; keys: unknown[][] } {
+/** The rows of a range as arrays of values: their keys (rowid on a rowid table) first, then the columns named by `names`. */
+function readRange(db: Connection, plan: SqliteRangePlan, range: KeyRange): { names: string[]; values: unknown[][]; keyCount: number } {
   const keys = keyExpressions(plan.shape);
   const { where, values } = rangeFilter(plan, range);
   const stmt = db.prepare(`SELECT ${keys.join(", ")}, * FROM ${plan.sourceSchema}.${quoteIdent(plan.shape.table)} ${where} ORDER BY ${keys.join(", ")}`).raw(true);
-  const names = stmt.columns().map((c) => c.name);
-  const rows: Row[] = [];
-  const rowKeys: unknown[][] = [];
-  for (const values_ of stmt.iterate(...values) as Iterable<unknown[]>) {
-    rowKeys.push(values_.slice(0, keys.length));
-    const row: Row = {};
-    for (let i = keys.length; i < values_.length; i++) row[names[i]!] = values_[i];
-    rows.push(row);
-  }
-  return { rows, keys: rowKeys };
+  return { names: stmt.columns().map((c) => c.name), values: stmt.all(...values) as unknown[][], keyCount: keys.length };
 }
 
 function deleteRange(db: Connection, plan: SqliteRangePlan, range: KeyRange): void {

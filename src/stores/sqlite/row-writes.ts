@@ -9,22 +9,99 @@ import type { SqliteShape } from "./table-shape.ts";
  * row dropped). Rowid tables keep each row's rowid (`keys`), so key order and later ranges stay as they were.
  */
 export function insertRows(db: Connection, shape: SqliteShape, keys: readonly unknown[][], rows: readonly (Row | null)[], schema = "main"): void {
-  const table = `${schema}.${quoteIdent(shape.table)}`;
-  const inserts = new Map<string, Statement<unknown[]>>();
-  const writable = new Set(shape.writableColumns);
-  rows.forEach((row, i) => {
-    if (row === null) return;
-    const columns = Object.keys(row).filter((c) => writable.has(c));
-    const keepRowid = shape.byRowid && (shape.rowidAlias === null || !(shape.rowidAlias in row));
-    const signature = `${keepRowid ? "rowid," : ""}${columns.join("\u0000")}`;
-    let insert = inserts.get(signature);
-    if (insert === undefined) {
-      const names = [...(keepRowid ? ["rowid"] : []), ...columns.map(quoteIdent)];
-      const values = names.length === 0 ? "DEFAULT VALUES" : `(${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`;
-      insert = db.prepare(`INSERT INTO ${table} ${values}`);
-      inserts.set(signature, insert);
+  const pending = new PendingInserts(shape, schema);
+  pending.add(keys, rows);
+  pending.write(db);
+}
+
+/** Rows one INSERT statement takes: fewer statements to step, while a statement's parameters stay within SQLite's oldest limit. */
+const ROWS_PER_INSERT = 50;
+const MAX_PARAMETERS = 999;
+
+/** The rows of one set of columns, as the flat list of values their INSERTs bind. */
+interface InsertGroup {
+  /** The columns set, `rowid` first when the row keeps its rowid (quoted). */
+  names: string[];
+  values: unknown[];
+  rows: number;
+}
+
+/**
+ * Transform results for one table, turned into the values their INSERTs bind as they come (a chunk at a
+ * time, so the row objects of a chunk die young), grouped by the columns they set; `write` inserts them
+ * with statements of up to 50 rows each.
+ */
+export class PendingInserts {
+  private readonly groups = new Map<string, InsertGroup>();
+  private readonly table: string;
+
+  constructor(
+    private readonly shape: SqliteShape,
+    schema = "main",
+  ) {
+    this.table = `${schema}.${quoteIdent(shape.table)}`;
+  }
+
+  /** Adds the non-null `rows`; `keys[i]` is the key `rows[i]` was read with (its rowid on a rowid table). */
+  add(keys: readonly unknown[][], rows: readonly (Row | null)[]): void {
+    const { writableColumns: writable, byRowid, rowidAlias } = this.shape;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (row === null || row === undefined) continue;
+      const keepRowid = byRowid && (rowidAlias === null || !(rowidAlias in row));
+      let signature = keepRowid ? "r" : "-";
+      for (let c = 0; c < writable.length; c++) signature += writable[c]! in row ? "1" : "0";
+      let group = this.groups.get(signature);
+      if (group === undefined) {
+        const columns = writable.filter((_, c) => signature[c + 1] === "1");
+        group = { names: [...(keepRowid ? ["rowid"] : []), ...columns.map(quoteIdent)], values: [], rows: 0 };
+        this.groups.set(signature, group);
+      }
+      if (keepRowid) group.values.push(keys[i]![0]);
+      for (let c = 0; c < writable.length; c++) if (signature[c + 1] === "1") group.values.push(toBindable(row[writable[c]!]));
+      group.rows++;
     }
-    const params = columns.map((c) => toBindable(row[c]));
-    insert.run(...(keepRowid ? [keys[i]![0], ...params] : params));
-  });
+  }
+
+  /** Inserts what was added; call inside the write transaction. */
+  write(db: Connection): void {
+    for (const { names, values, rows } of this.groups.values()) {
+      if (names.length === 0) {
+        const insert = statementOf(db, `INSERT INTO ${this.table} DEFAULT VALUES`);
+        for (let i = 0; i < rows; i++) insert.run();
+        continue;
+      }
+      const width = names.length;
+      const perStatement = Math.max(1, Math.min(ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / width)));
+      const many = statementOf(db, insertSql(this.table, names, perStatement));
+      let at = 0;
+      for (; at + perStatement * width <= values.length; at += perStatement * width) many.run(values.slice(at, at + perStatement * width));
+      if (at < values.length) {
+        const one = statementOf(db, insertSql(this.table, names, 1));
+        for (; at < values.length; at += width) one.run(values.slice(at, at + width));
+      }
+    }
+  }
+}
+
+function insertSql(table: string, names: readonly string[], rows: number): string {
+  const tuple = `(${names.map(() => "?").join(", ")})`;
+  return `INSERT INTO ${table} (${names.join(", ")}) VALUES ${Array.from({ length: rows }, () => tuple).join(", ")}`;
+}
+
+/** Prepared statements per connection, by SQL: a range's inserts are parsed once per thread, not once per range. */
+const statements = new WeakMap<Connection, Map<string, Statement<unknown[]>>>();
+
+function statementOf(db: Connection, sql: string): Statement<unknown[]> {
+  let cache = statements.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
 }
