@@ -95,6 +95,8 @@ describe("the SQLite swap and the staged copy's indexes", () => {
     app.close();
     expect(freshRows(fx.dbPath, "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
     expect(freshRows(fx.dbPath, "PRAGMA foreign_key_check")).toEqual([]);
+    // The shadow file is emptied, its self-referencing table too.
+    expect(freshRows(`${fx.dbPath}.shadow`, "SELECT name FROM sqlite_schema")).toEqual([]);
   });
 
   it("an index whose statement cannot be renamed (a comment between its names) is built inside the swap, as before", async () => {
@@ -120,16 +122,29 @@ describe("the SQLite swap and the staged copy's indexes", () => {
   });
 
   it("a row the application wrote during migrate that references a parent the migration removed fails the swap, naming it", async () => {
-    fx = new EngineFixture(PEOPLE);
+    fx = new EngineFixture(`${PEOPLE}\nINSERT INTO parent VALUES (51, 'spare');`);
     fx.write("0001_person_copy.mjs", `export default { tables: ["person"], transform: { person: (row) => row } };`);
-    fx.write("0002_drop_parent.mjs", `export default { tables: ["parent"], dataManipulation: (db) => db.exec("DELETE FROM parent WHERE id = 50") };`);
+    fx.write("0002_drop_spare.mjs", `export default { tables: ["parent"], dataManipulation: (db) => db.exec("DELETE FROM parent WHERE id = 51") };`);
     expect((await fx.run("migrate")).exception).toBeNull();
-    // Parent 50 is still in the origin, so the application's own foreign key check lets the row in.
+    // Parent 51 is still in the origin, so the application's own foreign key check lets the row in; the swap
+    // replays it after its foreign key check of the staged rows, and checks it again under the lock.
     fx.origin.pragma("foreign_keys = ON");
-    fx.origin.prepare("UPDATE person SET parent_id = 50 WHERE id = 1").run();
+    fx.origin.prepare("UPDATE person SET parent_id = 51 WHERE id = 1").run();
     const store = await fx.openStore();
     await expect(store.finalizeSwap(await finalizePlan(fx, ["person", "parent"]))).rejects.toThrow(
-      new RegExp(`^Foreign key check failed after the swap: ${[1, 49, 99, 149, 199].map((id) => `table "person" row ${id} references a missing row of "parent"`).join("; ")} \\(and 596 more\\)$`),
+      /^Foreign key check failed after the swap: table "person" row 1 references a missing row of "parent"$/,
+    );
+    expect(fx.rows("SELECT count(*) AS n FROM parent")).toEqual([{ n: 51 }]);
+    expect(fx.rows("SELECT parent_id FROM person WHERE id = 1")).toEqual([{ parent_id: 51 }]);
+    expect(fx.rows(LEFTOVERS)).toEqual([]);
+  });
+
+  it("a parent row the migration removed that another table's rows still reference fails the swap before its lock", async () => {
+    fx = new EngineFixture(PEOPLE);
+    fx.write("0001_drop_parent.mjs", `export default { tables: ["parent"], dataManipulation: (db) => db.exec("DELETE FROM parent WHERE id = 50") };`);
+    const run = await fx.run("finalize");
+    expect(run.exception).toBe(
+      `Foreign key check failed after the swap: ${[49, 99, 149, 199, 249].map((id) => `table "person" row ${id} references a missing row of "parent"`).join("; ")} (and 595 more)`,
     );
     expect(fx.rows("SELECT count(*) AS n FROM parent")).toEqual([{ n: 50 }]);
     expect(fx.rows(LEFTOVERS)).toEqual([]);

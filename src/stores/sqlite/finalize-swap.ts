@@ -2,13 +2,13 @@ import { performance } from "node:perf_hooks";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { appendOutputRow, COMMAND_TABLE, holdsRunLock, upsertMigrations } from "./bookkeeping.ts";
 import { finishCommandRow } from "./state-writes.ts";
-import type { Connection } from "./connection.ts";
+import { type Connection, openConnection } from "./connection.ts";
 import { CAPTURE_PREFIX, isCaptured, liftAllGuards } from "./capture.ts";
 import { isProtected, PROTECT_PREFIX } from "./protection.ts";
 import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
-import { dropLeftovers, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
+import { dropLeftoversInPieces, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { copySequence } from "./table-copy.ts";
 import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
@@ -38,7 +38,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
   db.pragma("legacy_alter_table = ON");
   db.prepare("ATTACH DATABASE ? AS shadow").run(shadowPath);
   try {
-    dropLeftovers(db);
+    await dropLeftoversInPieces(db);
     if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
     let prepared: Prepared;
     let swap: { result: Omit<SwapResult, "lockWindowMs">; lockWindowMs: number };
@@ -46,14 +46,15 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
       prepared = await prepareSwap(db, plan);
       swap = await swapUnderLock(db, plan, prepared);
     } catch (error) {
-      dropLeftovers(db);
+      // The staged copies go; should that fail, the next finalize or reset drops them, and the cause is this error.
+      await dropLeftoversInPieces(db).catch(() => {});
       throw error;
     }
     try {
       const warnings = foreignKeyWarnings(db, afterRenames(prepared.keyChecks));
       if (warnings.length > 0) appendEndedOutput(db, plan.owner, warnings.join(""));
-      dropLeftovers(db);
-      emptyShadowSchema(db, "shadow");
+      await dropLeftoversInPieces(db);
+      emptyShadowFile(shadowPath);
     } catch {
       // Committed already; leftovers are cleared when the next finalize starts or the next migrate runs.
     }
@@ -77,20 +78,21 @@ interface Prepared {
 
 /**
  * Everything that can run before the lock, none of it holding the write lock for more than one index build:
- * stage each shadow table with its indexes, build the declared indexes of original tables, replay what the
- * application wrote meanwhile, and check the foreign keys against the staged rows.
+ * stage each shadow table with its indexes, build the declared indexes of original tables, check the foreign
+ * keys against the staged rows, and replay what the application wrote meanwhile.
  */
 async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   const shadowed = userTables(db, "shadow");
   for (const table of shadowed) {
-    stageTable(db, table);
-    buildStagedIndexes(db, table);
+    await stageTable(db, table);
+    await buildStagedIndexes(db, table);
   }
   const steps = deferredSteps(plan.alters, new Set([...shadowed, ...droppedTables(db, "shadow")]));
   buildIndexesBeforeSwap(db, steps.early);
-  const caughtUp = await catchUp(db, plan);
   const keyChecks = planForeignKeys(db, shadowed, droppedTables(db, "shadow").filter((t) => plan.tables.includes(t) && !shadowed.includes(t)));
   checkForeignKeyRows(db, keyChecks);
+  // Last, so that the lock replays only what the application writes from here on.
+  const caughtUp = await catchUp(db, plan);
   return { lockedSteps: steps.locked, caughtUp, keyChecks };
 }
 
@@ -159,6 +161,18 @@ function swapTables(db: Connection, plan: SwapPlan, keyChecks: readonly ForeignK
 function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
   for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
   db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
+}
+
+/** Empties the shadow file on a connection of its own, whose write transactions lock that file only, never the database. */
+function emptyShadowFile(shadowPath: string): void {
+  const shadow = openConnection(shadowPath);
+  // With foreign keys on, DROP TABLE deletes every row first to check the keys that name the table.
+  shadow.pragma("foreign_keys = OFF");
+  try {
+    emptyShadowSchema(shadow, "main");
+  } finally {
+    shadow.close();
+  }
 }
 
 /** Appends warnings to the output of the command `owner` ended (the swap ended it). */

@@ -4,6 +4,7 @@ import { keyAfter, keyExpressions, keyTuple } from "./range-plan.ts";
 import { quoteIdent } from "./sql.ts";
 import { readShape } from "./table-shape.ts";
 import { tableDefinition } from "./table-copy.ts";
+import { writeThenPause } from "./writer-pause.ts";
 
 /** Name prefix of a shadow table's copy in the database file, built before the finalize swap. */
 export const STAGED_PREFIX = "_migration_staged_";
@@ -23,10 +24,11 @@ export function renameCreateTable(sql: string, name: string): string {
 
 /**
  * Copies `shadow.<table>` into `main.<STAGED_PREFIX><table>` (same definition, no explicit indexes) in
- * short write transactions of STAGE_CHUNK_ROWS rows in key order, keeping rowids: the application's
- * writers wait at most one chunk at a time, and the swap that follows only renames.
+ * short write transactions of STAGE_CHUNK_ROWS rows in key order, keeping rowids, each followed by a pause
+ * (writeThenPause): the application's writers wait at most about one chunk at a time, and the swap that
+ * follows only renames.
  */
-export function stageTable(db: Connection, table: string): void {
+export async function stageTable(db: Connection, table: string): Promise<void> {
   const staged = `${STAGED_PREFIX}${table}`;
   inWriteTransaction(db, () => {
     db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(staged)}`);
@@ -46,7 +48,7 @@ export function stageTable(db: Connection, table: string): void {
   let after: unknown[] | null = null;
   for (;;) {
     const end = keyAfter(db, "shadow", shape, after, STAGE_CHUNK_ROWS);
-    inWriteTransaction(db, () => copy(after));
+    await writeThenPause(db, () => copy(after));
     if (end === null) return;
     after = end;
   }
@@ -61,31 +63,34 @@ export function inOwnNames(error: unknown): unknown {
   return Object.assign(new Error(error.message.replaceAll(STAGED_PREFIX, ""), { cause: error }), { code: (error as { code?: unknown }).code });
 }
 
-/**
- * Drops the staged and retired tables (a crash's leftovers, or the originals after a swap) piece by piece, so
- * the application's writers never wait for a whole table: each explicit index in its own write transaction,
- * then the rows in chunks of STAGE_CHUNK_ROWS in key order, then the empty table. One DROP TABLE of a
- * million-row table with three indexes holds the write lock for 0.3–0.6 s here. Inside a caller's
- * transaction, pieces would not let go of the lock in between, so each table goes in one DROP TABLE.
- */
-export function dropLeftovers(db: Connection): void {
-  const rows = db
+/** Names of the staged and retired tables in the database file. */
+function leftovers(db: Connection): string[] {
+  return db
     .prepare(`SELECT name FROM main.sqlite_schema WHERE type = 'table' AND (substr(name, 1, ?) = ? OR substr(name, 1, ?) = ?)`)
-    .all(STAGED_PREFIX.length, STAGED_PREFIX, RETIRED_PREFIX.length, RETIRED_PREFIX) as { name: string }[];
-  for (const { name } of rows) {
-    if (db.inTransaction) db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(name)}`);
-    else dropInPieces(db, name);
-  }
+    .pluck()
+    .all(STAGED_PREFIX.length, STAGED_PREFIX, RETIRED_PREFIX.length, RETIRED_PREFIX) as string[];
 }
 
-function dropInPieces(db: Connection, table: string): void {
-  const indexes = db.prepare("SELECT name FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(table) as string[];
-  for (const index of indexes) inWriteTransaction(db, () => db.exec(`DROP INDEX IF EXISTS main.${quoteIdent(index)}`));
-  const shape = readShape(db, "main", table);
-  const keys = keyExpressions(shape).join(", ");
-  const { key } = keyTuple(shape);
-  const name = `main.${quoteIdent(table)}`;
-  const chunk = db.prepare(`DELETE FROM ${name} WHERE ${key} IN (SELECT ${keys} FROM ${name} ORDER BY ${keys} LIMIT ?)`);
-  while (inWriteTransaction(db, () => chunk.run(STAGE_CHUNK_ROWS).changes) > 0);
-  inWriteTransaction(db, () => db.exec(`DROP TABLE IF EXISTS ${name}`));
+/** Drops the staged and retired tables a crash left behind, one DROP TABLE each, in the caller's transaction if any. */
+export function dropLeftovers(db: Connection): void {
+  for (const name of leftovers(db)) inWriteTransaction(db, () => db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(name)}`));
+}
+
+/**
+ * Drops the staged and retired tables (a crash's leftovers, a failed swap's copies, the originals after a
+ * swap) piece by piece, each piece a write transaction followed by a pause (writeThenPause): each explicit
+ * index, then the rows in chunks of STAGE_CHUNK_ROWS in key order, then the empty table. One DROP TABLE of
+ * a million-row table with three indexes holds the write lock for 0.15–0.6 s here.
+ */
+export async function dropLeftoversInPieces(db: Connection): Promise<void> {
+  for (const table of leftovers(db)) {
+    const indexes = db.prepare("SELECT name FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(table) as string[];
+    for (const index of indexes) await writeThenPause(db, () => db.exec(`DROP INDEX IF EXISTS main.${quoteIdent(index)}`));
+    const shape = readShape(db, "main", table);
+    const keys = keyExpressions(shape).join(", ");
+    const name = `main.${quoteIdent(table)}`;
+    const chunk = db.prepare(`DELETE FROM ${name} WHERE ${keyTuple(shape).key} IN (SELECT ${keys} FROM ${name} ORDER BY ${keys} LIMIT ?)`);
+    while ((await writeThenPause(db, () => chunk.run(STAGE_CHUNK_ROWS).changes)) > 0);
+    await writeThenPause(db, () => db.exec(`DROP TABLE IF EXISTS ${name}`));
+  }
 }

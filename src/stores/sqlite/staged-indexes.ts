@@ -1,9 +1,10 @@
-import { type Connection, inWriteTransaction } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { renameCreateIndex } from "./index-sql.ts";
 import { type IndexRename, renameIndexes } from "./index-renames.ts";
 import { quoteIdent } from "./sql.ts";
 import { inOwnNames, RETIRED_PREFIX, STAGED_PREFIX } from "./staged-copy.ts";
 import { schemaHasTable } from "./shadow-file.ts";
+import { writeThenPause } from "./writer-pause.ts";
 
 interface StoredIndex {
   name: string;
@@ -20,16 +21,16 @@ function explicitIndexes(db: Connection, schema: string, table: string): StoredI
 /**
  * Before the swap: builds each explicit index of `shadow.table` on its filled staged copy, under the staged
  * prefix (index names are global in a schema, and the original's indexes hold the real ones), each with
- * CREATE INDEX in its own write transaction. One sorted build is far cheaper than keeping the index up to
- * date while the rows are staged: each 20,000-row chunk would rewrite most of a random index's pages. An index
- * whose stored statement cannot be renamed is left for the swap to build.
+ * CREATE INDEX in its own write transaction, followed by a pause (writeThenPause). One sorted build is far
+ * cheaper than keeping the index up to date while the rows are staged: each 20,000-row chunk would rewrite
+ * most of a random index's pages. An index whose stored statement cannot be renamed is left for the swap to build.
  */
-export function buildStagedIndexes(db: Connection, table: string): void {
+export async function buildStagedIndexes(db: Connection, table: string): Promise<void> {
   for (const { name, sql } of explicitIndexes(db, "shadow", table)) {
     const staged = renameCreateIndex(sql, `${STAGED_PREFIX}${name}`, `${STAGED_PREFIX}${table}`);
     if (staged === null) continue;
     try {
-      inWriteTransaction(db, () => db.exec(staged));
+      await writeThenPause(db, () => db.exec(staged));
     } catch (error) {
       throw inOwnNames(error);
     }
