@@ -1,5 +1,8 @@
+import { cpus } from "node:os";
+import { performance } from "node:perf_hooks";
 import { Piscina } from "piscina";
 import type { BatchTransformer, RangeJob, ReplayJob } from "../engine/types.ts";
+import { closeThreadConnections } from "../stores/connection-slots.ts";
 import { newWriteTurns, useWriteTurns } from "../stores/write-turns.ts";
 import runTransformJob from "./transform-task.ts";
 
@@ -17,11 +20,35 @@ const HEAP_LIMITS = { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 1024
 type Job = RangeJob | ({ replay: true } & ReplayJob);
 
 /**
- * Runs range and replay jobs on `workers` executors: the calling thread (the command's, whose modules and
- * TypeScript loader are loaded already) runs one job at a time itself, and `workers - 1` piscina threads,
- * each on its own database connection, run the others. A thread costs most of a second of CPU to start
- * (its own TypeScript loader), which the calling thread does not pay: with `--workers 1` no thread starts
- * at all. Threads start when a job finds the calling thread busy, so commands without transforms pay nothing.
+ * Pool threads start only when they can add speed: this thread was busy at least SATURATED of the time
+ * while it ran jobs (its event loop utilization over at least SATURATION_WINDOW_MS), and the machine had
+ * at least IDLE_CPUS processors idle meanwhile. A thread costs most of a second of CPU to start (its own
+ * TypeScript loader); where the database server or other processes already use the other processors (a
+ * database on the same machine), it would only compete with them.
+ */
+const SATURATED = 0.9;
+const SATURATION_WINDOW_MS = 250;
+const IDLE_CPUS = 0.75;
+
+/** Idle time of all processors together, in ms. */
+function idleCpuMs(): number {
+  return cpus().reduce((sum, cpu) => sum + cpu.times.idle, 0);
+}
+
+/**
+ * Jobs an executor runs at once. A PostgreSQL range streams (the database reads, this thread transforms,
+ * the database writes), and a second one on the same thread fills the gaps where the first waits at its
+ * start and end; each has connections of its own (connection-slots.ts).
+ */
+const JOBS_PER_EXECUTOR = 2;
+
+/**
+ * Runs range and replay jobs on `workers` executors, two jobs each at a time: the calling thread (the
+ * command's, whose modules and TypeScript loader are loaded already) runs jobs itself, and `workers - 1`
+ * piscina threads run the others, each job on database connections of its own. A thread costs most of a
+ * second of CPU to start (its own TypeScript loader), which the calling thread does not pay: with
+ * `--workers 1` no thread starts at all. Threads start when a job finds the calling thread busy, so
+ * commands without transforms pay nothing.
  */
 export function createTransformPool(workers: number): BatchTransformer {
   const threads = Math.max(0, workers - 1);
@@ -30,8 +57,25 @@ export function createTransformPool(workers: number): BatchTransformer {
   // Range writes of this thread and the pool's take turns (SQLite has one writer).
   const turns = newWriteTurns();
   useWriteTurns(turns);
-  let here = false;
+  let here = 0;
   let away = 0;
+  let since: { loop: ReturnType<typeof performance.eventLoopUtilization>; idle: number } | null = null;
+  // Whether the pool's threads take jobs: from the first window in which they could add speed (see SATURATED).
+  const threadsWanted = (): boolean => {
+    if (threads === 0) return false;
+    if (pool !== null) return true;
+    const now = { loop: performance.eventLoopUtilization(), idle: idleCpuMs() };
+    if (since === null) {
+      since = now;
+      return false;
+    }
+    const window = performance.eventLoopUtilization(now.loop, since.loop);
+    const elapsed = window.active + window.idle;
+    if (elapsed < SATURATION_WINDOW_MS) return false;
+    const idleCpus = (now.idle - since.idle) / elapsed;
+    since = now;
+    return window.utilization >= SATURATED && idleCpus >= IDLE_CPUS;
+  };
   const waiting: { job: Job; resolve: (rows: number) => void; reject: (error: unknown) => void }[] = [];
 
   const onThread = async (job: Job): Promise<number> => {
@@ -41,6 +85,7 @@ export function createTransformPool(workers: number): BatchTransformer {
         filename: new URL("./transform-worker.mjs", import.meta.url).href,
         minThreads: 0,
         maxThreads: threads,
+        concurrentTasksPerWorker: JOBS_PER_EXECUTOR,
         idleTimeout: IDLE_TIMEOUT_MS,
         resourceLimits: HEAP_LIMITS,
         workerData: { writeTurns: turns },
@@ -54,12 +99,12 @@ export function createTransformPool(workers: number): BatchTransformer {
 
   // Hands waiting jobs to free executors: this thread first, then the pool's threads.
   const dispatch = (): void => {
-    while (waiting.length > 0 && (!here || away < threads)) {
+    while (waiting.length > 0 && (here < JOBS_PER_EXECUTOR || (away < threads * JOBS_PER_EXECUTOR && threadsWanted()))) {
       const { job, resolve, reject } = waiting.shift()!;
-      if (!here) {
-        here = true;
+      if (here < JOBS_PER_EXECUTOR) {
+        here++;
         void runTransformJob(job).then(resolve, reject).finally(() => {
-          here = false;
+          here--;
           dispatch();
         });
       } else {
@@ -84,7 +129,7 @@ export function createTransformPool(workers: number): BatchTransformer {
       const running = pool;
       pool = null;
       useWriteTurns(null);
-      await running?.destroy();
+      await Promise.all([running?.destroy(), closeThreadConnections()]);
     },
   };
 }

@@ -67,6 +67,30 @@ export async function readCopyText(client: pg.Client, select: string): Promise<s
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Bytes of COPY text gathered before a block is handed on: large enough that per-block work is small, small enough to stream. */
+const BLOCK_BYTES = 128 * 1024;
+
+/**
+ * The text of `COPY (select) TO STDOUT` as it arrives, in blocks of whole lines, so the caller works on
+ * the rows while PostgreSQL still sends the rest. Leaving the loop early leaves the connection mid-COPY: close it.
+ */
+export async function* copyTextBlocks(client: pg.Client, select: string): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`))) {
+    pending.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size < BLOCK_BYTES) continue;
+    const data = Buffer.concat(pending);
+    // A newline byte is never part of a multi-byte UTF-8 character, so the text splits cleanly after the last one.
+    const end = data.lastIndexOf(10) + 1;
+    pending = end < data.length ? [data.subarray(end)] : [];
+    size = data.length - end;
+    if (end > 0) yield data.toString("utf8", 0, end);
+  }
+  if (size > 0) yield Buffer.concat(pending).toString("utf8");
+}
+
 /**
  * Decodes up to `maxRows` lines of COPY text from offset `from`, each field with pg's own type parser for
  * its column in `fields`, so a transform sees exactly what a query through pg would give it. `end` is

@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Row } from "../../migrations/types.ts";
@@ -53,20 +54,20 @@ export class PendingCopy {
    * and a value that comes back unchanged is written as the text it was read from.
    */
   add(results: readonly (Row | null)[], read?: readonly CopiedColumn[]): void {
-    const byName = new Map(read?.filter((c) => this.same.has(c.name)).map((c) => [c.name, c]));
-    for (const { signature, columns, rows, positions } of groupByColumns(this.target.writableColumns, results)) {
-      let group = this.groups.get(signature);
-      if (group === undefined) {
-        group = { columns, parts: [], bare: 0 };
-        this.groups.set(signature, group);
-      }
-      if (columns.length === 0) {
-        group.bare += rows.length;
-        continue;
-      }
-      const sources = read && { columns: columns.map((c) => byName.get(c)), positions };
-      group.parts.push(Buffer.from(copyText(rows, columns, this.json, sources)));
+    const columns = read && columnsByName(read, this.same);
+    for (const group of groupByColumns(this.target.writableColumns, results)) this.addGroup(group, columns);
+  }
+
+  /** Adds one group of rows; `read` as in `add`, by column name. */
+  addGroup(group: Group, read?: ReadonlyMap<string, CopiedColumn>): void {
+    const { signature, columns, rows } = group;
+    let pending = this.groups.get(signature);
+    if (pending === undefined) {
+      pending = { columns, parts: [], bare: 0 };
+      this.groups.set(signature, pending);
     }
+    if (columns.length === 0) pending.bare += rows.length;
+    else pending.parts.push(Buffer.from(textOf(group, this.json, read)));
   }
 
   /** COPYs what was added, one COPY per set of columns. */
@@ -86,7 +87,83 @@ export class PendingCopy {
   }
 }
 
+/**
+ * Rows for one table, COPYed as they come on an open `COPY … FROM STDIN`: the first set of columns the rows
+ * set opens it, and rows that set other columns (rare) wait in a PendingCopy for `finish`. Backpressure
+ * holds the caller while PostgreSQL catches up, so a range streams through in bounded memory.
+ */
+export class StreamingCopy {
+  private stream: Writable | null = null;
+  private signature: string | null = null;
+  private done: Promise<void> = Promise.resolve();
+  private readonly others: PendingCopy;
+  private readonly json: ReadonlySet<string>;
+
+  /** `same` as for PendingCopy. */
+  constructor(
+    private readonly client: pg.Client,
+    private readonly target: CopyTarget,
+    private readonly same: ReadonlySet<string> = new Set(),
+  ) {
+    this.others = new PendingCopy(target, same);
+    this.json = new Set(target.jsonColumns);
+  }
+
+  /** Writes the non-null `results`, read from `read` as in PendingCopy.add. */
+  async add(results: readonly (Row | null)[], read?: readonly CopiedColumn[]): Promise<void> {
+    const columns = read && columnsByName(read, this.same);
+    for (const group of groupByColumns(this.target.writableColumns, results)) {
+      if (this.signature === null && group.columns.length > 0) this.open(group);
+      if (group.signature !== this.signature) {
+        this.others.addGroup(group, columns);
+        continue;
+      }
+      if (!this.stream!.write(textOf(group, this.json, columns))) {
+        await Promise.race([new Promise((resolve) => this.stream!.once("drain", resolve)), this.done]);
+      }
+    }
+  }
+
+  /** Ends the COPY and writes the rows that set other columns. */
+  async finish(): Promise<void> {
+    this.stream?.end();
+    await this.done;
+    await this.others.write(this.client);
+  }
+
+  /** Fails the COPY (PostgreSQL rolls it back); the caller rolls back or closes the connection. */
+  abort(error: Error): void {
+    this.stream?.destroy(error);
+  }
+
+  private open(group: Group): void {
+    const table = qualify(this.target.schema, this.target.table);
+    const stream = this.client.query(copyFrom(`COPY ${table} (${group.columns.map(quoteIdent).join(", ")}) FROM STDIN`));
+    this.done = new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+    });
+    // Awaited in finish; a failure before that surfaces through the write that waits on it.
+    this.done.catch(() => {});
+    this.stream = stream;
+    this.signature = group.signature;
+  }
+}
+
+/** The columns read that a target column takes as they are (`same`), by name. */
+function columnsByName(read: readonly CopiedColumn[], same: ReadonlySet<string>): Map<string, CopiedColumn> {
+  return new Map(read.filter((c) => same.has(c.name)).map((c) => [c.name, c]));
+}
+
+/** The COPY text of a group, writing back what it was read from where a value comes back unchanged. */
+function textOf(group: Group, json: ReadonlySet<string>, read?: ReadonlyMap<string, CopiedColumn>): string {
+  const sources = read && { columns: group.columns.map((c) => read.get(c)), positions: group.positions };
+  return copyText(group.rows, group.columns, json, sources);
+}
+
+/** Rows of one set of columns. */
 interface Group {
+  /** Marks each writable column set ("1") or not ("0"). */
   signature: string;
   columns: string[];
   rows: Row[];

@@ -1,12 +1,14 @@
 import { statSync } from "node:fs";
-import { IdleConnections } from "../idle-connections.ts";
+import { ConnectionSlots } from "../connection-slots.ts";
 import { type Connection, openConnection } from "./connection.ts";
 
 /**
- * A worker thread's connections, keyed by connectionKey: the shadow file as `main` with the
- * database attached as `origin`, foreign keys off (the shadow is checked at the swap).
+ * A worker thread's connection, keyed by connectionKey: the shadow file as `main` with the database
+ * attached as `origin`, foreign keys off (the shadow is checked at the swap). One job of a thread uses it
+ * at a time, the next waits: SQLite waits for a lock synchronously, so a second connection of the same
+ * thread waiting for the first one's (a replay batch holds it across its transform) would wait forever.
  */
-export const workerConnections = new IdleConnections<Connection>(
+export const workerConnections = new ConnectionSlots<Connection>(
   async (key) => {
     const [shadowPath, originPath] = key.split("\u0000") as [string, string];
     const db = openConnection(shadowPath);
@@ -17,6 +19,7 @@ export const workerConnections = new IdleConnections<Connection>(
   async (db) => {
     db.close();
   },
+  1,
 );
 
 /**
