@@ -8,7 +8,7 @@ import { isProtected, PROTECT_PREFIX } from "./protection.ts";
 import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
-import { dropLeftoversInPieces, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
+import { dropLeftoversInPieces, dropTablesInPieces, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { copySequence } from "./table-copy.ts";
 import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
@@ -20,14 +20,16 @@ import { type CaughtUp, catchUp, type ReplayedKeys, replayRest } from "./swap-re
 /**
  * Swaps the shadow copies into the origin. First, outside the lock window: each shadow table is staged into
  * the database file in short transactions (stageTable), then its explicit indexes are built on the staged
- * copy under staged names, one write transaction each (buildStagedIndexes), and the foreign keys of and into
- * the swapped tables are checked against the staged rows. Then ONE transaction replays the changes of
- * captured tables still logged into their staged copies, renames each original aside, renames its staged
+ * copy under staged names, one write transaction each (buildStagedIndexes), the foreign keys of and into
+ * the swapped tables are checked against the staged rows, and what the application wrote meanwhile is
+ * replayed into the staged copies (catchUp); each of these transactions is followed by a pause as long as
+ * it held the lock (writeThenPause). Then ONE transaction replays the changes of captured tables logged
+ * since into their staged copies, renames each original aside, renames its staged
  * copy in, gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
  * foreign keys of the replayed rows and writes the migration records, the closing output and the end of the
  * command: a crash leaves either all old or all new. Nothing in it grows with the rows of a table. After the
- * commit, the foreign keys are checked once more (a warning in the output when a row written meanwhile broke
- * one), the originals are dropped and the shadow file is emptied.
+ * commit, the shadow file is emptied, the foreign keys are checked once more (a warning in the output when a
+ * row written meanwhile broke one), and the originals are dropped piece by piece.
  */
 export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: SwapPlan): Promise<SwapResult> {
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
@@ -41,7 +43,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     await dropLeftoversInPieces(db);
     if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
     let prepared: Prepared;
-    let swap: { result: Omit<SwapResult, "lockWindowMs">; lockWindowMs: number };
+    let swap: Swapped;
     try {
       prepared = await prepareSwap(db, plan);
       swap = await swapUnderLock(db, plan, prepared);
@@ -51,10 +53,11 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
       throw error;
     }
     try {
+      // The command has ended: the shadow file is emptied at once, before another command can start on it.
+      emptyShadowFile(shadowPath);
       const warnings = foreignKeyWarnings(db, afterRenames(prepared.keyChecks));
       if (warnings.length > 0) appendEndedOutput(db, plan.owner, warnings.join(""));
-      await dropLeftoversInPieces(db);
-      emptyShadowFile(shadowPath);
+      await dropTablesInPieces(db, swap.retired.map((table) => `${RETIRED_PREFIX}${table}`));
     } catch {
       // Committed already; leftovers are cleared when the next finalize starts or the next migrate runs.
     }
@@ -96,26 +99,39 @@ async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   return { lockedSteps: steps.locked, caughtUp, keyChecks };
 }
 
+/** What the swap's transaction did. */
+interface Swapped {
+  /** The summary, but for the lock window. */
+  result: Omit<SwapResult, "lockWindowMs">;
+  /** From the first lock request to the COMMIT's return. */
+  lockWindowMs: number;
+  /** The original tables it renamed aside, to drop. */
+  retired: string[];
+}
+
 /** The one write transaction of the swap; its length is the lock window. */
-async function swapUnderLock(db: Connection, plan: SwapPlan, prepared: Prepared): Promise<{ result: Omit<SwapResult, "lockWindowMs">; lockWindowMs: number }> {
+async function swapUnderLock(db: Connection, plan: SwapPlan, prepared: Prepared): Promise<Swapped> {
   const started = performance.now();
   db.exec("BEGIN IMMEDIATE");
   try {
     const { replayed, keys } = await replayRest(db, plan, prepared.caughtUp);
-    const result = { ...swapTables(db, plan, prepared.keyChecks, keys), replayed };
+    const { retired, ...tables } = swapTables(db, plan, prepared.keyChecks, keys);
+    const result = { ...tables, replayed };
     applyLockedSteps(db, prepared.lockedSteps);
     const output = plan.closingOutput({ ...result, lockWindowMs: performance.now() - started });
     appendOutputRow(db, plan.owner, output);
     finishCommandRow(db, plan.owner, null, Date.now());
     db.exec("COMMIT");
-    return { result, lockWindowMs: performance.now() - started };
+    return { result, lockWindowMs: performance.now() - started, retired };
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;
   }
 }
 
-function swapTables(db: Connection, plan: SwapPlan, keyChecks: readonly ForeignKeyCheck[], replayed: ReplayedKeys): Omit<SwapResult, "lockWindowMs" | "replayed"> {
+function swapTables(
+  db: Connection, plan: SwapPlan, keyChecks: readonly ForeignKeyCheck[], replayed: ReplayedKeys,
+): { swapped: string[]; dropped: string[]; retired: string[] } {
   if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
   const shadowed = userTables(db, "shadow");
   const droppedByMigration = droppedTables(db, "shadow");
@@ -150,7 +166,7 @@ function swapTables(db: Connection, plan: SwapPlan, keyChecks: readonly ForeignK
   // The rows were checked before the lock; only those replayed since can break a key of their table now.
   checkForeignKeyRows(db, afterRenames(keyChecks).filter((fk) => swapped.includes(fk.child)), replayed);
   upsertMigrations(db, plan.records);
-  return { swapped, dropped };
+  return { swapped, dropped, retired };
 }
 
 /**

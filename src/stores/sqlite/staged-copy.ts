@@ -3,6 +3,7 @@ import { inWriteTransaction } from "./connection.ts";
 import { keyAfter, keyExpressions, keyTuple } from "./range-plan.ts";
 import { quoteIdent } from "./sql.ts";
 import { readShape } from "./table-shape.ts";
+import { schemaHasTable } from "./shadow-file.ts";
 import { tableDefinition } from "./table-copy.ts";
 import { writeThenPause } from "./writer-pause.ts";
 
@@ -77,13 +78,21 @@ export function dropLeftovers(db: Connection): void {
 }
 
 /**
- * Drops the staged and retired tables (a crash's leftovers, a failed swap's copies, the originals after a
- * swap) piece by piece, each piece a write transaction followed by a pause (writeThenPause): each explicit
- * index, then the rows in chunks of STAGE_CHUNK_ROWS in key order, then the empty table. One DROP TABLE of
- * a million-row table with three indexes holds the write lock for 0.15–0.6 s here.
+ * Drops the staged and retired tables (a crash's leftovers, a failed swap's copies) piece by piece: see
+ * dropTablesInPieces.
  */
 export async function dropLeftoversInPieces(db: Connection): Promise<void> {
-  for (const table of leftovers(db)) {
+  await dropTablesInPieces(db, leftovers(db));
+}
+
+/**
+ * Drops tables of the database file piece by piece, each piece a write transaction followed by a pause
+ * (writeThenPause): each explicit index, then the rows in chunks of STAGE_CHUNK_ROWS in key order, then the
+ * empty table. One DROP TABLE of a million-row table with three indexes holds the write lock for 0.15–0.6 s here.
+ */
+export async function dropTablesInPieces(db: Connection, tables: readonly string[]): Promise<void> {
+  for (const table of tables) {
+    if (!schemaHasTable(db, "main", table)) continue;
     const indexes = db.prepare("SELECT name FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().all(table) as string[];
     for (const index of indexes) await writeThenPause(db, () => db.exec(`DROP INDEX IF EXISTS main.${quoteIdent(index)}`));
     const shape = readShape(db, "main", table);
