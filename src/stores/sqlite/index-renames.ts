@@ -14,7 +14,8 @@ export interface IndexRename {
  * Renames indexes of `main` in the caller's write transaction by editing their rows of sqlite_schema, which
  * SQLite has no statement for (ALTER INDEX … RENAME does not exist). Only the name and the statement's text
  * change: the b-tree, its root page and its table stay, so this is exact as long as each new statement
- * describes the same index, which the callers guarantee by renaming tokens of the stored statement only.
+ * describes the same index, which the callers guarantee: their statements differ from the stored ones in
+ * the index's and the table's name tokens only (renameCreateIndex).
  *
  * The edit follows SQLite's documented procedure for sqlite_schema changes (lang_altertable.html §7):
  * writable_schema for the edit, then schema_version + 1, which makes this connection and every other
