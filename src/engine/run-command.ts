@@ -14,7 +14,7 @@ import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./
 import type { CommandTask } from "./messages.ts";
 
 /** Rows per transform range unless the caller says otherwise: large enough that per-range costs (a transaction, a COPY) vanish, small enough to keep memory flat. */
-export const DEFAULT_BATCH_ROWS = 5_000;
+export const DEFAULT_BATCH_ROWS = 20_000;
 
 /**
  * Runs a command the main thread already claimed, to its end. Migration errors never throw: they are

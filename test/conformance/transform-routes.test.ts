@@ -7,8 +7,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** More rows than one range (5000), so a table moves in several ranges, the last one partial. */
-const ROWS = 12_345;
+/** More rows than two ranges (20,000 each), so a table moves in several ranges, the last one partial (and on SQLite in parts of 5,000). */
+const ROWS = 41_234;
 /** Text that COPY and SQL quoting must carry unchanged. */
 const AWKWARD = "tab\there, line\nbreak, back\\slash, 'quote' \"dq\" ünïcødé ☃ \\N";
 

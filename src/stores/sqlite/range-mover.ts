@@ -1,3 +1,4 @@
+import { type FileHandle, open, stat } from "node:fs/promises";
 import type { Row } from "../../migrations/types.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { holdsRunLock } from "./bookkeeping.ts";
@@ -13,35 +14,120 @@ import { quoteIdent } from "./sql.ts";
 const CHUNK_ROWS = 500;
 
 /**
- * Moves one key range on this thread's own connection: reads the source rows, maps them a chunk at a time
- * into the values of their inserts (other threads write meanwhile), then, in its turn among the threads
- * (write-turns.ts), inserts them in one write transaction (`in-place` deletes the range's old rows first).
- * Returns the rows read.
+ * Rows one write transaction takes at most (fewer for wide rows, about WRITE_BYTES of them): a range is
+ * written in parts of this size, so a thread holds one part in memory and the file's write lock for one
+ * part at a time, however long the range.
  */
-export function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
+const WRITE_ROWS = 5_000;
+const WRITE_BYTES = 8 * 1024 * 1024;
+
+/** Rows of a part for rows of `rowBytes` bytes (at least 10). */
+function partRows(rowBytes: number): number {
+  return rowBytes <= 0 ? WRITE_ROWS : Math.max(10, Math.min(WRITE_ROWS, Math.floor(WRITE_BYTES / rowBytes)));
+}
+
+/**
+ * Moves one key range on this thread's own connection, in parts of up to WRITE_ROWS rows: reads a part's
+ * source rows, maps them a chunk at a time into the values of their inserts (other threads write
+ * meanwhile), then, in its turn among the threads (write-turns.ts), inserts them in one write transaction
+ * fenced by the lease (`in-place` deletes the part's old rows first). The commits neither wait for the
+ * disk nor checkpoint, which would hold up the other threads' turns: the WAL is checkpointed after a turn
+ * when large, and synced before the range counts as moved. Returns the rows read.
+ */
+export async function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
+  const limit = partRows(plan.rowBytes);
+  let moved = 0;
+  for (let after = range.after; ; ) {
+    const part = await movePart(plan, { after, upTo: range.upTo }, map, limit);
+    moved += part.rows;
+    if (part.last === null) break;
+    after = part.last;
+  }
+  await syncWal(plan.shadowPath);
+  return moved;
+}
+
+/**
+ * Moves the first `limit` rows of `range` (all of them when fewer); `last` is the key the next part
+ * follows, null when this part reached the end of the range.
+ */
+function movePart(plan: SqliteRangePlan, range: KeyRange, map: RowMapper, limit: number): Promise<{ rows: number; last: unknown[] | null }> {
   return workerConnections.use(connectionKey(plan), async (db) => {
-    const { names, values, keyCount } = readRange(db, plan, range);
+    const { names, values, keyCount } = readRange(db, plan, range, limit);
+    const last = values.length === limit ? values[limit - 1]!.slice(0, keyCount) : null;
+    const part = { after: range.after, upTo: last ?? range.upTo };
     const pending = new PendingInserts(plan.shape);
     for (let at = 0; at < values.length; at += CHUNK_ROWS) {
       const chunk = values.slice(at, at + CHUNK_ROWS);
-      const keys = chunk.map((row) => row.slice(0, keyCount));
       const rows = chunk.map((row) => {
         const object: Row = {};
         for (let i = keyCount; i < row.length; i++) object[names[i]!] = row[i];
         return object;
       });
-      pending.add(keys, await map(rows));
+      // The keys lead each row's values (keyCount of them); only a rowid is ever written back.
+      pending.add(chunk, await map(rows));
     }
     await inTurn(() =>
-      inDeferredTransaction(db, () => {
-        if (plan.route === "in-place") deleteRange(db, plan, range);
-        pending.write(db);
-        // Read after the first write: the shadow is write-locked now, so a reset that takes the command over waits for this commit and then deletes it.
-        if (!holdsRunLock(db, plan.owner, "origin")) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
-      }),
+      quickCommit(db, () =>
+        inDeferredTransaction(db, () => {
+          if (plan.route === "in-place") deleteRange(db, plan, part);
+          pending.write(db);
+          // Read after the first write: the shadow is write-locked now, so a reset that takes the command over waits for this commit and then deletes it.
+          if (!holdsRunLock(db, plan.owner, "origin")) throw new LeaseLostError(plan.owner, `writing a range of "${plan.shape.table}"`);
+        }),
+      ),
     );
-    return values.length;
+    await checkpointLargeWal(db, plan.shadowPath);
+    return { rows: values.length, last };
   });
+}
+
+/**
+ * Runs `write` with the shadow's commit not waiting for the disk (synchronous = NORMAL, which in WAL mode
+ * still never corrupts the file) and not checkpointing (wal_autocheckpoint = 0): both would run in the
+ * thread's write turn and hold up the others. Then back to the connection's settings for its other work:
+ * a replay batch must be on disk before it removes its changes from the log.
+ */
+function quickCommit<T>(db: Connection, write: () => T): T {
+  if (db.pragma("main.journal_mode", { simple: true }) !== "wal") return write();
+  const synchronous = db.pragma("main.synchronous", { simple: true }) as number;
+  const autocheckpoint = db.pragma("wal_autocheckpoint", { simple: true }) as number;
+  db.pragma("main.synchronous = NORMAL");
+  db.pragma("wal_autocheckpoint = 0");
+  try {
+    return write();
+  } finally {
+    db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    db.pragma(`main.synchronous = ${synchronous}`);
+  }
+}
+
+/** WAL size past which a range's writer checkpoints it, after its turn (SQLite's own default is 1000 pages). */
+const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+
+/** Checkpoints the shadow's WAL into its file when it has grown large, without blocking other writers (PASSIVE). */
+async function checkpointLargeWal(db: Connection, shadowPath: string): Promise<void> {
+  const size = (await stat(`${shadowPath}-wal`).catch(() => null))?.size ?? 0;
+  if (size >= CHECKPOINT_WAL_BYTES) db.pragma("main.wal_checkpoint(PASSIVE)");
+}
+
+/**
+ * Syncs the shadow's WAL to disk: a commit made without waiting is durable after this, as with FULL. No
+ * WAL file means the last connection checkpointed it into the database file, which it synced.
+ */
+async function syncWal(shadowPath: string): Promise<void> {
+  let wal: FileHandle;
+  try {
+    wal = await open(`${shadowPath}-wal`, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    await wal.datasync();
+  } finally {
+    await wal.close();
+  }
 }
 
 function rangeFilter(plan: SqliteRangePlan, range: KeyRange): { where: string; values: unknown[] } {
@@ -59,11 +145,12 @@ function rangeFilter(plan: SqliteRangePlan, range: KeyRange): { where: string; v
   return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
 }
 
-/** The rows of a range as arrays of values: their keys (rowid on a rowid table) first, then the columns named by `names`. */
-function readRange(db: Connection, plan: SqliteRangePlan, range: KeyRange): { names: string[]; values: unknown[][]; keyCount: number } {
+/** The first `limit` rows of a range as arrays of values: their keys (rowid on a rowid table) first, then the columns named by `names`. */
+function readRange(db: Connection, plan: SqliteRangePlan, range: KeyRange, limit: number): { names: string[]; values: unknown[][]; keyCount: number } {
   const keys = keyExpressions(plan.shape);
   const { where, values } = rangeFilter(plan, range);
-  const stmt = db.prepare(`SELECT ${keys.join(", ")}, * FROM ${plan.sourceSchema}.${quoteIdent(plan.shape.table)} ${where} ORDER BY ${keys.join(", ")}`).raw(true);
+  const sql = `SELECT ${keys.join(", ")}, * FROM ${plan.sourceSchema}.${quoteIdent(plan.shape.table)} ${where} ORDER BY ${keys.join(", ")} LIMIT ${limit}`;
+  const stmt = db.prepare(sql).raw(true);
   return { names: stmt.columns().map((c) => c.name), values: stmt.all(...values) as unknown[][], keyCount: keys.length };
 }
 

@@ -22,6 +22,10 @@ const MAX_PARAMETERS = 999;
 interface InsertGroup {
   /** The columns set, `rowid` first when the row keeps its rowid (quoted). */
   names: string[];
+  /** The columns set (as the rows name them). */
+  columns: string[];
+  keepRowid: boolean;
+  /** The values bound, row after row (toBindable's conversions inline). */
   values: unknown[];
   rows: number;
 }
@@ -32,7 +36,7 @@ interface InsertGroup {
  * with statements of up to 50 rows each.
  */
 export class PendingInserts {
-  private readonly groups = new Map<string, InsertGroup>();
+  private readonly groups = new Map<Signature, InsertGroup>();
   private readonly table: string;
 
   constructor(
@@ -43,22 +47,26 @@ export class PendingInserts {
   }
 
   /** Adds the non-null `rows`; `keys[i]` is the key `rows[i]` was read with (its rowid on a rowid table). */
-  add(keys: readonly unknown[][], rows: readonly (Row | null)[]): void {
+  add(keys: readonly (readonly unknown[])[], rows: readonly (Row | null)[]): void {
     const { writableColumns: writable, byRowid, rowidAlias } = this.shape;
+    let last: InsertGroup | undefined;
+    let lastSignature: Signature = -1;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       if (row === null || row === undefined) continue;
       const keepRowid = byRowid && (rowidAlias === null || !(rowidAlias in row));
-      let signature = keepRowid ? "r" : "-";
-      for (let c = 0; c < writable.length; c++) signature += writable[c]! in row ? "1" : "0";
-      let group = this.groups.get(signature);
+      const signature = signatureOf(writable, row, keepRowid);
+      let group = last !== undefined && signature === lastSignature ? last : this.groups.get(signature);
       if (group === undefined) {
-        const columns = writable.filter((_, c) => signature[c + 1] === "1");
-        group = { names: [...(keepRowid ? ["rowid"] : []), ...columns.map(quoteIdent)], values: [], rows: 0 };
+        const columns = writable.filter((c) => c in row);
+        group = { names: [...(keepRowid ? ["rowid"] : []), ...columns.map(quoteIdent)], columns, keepRowid, values: [], rows: 0 };
         this.groups.set(signature, group);
       }
-      if (keepRowid) group.values.push(keys[i]![0]);
-      for (let c = 0; c < writable.length; c++) if (signature[c + 1] === "1") group.values.push(toBindable(row[writable[c]!]));
+      last = group;
+      lastSignature = signature;
+      const { values, columns } = group;
+      if (keepRowid) values.push(keys[i]![0]);
+      for (let c = 0; c < columns.length; c++) values.push(toBindable(row[columns[c]!]));
       group.rows++;
     }
   }
@@ -82,6 +90,20 @@ export class PendingInserts {
       }
     }
   }
+}
+
+/** Which writable columns a row sets, and whether it keeps its rowid: a bit each (a string past 30 columns). */
+type Signature = number | string;
+
+function signatureOf(writable: readonly string[], row: Row, keepRowid: boolean): Signature {
+  if (writable.length < 31) {
+    let bits = keepRowid ? 1 : 0;
+    for (let c = 0; c < writable.length; c++) if (writable[c]! in row) bits |= 2 << c;
+    return bits;
+  }
+  let text = keepRowid ? "r" : "-";
+  for (let c = 0; c < writable.length; c++) text += writable[c]! in row ? "1" : "0";
+  return text;
 }
 
 function insertSql(table: string, names: readonly string[], rows: number): string {
