@@ -78,12 +78,49 @@ const ENDS_PER_QUERY = 16;
 /** Range ends found ahead, per plan (the main thread's plan object): the key the next one follows, and the ends. */
 const endsAhead = new WeakMap<PgRangePlan, { after: unknown[] | null; rows: number; ends: (unknown[] | null)[] }>();
 
+/** Key types whose values are integers: a range of `rows` consecutive values holds at most `rows` rows. */
+const INTEGER_TYPES = new Set(["smallint", "integer", "bigint"]);
+
+/** Per plan: the smallest and largest key of a table keyed by one integer column whose keys are dense, or null. */
+const denseKeys = new WeakMap<PgRangePlan, { min: bigint; max: bigint } | null>();
+
+/**
+ * The smallest and largest key when the plan's source has one integer key column whose values are dense
+ * (the span of its keys is at most twice the rows the statistics count), else null. Two index lookups.
+ */
+async function denseKeysOf(client: PoolClient, plan: PgRangePlan): Promise<{ min: bigint; max: bigint } | null> {
+  if (denseKeys.has(plan)) return denseKeys.get(plan)!;
+  const { shape } = plan;
+  let dense: { min: bigint; max: bigint } | null = null;
+  if (shape.keyColumns.length === 1 && INTEGER_TYPES.has(shape.keyTypes[0]!)) {
+    const source = qualify(plan.sourceSchema, shape.table);
+    const { rows } = await client.query<{ min: string | null; max: string | null; tuples: number | null }>(
+      `SELECT min(t.${quoteIdent(shape.keyColumns[0]!)})::text AS min, max(t.${quoteIdent(shape.keyColumns[0]!)})::text AS max,
+              (SELECT reltuples FROM pg_class WHERE oid = $1::regclass)::float8 AS tuples FROM ${source} t`,
+      [source],
+    );
+    const { min, max, tuples } = rows[0]!;
+    if (min !== null && max !== null && tuples !== null && tuples > 0 && BigInt(max) - BigInt(min) + 1n <= BigInt(Math.ceil(tuples * 2))) {
+      dense = { min: BigInt(min), max: BigInt(max) };
+    }
+  }
+  denseKeys.set(plan, dense);
+  return dense;
+}
+
 /**
  * The key of the `rows`-th row after `after` in the plan's source, as text values, or null when fewer remain.
- * Finds the next ends too and answers the calls that follow `after` from them. An end found ahead stays a
- * valid boundary whatever is written meanwhile; a range only holds more or fewer rows.
+ * A table keyed by dense integers (denseKeysOf) is cut by key value instead, at no cost: `rows` consecutive
+ * key values, which hold at most `rows` rows. Otherwise finds the next ends too and answers the calls that
+ * follow `after` from them. An end found ahead stays a valid boundary whatever is written meanwhile; a
+ * range only holds more or fewer rows.
  */
 export async function rangeEndOf(client: PoolClient, plan: PgRangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
+  const dense = await denseKeysOf(client, plan);
+  if (dense !== null) {
+    const end = (after === null ? dense.min - 1n : BigInt(String(after[0]))) + BigInt(rows);
+    return end >= dense.max ? null : [end.toString()];
+  }
   const ahead = endsAhead.get(plan);
   if (ahead !== undefined && ahead.rows === rows && ahead.ends.length > 0 && sameKey(ahead.after, after)) {
     const end = ahead.ends.shift()!;

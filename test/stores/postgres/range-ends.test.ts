@@ -10,7 +10,10 @@ beforeAll(async () => {
   db = await createPostgresDatabase();
   client = await db.connect();
   await client.query(`CREATE TABLE pairs (region text, n integer, PRIMARY KEY (region, n));
-    INSERT INTO pairs SELECT r, n FROM unnest(ARRAY['north', 'süd', 'o''east', 'west']) r, generate_series(1, 250) n`);
+    INSERT INTO pairs SELECT r, n FROM unnest(ARRAY['north', 'süd', 'o''east', 'west']) r, generate_series(1, 250) n;
+    CREATE TABLE dense (id bigint PRIMARY KEY); INSERT INTO dense SELECT i FROM generate_series(-5, 994) i WHERE i % 97 <> 0;
+    CREATE TABLE sparse (id integer PRIMARY KEY); INSERT INTO sparse SELECT i * 1000 FROM generate_series(1, 300) i;
+    ANALYZE dense; ANALYZE sparse`);
 });
 afterAll(async () => {
   await client?.end();
@@ -21,6 +24,24 @@ const planOf = (): PgRangePlan => ({
   dialect: "postgres", route: "stream", rowBytes: 20, url: db.url, sourceSchema: "public", jsonColumns: [], owner: "o", commandTable: "c",
   shape: { table: "pairs", schema: "public", columns: ["region", "n"], writableColumns: ["region", "n"], keyColumns: ["region", "n"], keyTypes: ["text", "integer"] },
 });
+
+const integerPlan = (table: string, type: string): PgRangePlan => ({
+  ...planOf(),
+  shape: { table, schema: "public", columns: ["id"], writableColumns: ["id"], keyColumns: ["id"], keyTypes: [type] },
+});
+
+/** The rows of `table` in each range (after, upTo] the ends make. */
+async function rowsPerRange(table: string, ends: (unknown[] | null)[]): Promise<number[]> {
+  const counts: number[] = [];
+  let after: unknown[] | null = null;
+  for (const upTo of ends) {
+    const conditions = [after && `id > ${String(after[0])}`, upTo && `id <= ${String(upTo[0])}`].filter(Boolean);
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""}`);
+    counts.push(rows[0]!.n);
+    after = upTo;
+  }
+  return counts;
+}
 
 /** Every range end of a table, from the first call to the null that ends it. */
 async function allEnds(plan: PgRangePlan, rows: number, between?: (ends: number) => Promise<void>): Promise<(unknown[] | null)[]> {
@@ -47,6 +68,22 @@ describe("range ends on PostgreSQL, found many per query", () => {
     const first = await rangeEndOf(client as unknown as PoolClient, plan, null, 30);
     expect(await rangeEndOf(client as unknown as PoolClient, plan, null, 30)).toEqual(first);
     expect(await rangeEndOf(client as unknown as PoolClient, plan, null, 40)).toEqual(["north", "40"]);
+  });
+
+  it("cut a table keyed by dense integers by key value (no scan): every row in one range, none with more than n rows", async () => {
+    const ends = await allEnds(integerPlan("dense", "bigint"), 100);
+    expect(ends.slice(0, 3)).toEqual([["94"], ["194"], ["294"]]);
+    const counts = await rowsPerRange("dense", ends);
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM dense");
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(rows[0]!.n);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(100);
+  });
+
+  it("scan a table keyed by sparse integers, so its ranges still hold n rows", async () => {
+    const ends = await allEnds(integerPlan("sparse", "integer"), 100);
+    // The last end is the last row: one more range, empty, ends the table.
+    expect(ends).toEqual([["100000"], ["200000"], ["300000"], null]);
+    expect(await rowsPerRange("sparse", ends)).toEqual([100, 100, 100, 0]);
   });
 
   it("still cover every row once when rows are written between the calls", async () => {
