@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_TARGETS, type StoreTarget } from "../helpers/store-targets.ts";
-import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
+import { serveFresh } from "../helpers/test-service.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,18 +17,7 @@ const PERSON: Record<string, string> = {
              INSERT INTO person (id, first_name, last_name) SELECT i, 'Ann' || i, 'O''Neil' FROM generate_series(1, ${ROWS}) i;`,
 };
 
-async function setUp(target: StoreTarget, files: Record<string, string>) {
-  const db = await target.create();
-  await db.exec(PERSON[target.name]!);
-  const dir = writeMigrations(files);
-  const service = await startTestService(db, dir);
-  cleanups.push(async () => {
-    await service.close();
-    await db.drop();
-    removeDir(dir);
-  });
-  return { db, service };
-}
+const setUp = (target: StoreTarget, files: Record<string, string>) => serveFresh(target, PERSON[target.name]!, files, cleanups);
 
 const columnsOf = async (db: { query(sql: string): Promise<Record<string, unknown>[]> }, target: StoreTarget) =>
   target.name === "sqlite"

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
-import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
+import { serveFresh } from "../helpers/test-service.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -49,18 +49,7 @@ interface Reading {
 const readings = async (db: TestDatabase): Promise<Reading[]> =>
   (await db.query("SELECT sensor, at, value, note, unit FROM reading ORDER BY sensor, at")).map((r) => ({ ...(r as unknown as Reading), at: Number(r.at) }));
 
-async function setUp(target: (typeof STORE_TARGETS)[number], schema: string, files: Record<string, string>) {
-  const db = await target.create();
-  await db.exec(schema);
-  const dir = writeMigrations(files);
-  const service = await startTestService(db, dir);
-  cleanups.push(async () => {
-    await service.close();
-    await db.drop();
-    removeDir(dir);
-  });
-  return { db, service };
-}
+const setUp = (target: (typeof STORE_TARGETS)[number], schema: string, files: Record<string, string>) => serveFresh(target, schema, files, cleanups);
 
 for (const target of STORE_TARGETS) {
   describe(`transform routes move every row exactly once (${target.name})`, () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { MigrationService } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { startService } from "../../src/server/start-service.ts";
 import type { ServiceConfig } from "../../src/config/service-config.ts";
-import type { TestDatabase } from "./store-targets.ts";
+import type { StoreTarget, TestDatabase } from "./store-targets.ts";
 
 /** The password every test service uses. */
 export const TEST_PASSWORD = "s3cret-pass";
@@ -94,4 +94,23 @@ function authInterceptor(authorization: string): Interceptor {
     req.header.set("authorization", authorization);
     return next(req);
   };
+}
+
+/**
+ * A fresh database of `target` set up by `schema`, with a service on the migrations `files`; `cleanups` gets
+ * the step that stops the service, drops the database and removes the directory.
+ */
+export async function serveFresh(
+  target: StoreTarget, schema: string, files: Record<string, string>, cleanups: (() => Promise<void>)[],
+): Promise<{ db: TestDatabase; service: TestService }> {
+  const db = await target.create();
+  await db.exec(schema);
+  const dir = writeMigrations(files);
+  const service = await startTestService(db, dir);
+  cleanups.push(async () => {
+    await service.close();
+    await db.drop();
+    removeDir(dir);
+  });
+  return { db, service };
 }
