@@ -13,8 +13,13 @@ export interface LockPolicy {
   backoffMs: number;
 }
 
-/** Finalize: 1 s per attempt, 6 attempts, backing off 100 → 1600 ms: gives up after about 9 s of long readers. */
-export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 1000, attempts: 6, backoffMs: 100 };
+/**
+ * Finalize: 800 ms per attempt, 6 attempts, backing off 100 → 1600 ms: gives up after about 8 s of long readers.
+ * Below PostgreSQL's default deadlock_timeout (1 s) on purpose: when an application transaction and the
+ * service's DDL wait for each other (it holds one table and wants another the DDL locked first), the DDL's
+ * attempt times out and retries before the deadlock detector runs, so the application's write is never the victim.
+ */
+export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 800, attempts: 6, backoffMs: 100 };
 
 /** Raised when every attempt timed out waiting for a lock. */
 export class LockTimeoutError extends Error {
