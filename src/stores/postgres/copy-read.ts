@@ -1,6 +1,7 @@
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import type { Row } from "../../migrations/types.ts";
+import { rowBuilder } from "../row-builder.ts";
 import { parseIsoTimestamp } from "./timestamp-text.ts";
 import { JSON_TYPE_ID, rememberDateText, rememberJsonText } from "./value-texts.ts";
 
@@ -107,10 +108,11 @@ export function decodeCopyText(text: string, fields: readonly pg.FieldDef[], fro
   const parsers = fields.map((f) => parserOf(f.dataTypeID));
   const json = fields.map((f) => f.dataTypeID === JSON_TYPE_ID);
   const last = columns.length - 1;
+  const build = rowBuilder(names);
+  const rowValues: unknown[] = new Array(columns.length);
   const rows: Row[] = [];
   let at = from;
   while (at < text.length && rows.length < maxRows) {
-    const row: Row = {};
     if (last < 0) at = text.indexOf("\n", at) + 1;
     for (let i = 0; i <= last; i++) {
       const end = text.indexOf(i === last ? "\n" : "\t", at);
@@ -131,9 +133,9 @@ export function decodeCopyText(text: string, fields: readonly pg.FieldDef[], fro
       }
       column.values.push(value);
       column.marks.push(mark);
-      row[names[i]!] = value;
+      rowValues[i] = value;
     }
-    rows.push(row);
+    rows.push(build(rowValues));
   }
   return { rows, columns, end: at };
 }

@@ -1,5 +1,4 @@
-import { type FileHandle, open, stat } from "node:fs/promises";
-import type { Row } from "../../migrations/types.ts";
+import { type FileHandle, open } from "node:fs/promises";
 import { LeaseLostError } from "../lease-lost.ts";
 import { holdsRunLock } from "./bookkeeping.ts";
 import type { KeyRange, RowMapper } from "../store.ts";
@@ -8,6 +7,7 @@ import { connectionKey, workerConnections } from "./worker-connections.ts";
 import { keyExpressions, keyTuple, type SqliteRangePlan } from "./range-plan.ts";
 import { PendingInserts } from "./row-writes.ts";
 import { inTurn } from "../write-turns.ts";
+import { rowBuilder } from "../row-builder.ts";
 import { quoteIdent } from "./sql.ts";
 
 /** Rows turned into objects, transformed and into insert values at a time: their objects die young. */
@@ -32,7 +32,7 @@ function partRows(rowBytes: number): number {
  * meanwhile), then, in its turn among the threads (write-turns.ts), inserts them in one write transaction
  * fenced by the lease (`in-place` deletes the part's old rows first). The commits neither wait for the
  * disk nor checkpoint, which would hold up the other threads' turns: the WAL is checkpointed after a turn
- * when large, and synced before the range counts as moved. Returns the rows read.
+ * every few MB written, and synced before the range counts as moved. Returns the rows read.
  */
 export async function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, map: RowMapper): Promise<number> {
   const limit = partRows(plan.rowBytes);
@@ -54,16 +54,13 @@ export async function moveRangeSqlite(plan: SqliteRangePlan, range: KeyRange, ma
 function movePart(plan: SqliteRangePlan, range: KeyRange, map: RowMapper, limit: number): Promise<{ rows: number; last: unknown[] | null }> {
   return workerConnections.use(connectionKey(plan), async (db) => {
     const { names, values, keyCount } = readRange(db, plan, range, limit);
+    const build = rowBuilder(names, keyCount);
     const last = values.length === limit ? values[limit - 1]!.slice(0, keyCount) : null;
     const part = { after: range.after, upTo: last ?? range.upTo };
     const pending = new PendingInserts(plan.shape);
     for (let at = 0; at < values.length; at += CHUNK_ROWS) {
       const chunk = values.slice(at, at + CHUNK_ROWS);
-      const rows = chunk.map((row) => {
-        const object: Row = {};
-        for (let i = keyCount; i < row.length; i++) object[names[i]!] = row[i];
-        return object;
-      });
+      const rows = chunk.map(build);
       // The keys lead each row's values (keyCount of them); only a rowid is ever written back.
       pending.add(chunk, await map(rows));
     }
@@ -77,7 +74,7 @@ function movePart(plan: SqliteRangePlan, range: KeyRange, map: RowMapper, limit:
         }),
       ),
     );
-    await checkpointLargeWal(db, plan.shadowPath);
+    checkpointNow(db, values.length * Math.max(plan.rowBytes, 1));
     return { rows: values.length, last };
   });
 }
@@ -102,13 +99,24 @@ function quickCommit<T>(db: Connection, write: () => T): T {
   }
 }
 
-/** WAL size past which a range's writer checkpoints it, after its turn (SQLite's own default is 1000 pages). */
-const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+/** Bytes of rows a connection writes between its checkpoints (about SQLite's own default of 1000 pages). */
+const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
-/** Checkpoints the shadow's WAL into its file when it has grown large, without blocking other writers (PASSIVE). */
-async function checkpointLargeWal(db: Connection, shadowPath: string): Promise<void> {
-  const size = (await stat(`${shadowPath}-wal`).catch(() => null))?.size ?? 0;
-  if (size >= CHECKPOINT_WAL_BYTES) db.pragma("main.wal_checkpoint(PASSIVE)");
+/** Bytes of rows each connection wrote since its last checkpoint (estimated from the plan's row size). */
+const uncheckpointed = new WeakMap<Connection, number>();
+
+/**
+ * Checkpoints the shadow's WAL into its file once the connection has written about CHECKPOINT_BYTES since
+ * its last checkpoint, after its turn and without blocking other writers (PASSIVE).
+ */
+function checkpointNow(db: Connection, bytes: number): void {
+  const written = (uncheckpointed.get(db) ?? 0) + bytes;
+  if (written < CHECKPOINT_BYTES) {
+    uncheckpointed.set(db, written);
+    return;
+  }
+  db.pragma("main.wal_checkpoint(PASSIVE)");
+  uncheckpointed.set(db, 0);
 }
 
 /**
