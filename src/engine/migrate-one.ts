@@ -37,11 +37,14 @@ export async function migrateOne(
   // copy and the transform become one pass (CONTRACT §7 allows the faster route when the result is the same).
   const streamed = new Map<string, AlterStep[]>();
   const altered = new Set<string>();
+  // Tables whose columns declared steps change here, earlier migrations' deferred steps included.
+  const reshaped = new Set(Object.keys(alters));
   await fence(ctx, `${prefix}: the shadow copies`);
   for (const table of migration.tables) {
     if ((await session.locate(table)) !== "origin") continue;
     const steps = [...deferred.take(table), ...(alters[table] ?? [])];
     altered.add(table);
+    if (steps.length > 0) reshaped.add(table);
     if (table in transforms && migration.dataDefinition === undefined && keepsColumns(steps)) {
       await session.createEmptyCopy(table);
       await applySteps(ctx, session, prefix, table, steps.filter((step) => "addColumn" in step));
@@ -64,7 +67,7 @@ export async function migrateOne(
   await fence(ctx, `${prefix}: dataDefinition`);
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
   for (const table of migration.tables) {
-    if (captured.has(table) && (migration.dataDefinition !== undefined || table in alters)) await checkReplayable(session, name, table);
+    if (captured.has(table) && (migration.dataDefinition !== undefined || reshaped.has(table))) await checkReplayable(session, name, table);
   }
   for (const table of Object.keys(transforms)) {
     const share = shares.get(table)!;
