@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file migrations/v1/migrations.proto.
  */
 export const file_migrations_v1_migrations: GenFile = /*@__PURE__*/
-  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiWwoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihgEKD01pZ3JhdGVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiJcCg9GaW5hbGl6ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihwEKEEZpbmFsaXplUmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iHwoMUmVzZXRSZXF1ZXN0Eg8KB3ZlcmJvc2UYASABKAgihAEKDVJlc2V0UmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iDgoMUGF1c2VSZXF1ZXN0IoQBCg1QYXVzZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIkkKDVJlc3VtZVJlcXVlc3QSIAoTbWF4X3Jvd3NfcGVyX3NlY29uZBgBIAEoDUgAiAEBQhYKFF9tYXhfcm93c19wZXJfc2Vjb25kIoUBCg5SZXN1bWVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiIOCgxTdGF0c1JlcXVlc3QiMwoQTWlncmF0YWJsZU1vZGVscxINCgVjb3VudBgBIAEoAxIQCghtaWdyYXRlZBgCIAEoAyI/Cg1UYWJsZVByb2dyZXNzEg0KBXRhYmxlGAEgASgJEg0KBWNvdW50GAIgASgDEhAKCG1pZ3JhdGVkGAMgASgDIvYBCgtDb21tYW5kSW5mbxIMCgRuYW1lGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDgoGcnVubmVyGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCg9yb3dzX3Blcl9zZWNvbmQYBiABKAFIAIgBARIYCgtldGFfc2Vjb25kcxgHIAEoAUgBiAEBQhIKEF9yb3dzX3Blcl9zZWNvbmRCDgoMX2V0YV9zZWNvbmRzIjcKCFRocm90dGxlEg4KBnBhdXNlZBgBIAEoCBIbChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNIpABCgtUYWJsZVdyaXRlcxINCgV0YWJsZRgBIAEoCRInCgRtb2RlGAIgASgOMhkubWlncmF0aW9ucy52MS5Xcml0ZXNNb2RlEg4KBnJlYXNvbhgDIAEoCRIPCgdiYWNrbG9nGAQgASgDEhgKC3JlcGxheV9yYXRlGAUgASgBSACIAQFCDgoMX3JlcGxheV9yYXRlIhMKEVdhdGNoU3RhdHNSZXF1ZXN0IkEKEldhdGNoU3RhdHNSZXNwb25zZRIrCgVzdGF0cxgBIAEoCzIcLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXNwb25zZSLFAwoNU3RhdHNSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBEh8KF2N1cnJlbnRfbWlncmF0aW9uX2luZGV4GAQgASgFEh4KFnRhcmdldF9taWdyYXRpb25faW5kZXgYBSABKAUSOgoRbWlncmF0YWJsZV9tb2RlbHMYBiABKAsyHy5taWdyYXRpb25zLnYxLk1pZ3JhdGFibGVNb2RlbHMSEAoId2FybmluZ3MYByADKAkSLAoGdGFibGVzGAggAygLMhwubWlncmF0aW9ucy52MS5UYWJsZVByb2dyZXNzEisKB2NvbW1hbmQYCSABKAsyGi5taWdyYXRpb25zLnYxLkNvbW1hbmRJbmZvEioKBndyaXRlcxgKIAMoCzIaLm1pZ3JhdGlvbnMudjEuVGFibGVXcml0ZXMSKQoIdGhyb3R0bGUYCyABKAsyFy5taWdyYXRpb25zLnYxLlRocm90dGxlQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbirDAgoOTWlncmF0aW9uU3RhdGUSHwobTUlHUkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASJgoiTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9SRVFVSVJFRBABEiUKIU1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fUlVOTklORxACEiQKIE1JR1JBVElPTl9TVEFURV9NSUdSQVRJT05fRkFJTEVEEAMSKQolTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9SRVFVSVJFRBAEEigKJE1JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fUlVOTklORxAFEh0KGU1JR1JBVElPTl9TVEFURV9GSU5BTElaRUQQBhInCiNNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX0ZBSUxFRBAHKl4KCldyaXRlc01vZGUSGwoXV1JJVEVTX01PREVfVU5TUEVDSUZJRUQQABIYChRXUklURVNfTU9ERV9DQVBUVVJFRBABEhkKFVdSSVRFU19NT0RFX1BST1RFQ1RFRBACMpsEChBNaWdyYXRpb25TZXJ2aWNlEkgKB01pZ3JhdGUSHS5taWdyYXRpb25zLnYxLk1pZ3JhdGVSZXF1ZXN0Gh4ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVzcG9uc2USSwoIRmluYWxpemUSHi5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVxdWVzdBofLm1pZ3JhdGlvbnMudjEuRmluYWxpemVSZXNwb25zZRJCCgVSZXNldBIbLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5SZXNldFJlc3BvbnNlEkIKBVBhdXNlEhsubWlncmF0aW9ucy52MS5QYXVzZVJlcXVlc3QaHC5taWdyYXRpb25zLnYxLlBhdXNlUmVzcG9uc2USRQoGUmVzdW1lEhwubWlncmF0aW9ucy52MS5SZXN1bWVSZXF1ZXN0Gh0ubWlncmF0aW9ucy52MS5SZXN1bWVSZXNwb25zZRJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgESWAoKV2F0Y2hTdGF0cxIgLm1pZ3JhdGlvbnMudjEuV2F0Y2hTdGF0c1JlcXVlc3QaIS5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5taWdyYXRpb25zL3YxL21pZ3JhdGlvbnMucHJvdG8SDW1pZ3JhdGlvbnMudjEiWwoOTWlncmF0ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihgEKD01pZ3JhdGVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiJcCg9GaW5hbGl6ZVJlcXVlc3QSDwoHdmVyYm9zZRgBIAEoCBIgChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNSACIAQFCFgoUX21heF9yb3dzX3Blcl9zZWNvbmQihwEKEEZpbmFsaXplUmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iHwoMUmVzZXRSZXF1ZXN0Eg8KB3ZlcmJvc2UYASABKAgihAEKDVJlc2V0UmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0ubWlncmF0aW9ucy52MS5NaWdyYXRpb25TdGF0ZRITCgZvdXRwdXQYAiABKAlIAIgBARIWCglleGNlcHRpb24YAyABKAlIAYgBAUIJCgdfb3V0cHV0QgwKCl9leGNlcHRpb24iDgoMUGF1c2VSZXF1ZXN0IoQBCg1QYXVzZVJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSEwoGb3V0cHV0GAIgASgJSACIAQESFgoJZXhjZXB0aW9uGAMgASgJSAGIAQFCCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uIkkKDVJlc3VtZVJlcXVlc3QSIAoTbWF4X3Jvd3NfcGVyX3NlY29uZBgBIAEoDUgAiAEBQhYKFF9tYXhfcm93c19wZXJfc2Vjb25kIoUBCg5SZXN1bWVSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiIbCg1DYW5jZWxSZXF1ZXN0EgoKAmJ5GAEgASgJIoUBCg5DYW5jZWxSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBQgkKB19vdXRwdXRCDAoKX2V4Y2VwdGlvbiINCgtQbGFuUmVxdWVzdCLPAQoMUGxhbm5lZFRhYmxlEg0KBXRhYmxlGAEgASgJEgwKBHJvd3MYAiABKAMSKgoFcm91dGUYAyABKA4yGy5taWdyYXRpb25zLnYxLlBsYW5uZWRSb3V0ZRIpCgZ3cml0ZXMYBCABKA4yGS5taWdyYXRpb25zLnYxLldyaXRlc01vZGUSFQoNd3JpdGVzX3JlYXNvbhgFIAEoCRIeChFlc3RpbWF0ZWRfc2Vjb25kcxgGIAEoAUgAiAEBQhQKEl9lc3RpbWF0ZWRfc2Vjb25kcyJzChBQbGFubmVkTWlncmF0aW9uEg0KBWluZGV4GAEgASgFEgwKBG5hbWUYAiABKAkSKwoGdGFibGVzGAMgAygLMhsubWlncmF0aW9ucy52MS5QbGFubmVkVGFibGUSFQoNcHJlcmVxdWlzaXRlcxgEIAEoCSK3AQoMUGxhblJlc3BvbnNlEi0KBnN0YXR1cxgBIAEoDjIdLm1pZ3JhdGlvbnMudjEuTWlncmF0aW9uU3RhdGUSMwoKbWlncmF0aW9ucxgCIAMoCzIfLm1pZ3JhdGlvbnMudjEuUGxhbm5lZE1pZ3JhdGlvbhIeChFlc3RpbWF0ZWRfc2Vjb25kcxgDIAEoAUgAiAEBEg0KBXJlYWR5GAQgASgIQhQKEl9lc3RpbWF0ZWRfc2Vjb25kcyIOCgxTdGF0c1JlcXVlc3QiMwoQTWlncmF0YWJsZU1vZGVscxINCgVjb3VudBgBIAEoAxIQCghtaWdyYXRlZBgCIAEoAyI/Cg1UYWJsZVByb2dyZXNzEg0KBXRhYmxlGAEgASgJEg0KBWNvdW50GAIgASgDEhAKCG1pZ3JhdGVkGAMgASgDIvYBCgtDb21tYW5kSW5mbxIMCgRuYW1lGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDgoGcnVubmVyGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCg9yb3dzX3Blcl9zZWNvbmQYBiABKAFIAIgBARIYCgtldGFfc2Vjb25kcxgHIAEoAUgBiAEBQhIKEF9yb3dzX3Blcl9zZWNvbmRCDgoMX2V0YV9zZWNvbmRzIjcKCFRocm90dGxlEg4KBnBhdXNlZBgBIAEoCBIbChNtYXhfcm93c19wZXJfc2Vjb25kGAIgASgNIpABCgtUYWJsZVdyaXRlcxINCgV0YWJsZRgBIAEoCRInCgRtb2RlGAIgASgOMhkubWlncmF0aW9ucy52MS5Xcml0ZXNNb2RlEg4KBnJlYXNvbhgDIAEoCRIPCgdiYWNrbG9nGAQgASgDEhgKC3JlcGxheV9yYXRlGAUgASgBSACIAQFCDgoMX3JlcGxheV9yYXRlIqkCCg1NaWdyYXRpb25JbmZvEg0KBWluZGV4GAEgASgFEgwKBG5hbWUYAiABKAkSLAoFc3RhdGUYAyABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhAKCGNoZWNrc3VtGAQgASgJEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxmaW5hbGl6ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJvd3NfbW92ZWQYCCABKAMSFAoMZmlsZV9jaGFuZ2VkGAkgASgIIhMKEVdhdGNoU3RhdHNSZXF1ZXN0IkEKEldhdGNoU3RhdHNSZXNwb25zZRIrCgVzdGF0cxgBIAEoCzIcLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXNwb25zZSL3AwoNU3RhdHNSZXNwb25zZRItCgZzdGF0dXMYASABKA4yHS5taWdyYXRpb25zLnYxLk1pZ3JhdGlvblN0YXRlEhMKBm91dHB1dBgCIAEoCUgAiAEBEhYKCWV4Y2VwdGlvbhgDIAEoCUgBiAEBEh8KF2N1cnJlbnRfbWlncmF0aW9uX2luZGV4GAQgASgFEh4KFnRhcmdldF9taWdyYXRpb25faW5kZXgYBSABKAUSOgoRbWlncmF0YWJsZV9tb2RlbHMYBiABKAsyHy5taWdyYXRpb25zLnYxLk1pZ3JhdGFibGVNb2RlbHMSEAoId2FybmluZ3MYByADKAkSLAoGdGFibGVzGAggAygLMhwubWlncmF0aW9ucy52MS5UYWJsZVByb2dyZXNzEisKB2NvbW1hbmQYCSABKAsyGi5taWdyYXRpb25zLnYxLkNvbW1hbmRJbmZvEioKBndyaXRlcxgKIAMoCzIaLm1pZ3JhdGlvbnMudjEuVGFibGVXcml0ZXMSKQoIdGhyb3R0bGUYCyABKAsyFy5taWdyYXRpb25zLnYxLlRocm90dGxlEjAKCm1pZ3JhdGlvbnMYDCADKAsyHC5taWdyYXRpb25zLnYxLk1pZ3JhdGlvbkluZm9CCQoHX291dHB1dEIMCgpfZXhjZXB0aW9uKsMCCg5NaWdyYXRpb25TdGF0ZRIfChtNSUdSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABImCiJNSUdSQVRJT05fU1RBVEVfTUlHUkFUSU9OX1JFUVVJUkVEEAESJQohTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9SVU5OSU5HEAISJAogTUlHUkFUSU9OX1NUQVRFX01JR1JBVElPTl9GQUlMRUQQAxIpCiVNSUdSQVRJT05fU1RBVEVfRklOQUxJWkFUSU9OX1JFUVVJUkVEEAQSKAokTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpBVElPTl9SVU5OSU5HEAUSHQoZTUlHUkFUSU9OX1NUQVRFX0ZJTkFMSVpFRBAGEicKI01JR1JBVElPTl9TVEFURV9GSU5BTElaQVRJT05fRkFJTEVEEAcqrwEKDFBsYW5uZWRSb3V0ZRIdChlQTEFOTkVEX1JPVVRFX1VOU1BFQ0lGSUVEEAASFgoSUExBTk5FRF9ST1VURV9DT1BZEAESGwoXUExBTk5FRF9ST1VURV9UUkFOU0ZPUk0QAhIVChFQTEFOTkVEX1JPVVRFX1NRTBADEhgKFFBMQU5ORURfUk9VVEVfQ1JFQVRFEAQSGgoWUExBTk5FRF9ST1VURV9JTl9QTEFDRRAFKl4KCldyaXRlc01vZGUSGwoXV1JJVEVTX01PREVfVU5TUEVDSUZJRUQQABIYChRXUklURVNfTU9ERV9DQVBUVVJFRBABEhkKFVdSSVRFU19NT0RFX1BST1RFQ1RFRBACMqgFChBNaWdyYXRpb25TZXJ2aWNlEkgKB01pZ3JhdGUSHS5taWdyYXRpb25zLnYxLk1pZ3JhdGVSZXF1ZXN0Gh4ubWlncmF0aW9ucy52MS5NaWdyYXRlUmVzcG9uc2USSwoIRmluYWxpemUSHi5taWdyYXRpb25zLnYxLkZpbmFsaXplUmVxdWVzdBofLm1pZ3JhdGlvbnMudjEuRmluYWxpemVSZXNwb25zZRJCCgVSZXNldBIbLm1pZ3JhdGlvbnMudjEuUmVzZXRSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5SZXNldFJlc3BvbnNlEkIKBVBhdXNlEhsubWlncmF0aW9ucy52MS5QYXVzZVJlcXVlc3QaHC5taWdyYXRpb25zLnYxLlBhdXNlUmVzcG9uc2USRQoGUmVzdW1lEhwubWlncmF0aW9ucy52MS5SZXN1bWVSZXF1ZXN0Gh0ubWlncmF0aW9ucy52MS5SZXN1bWVSZXNwb25zZRJFCgZDYW5jZWwSHC5taWdyYXRpb25zLnYxLkNhbmNlbFJlcXVlc3QaHS5taWdyYXRpb25zLnYxLkNhbmNlbFJlc3BvbnNlEkQKBFBsYW4SGi5taWdyYXRpb25zLnYxLlBsYW5SZXF1ZXN0GhsubWlncmF0aW9ucy52MS5QbGFuUmVzcG9uc2UiA5ACARJHCgVTdGF0cxIbLm1pZ3JhdGlvbnMudjEuU3RhdHNSZXF1ZXN0GhwubWlncmF0aW9ucy52MS5TdGF0c1Jlc3BvbnNlIgOQAgESWAoKV2F0Y2hTdGF0cxIgLm1pZ3JhdGlvbnMudjEuV2F0Y2hTdGF0c1JlcXVlc3QaIS5taWdyYXRpb25zLnYxLldhdGNoU3RhdHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * MigrateRequest starts (or answers about) a migrate command.
@@ -303,6 +303,217 @@ export const ResumeResponseSchema: GenMessage<ResumeResponse> = /*@__PURE__*/
   messageDesc(file_migrations_v1_migrations, 9);
 
 /**
+ * CancelRequest asks the running command to stop.
+ *
+ * @generated from message migrations.v1.CancelRequest
+ */
+export type CancelRequest = Message<"migrations.v1.CancelRequest"> & {
+  /**
+   * Who cancels, for the exception text "cancelled by <by>" (e.g. "alice@ops-host"); empty: the client's address.
+   *
+   * @generated from field: string by = 1;
+   */
+  by: string;
+};
+
+/**
+ * Describes the message migrations.v1.CancelRequest.
+ * Use `create(CancelRequestSchema)` to create a new message.
+ */
+export const CancelRequestSchema: GenMessage<CancelRequest> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 10);
+
+/**
+ * CancelResponse is the state right after the cancel was recorded (the command stops at its next key range or step).
+ *
+ * @generated from message migrations.v1.CancelResponse
+ */
+export type CancelResponse = Message<"migrations.v1.CancelResponse"> & {
+  /**
+   * The service state.
+   *
+   * @generated from field: migrations.v1.MigrationState status = 1;
+   */
+  status: MigrationState;
+
+  /**
+   * The full output of the running (or last) command.
+   *
+   * @generated from field: optional string output = 2;
+   */
+  output?: string | undefined;
+
+  /**
+   * The error of a failed command; set only in the failed states.
+   *
+   * @generated from field: optional string exception = 3;
+   */
+  exception?: string | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.CancelResponse.
+ * Use `create(CancelResponseSchema)` to create a new message.
+ */
+export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 11);
+
+/**
+ * PlanRequest asks what Migrate would do now.
+ *
+ * @generated from message migrations.v1.PlanRequest
+ */
+export type PlanRequest = Message<"migrations.v1.PlanRequest"> & {
+};
+
+/**
+ * Describes the message migrations.v1.PlanRequest.
+ * Use `create(PlanRequestSchema)` to create a new message.
+ */
+export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 12);
+
+/**
+ * PlannedTable is one table a pending migration touches.
+ *
+ * @generated from message migrations.v1.PlannedTable
+ */
+export type PlannedTable = Message<"migrations.v1.PlannedTable"> & {
+  /**
+   * The table.
+   *
+   * @generated from field: string table = 1;
+   */
+  table: string;
+
+  /**
+   * Its rows now (0 for a table that does not exist yet).
+   *
+   * @generated from field: int64 rows = 2;
+   */
+  rows: bigint;
+
+  /**
+   * How migrate brings it to its new shape.
+   *
+   * @generated from field: migrations.v1.PlannedRoute route = 3;
+   */
+  route: PlannedRoute;
+
+  /**
+   * Whether the application keeps writing it while it migrates (captured) or is refused (protected).
+   *
+   * @generated from field: migrations.v1.WritesMode writes = 4;
+   */
+  writes: WritesMode;
+
+  /**
+   * Why, in one sentence.
+   *
+   * @generated from field: string writes_reason = 5;
+   */
+  writesReason: string;
+
+  /**
+   * Seconds this table is expected to take, from the last measured rates; unset when nothing was measured yet.
+   *
+   * @generated from field: optional double estimated_seconds = 6;
+   */
+  estimatedSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message migrations.v1.PlannedTable.
+ * Use `create(PlannedTableSchema)` to create a new message.
+ */
+export const PlannedTableSchema: GenMessage<PlannedTable> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 13);
+
+/**
+ * PlannedMigration is one pending migration, in the order migrate runs them.
+ *
+ * @generated from message migrations.v1.PlannedMigration
+ */
+export type PlannedMigration = Message<"migrations.v1.PlannedMigration"> & {
+  /**
+   * The NNNN index.
+   *
+   * @generated from field: int32 index = 1;
+   */
+  index: number;
+
+  /**
+   * The file name without extension.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The tables it touches, in the order it moves them.
+   *
+   * @generated from field: repeated migrations.v1.PlannedTable tables = 3;
+   */
+  tables: PlannedTable[];
+
+  /**
+   * Its checkPrerequisites answer against the current data: empty when it may run, else why not.
+   *
+   * @generated from field: string prerequisites = 4;
+   */
+  prerequisites: string;
+};
+
+/**
+ * Describes the message migrations.v1.PlannedMigration.
+ * Use `create(PlannedMigrationSchema)` to create a new message.
+ */
+export const PlannedMigrationSchema: GenMessage<PlannedMigration> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 14);
+
+/**
+ * PlanResponse is what Migrate would do now.
+ *
+ * @generated from message migrations.v1.PlanResponse
+ */
+export type PlanResponse = Message<"migrations.v1.PlanResponse"> & {
+  /**
+   * The service state.
+   *
+   * @generated from field: migrations.v1.MigrationState status = 1;
+   */
+  status: MigrationState;
+
+  /**
+   * The pending migrations in the order migrate runs them; empty when there is nothing to migrate.
+   *
+   * @generated from field: repeated migrations.v1.PlannedMigration migrations = 2;
+   */
+  migrations: PlannedMigration[];
+
+  /**
+   * Seconds the whole migrate is expected to take; unset when no rate was measured yet.
+   *
+   * @generated from field: optional double estimated_seconds = 3;
+   */
+  estimatedSeconds?: number | undefined;
+
+  /**
+   * True when every prerequisite check passed.
+   *
+   * @generated from field: bool ready = 4;
+   */
+  ready: boolean;
+};
+
+/**
+ * Describes the message migrations.v1.PlanResponse.
+ * Use `create(PlanResponseSchema)` to create a new message.
+ */
+export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 15);
+
+/**
  * StatsRequest asks where things stand.
  *
  * @generated from message migrations.v1.StatsRequest
@@ -315,7 +526,7 @@ export type StatsRequest = Message<"migrations.v1.StatsRequest"> & {
  * Use `create(StatsRequestSchema)` to create a new message.
  */
 export const StatsRequestSchema: GenMessage<StatsRequest> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 10);
+  messageDesc(file_migrations_v1_migrations, 16);
 
 /**
  * MigratableModels counts the rows that the pending migrations move through their shadow copies.
@@ -343,7 +554,7 @@ export type MigratableModels = Message<"migrations.v1.MigratableModels"> & {
  * Use `create(MigratableModelsSchema)` to create a new message.
  */
 export const MigratableModelsSchema: GenMessage<MigratableModels> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 11);
+  messageDesc(file_migrations_v1_migrations, 17);
 
 /**
  * One table's part of the row progress of the running or last command.
@@ -372,7 +583,7 @@ export type TableProgress = Message<"migrations.v1.TableProgress"> & {
  * Use `create(TableProgressSchema)` to create a new message.
  */
 export const TableProgressSchema: GenMessage<TableProgress> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 12);
+  messageDesc(file_migrations_v1_migrations, 18);
 
 /**
  * The running or last command, as an operator sees it.
@@ -431,7 +642,7 @@ export type CommandInfo = Message<"migrations.v1.CommandInfo"> & {
  * Use `create(CommandInfoSchema)` to create a new message.
  */
 export const CommandInfoSchema: GenMessage<CommandInfo> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 13);
+  messageDesc(file_migrations_v1_migrations, 19);
 
 /**
  * Throttle is how the running migrate or finalize is held back.
@@ -459,7 +670,7 @@ export type Throttle = Message<"migrations.v1.Throttle"> & {
  * Use `create(ThrottleSchema)` to create a new message.
  */
 export const ThrottleSchema: GenMessage<Throttle> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 14);
+  messageDesc(file_migrations_v1_migrations, 20);
 
 /**
  * TableWrites is one origin table of the migrations not finalized yet: how its writes are handled.
@@ -508,7 +719,84 @@ export type TableWrites = Message<"migrations.v1.TableWrites"> & {
  * Use `create(TableWritesSchema)` to create a new message.
  */
 export const TableWritesSchema: GenMessage<TableWrites> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 15);
+  messageDesc(file_migrations_v1_migrations, 21);
+
+/**
+ * MigrationInfo is one registered (or once registered) migration, as `migrations list` shows it.
+ *
+ * @generated from message migrations.v1.MigrationInfo
+ */
+export type MigrationInfo = Message<"migrations.v1.MigrationInfo"> & {
+  /**
+   * The NNNN index.
+   *
+   * @generated from field: int32 index = 1;
+   */
+  index: number;
+
+  /**
+   * The file name without extension.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Its state.
+   *
+   * @generated from field: migrations.v1.MigrationState state = 3;
+   */
+  state: MigrationState;
+
+  /**
+   * sha256 of the file when its state was last written (of the file now when it never ran).
+   *
+   * @generated from field: string checksum = 4;
+   */
+  checksum: string;
+
+  /**
+   * When its migrate started; unset before.
+   *
+   * @generated from field: google.protobuf.Timestamp started_at = 5;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * When its migrate finished (its shadow copies complete); unset before.
+   *
+   * @generated from field: google.protobuf.Timestamp finished_at = 6;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * When it was finalized; unset before.
+   *
+   * @generated from field: google.protobuf.Timestamp finalized_at = 7;
+   */
+  finalizedAt?: Timestamp | undefined;
+
+  /**
+   * Rows its migrate moved into shadow copies.
+   *
+   * @generated from field: int64 rows_moved = 8;
+   */
+  rowsMoved: bigint;
+
+  /**
+   * True when the file's bytes differ from the checksum recorded when it ran (or the file is gone).
+   *
+   * @generated from field: bool file_changed = 9;
+   */
+  fileChanged: boolean;
+};
+
+/**
+ * Describes the message migrations.v1.MigrationInfo.
+ * Use `create(MigrationInfoSchema)` to create a new message.
+ */
+export const MigrationInfoSchema: GenMessage<MigrationInfo> = /*@__PURE__*/
+  messageDesc(file_migrations_v1_migrations, 22);
 
 /**
  * @generated from message migrations.v1.WatchStatsRequest
@@ -521,7 +809,7 @@ export type WatchStatsRequest = Message<"migrations.v1.WatchStatsRequest"> & {
  * Use `create(WatchStatsRequestSchema)` to create a new message.
  */
 export const WatchStatsRequestSchema: GenMessage<WatchStatsRequest> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 16);
+  messageDesc(file_migrations_v1_migrations, 23);
 
 /**
  * One message of the WatchStats stream: the whole stats, as Stats returns them.
@@ -540,7 +828,7 @@ export type WatchStatsResponse = Message<"migrations.v1.WatchStatsResponse"> & {
  * Use `create(WatchStatsResponseSchema)` to create a new message.
  */
 export const WatchStatsResponseSchema: GenMessage<WatchStatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 17);
+  messageDesc(file_migrations_v1_migrations, 24);
 
 /**
  * StatsResponse is the full picture of the service.
@@ -624,6 +912,13 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
    * @generated from field: migrations.v1.Throttle throttle = 11;
    */
   throttle?: Throttle | undefined;
+
+  /**
+   * Every registered (or once registered) migration, by ascending index.
+   *
+   * @generated from field: repeated migrations.v1.MigrationInfo migrations = 12;
+   */
+  migrations: MigrationInfo[];
 };
 
 /**
@@ -631,7 +926,7 @@ export type StatsResponse = Message<"migrations.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_migrations_v1_migrations, 18);
+  messageDesc(file_migrations_v1_migrations, 25);
 
 /**
  * MigrationState is the state of the service (CONTRACT §2).
@@ -703,6 +998,61 @@ export const MigrationStateSchema: GenEnum<MigrationState> = /*@__PURE__*/
   enumDesc(file_migrations_v1_migrations, 0);
 
 /**
+ * PlannedRoute is how a migrate brings one table to its new shape.
+ *
+ * @generated from enum migrations.v1.PlannedRoute
+ */
+export enum PlannedRoute {
+  /**
+   * Never sent by the service.
+   *
+   * @generated from enum value: PLANNED_ROUTE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A shadow copy of the rows, unchanged (the database's own copy).
+   *
+   * @generated from enum value: PLANNED_ROUTE_COPY = 1;
+   */
+  COPY = 1,
+
+  /**
+   * A shadow copy whose rows pass through a JavaScript transform.
+   *
+   * @generated from enum value: PLANNED_ROUTE_TRANSFORM = 2;
+   */
+  TRANSFORM = 2,
+
+  /**
+   * A shadow copy whose new values are SQL expressions over the row (one INSERT ... SELECT or UPDATE).
+   *
+   * @generated from enum value: PLANNED_ROUTE_SQL = 3;
+   */
+  SQL = 3,
+
+  /**
+   * A new table, created by the migration.
+   *
+   * @generated from enum value: PLANNED_ROUTE_CREATE = 4;
+   */
+  CREATE = 4,
+
+  /**
+   * Declared in-place steps (alter) applied to the original at finalize; no copy.
+   *
+   * @generated from enum value: PLANNED_ROUTE_IN_PLACE = 5;
+   */
+  IN_PLACE = 5,
+}
+
+/**
+ * Describes the enum migrations.v1.PlannedRoute.
+ */
+export const PlannedRouteSchema: GenEnum<PlannedRoute> = /*@__PURE__*/
+  enumDesc(file_migrations_v1_migrations, 1);
+
+/**
  * WritesMode says whether the application keeps writing an origin table while it migrates.
  *
  * @generated from enum migrations.v1.WritesMode
@@ -734,7 +1084,7 @@ export enum WritesMode {
  * Describes the enum migrations.v1.WritesMode.
  */
 export const WritesModeSchema: GenEnum<WritesMode> = /*@__PURE__*/
-  enumDesc(file_migrations_v1_migrations, 1);
+  enumDesc(file_migrations_v1_migrations, 2);
 
 /**
  * MigrationService runs the data migrations of one database online.
@@ -792,6 +1142,29 @@ export const MigrationService: GenService<{
     methodKind: "unary";
     input: typeof ResumeRequestSchema;
     output: typeof ResumeResponseSchema;
+  },
+  /**
+   * Cancel stops the running migrate (or finalize) within seconds: a migrate ends in migration_failed with
+   * "cancelled by <by>" as its exception and its write protection lifted; a finalize before its swap returns
+   * to finalization_required (the shadow copies stay). FAILED_PRECONDITION when nothing runs.
+   *
+   * @generated from rpc migrations.v1.MigrationService.Cancel
+   */
+  cancel: {
+    methodKind: "unary";
+    input: typeof CancelRequestSchema;
+    output: typeof CancelResponseSchema;
+  },
+  /**
+   * Plan says what Migrate would do now, without doing anything: the pending migrations in order, the
+   * tables each touches with their row counts and routes, an estimate of the time, and the prerequisite checks.
+   *
+   * @generated from rpc migrations.v1.MigrationService.Plan
+   */
+  plan: {
+    methodKind: "unary";
+    input: typeof PlanRequestSchema;
+    output: typeof PlanResponseSchema;
   },
   /**
    * Stats reports the state, output and progress at any time, also while a command runs.
