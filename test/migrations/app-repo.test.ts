@@ -8,6 +8,7 @@ import { migrationTemplate } from "../../src/cli/migration-template.ts";
 import { PACKAGE_ROOT } from "../../src/config/package-root.ts";
 import { startServe, type ServeProcess } from "../cli/cli-process.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
+import { fencedBlocks } from "../readme/readme-blocks.ts";
 
 const run = promisify(execFile);
 
@@ -24,11 +25,8 @@ export default defineMigration({
   },
 });
 `,
-  "0002_double_amount.ts": `import type { Migration, Row } from "migration-service";
-
-const double = (row: Row): Row => ({ ...row, amount: Number(row.amount) * 2 });
-export default { tables: ["invoice"], transform: { invoice: double } } satisfies Migration;
-`,
+  // The README's types-only example, verbatim.
+  "0002_invoice_amount_in_cents.ts": fencedBlocks("ts").find((block) => block.includes("satisfies Migration"))!,
   "0003_invoice_index.mjs": `export default { tables: [], alter: { invoice: [{ createIndex: { name: "invoice_amount", columns: ["amount"] } }] } };
 `,
 };
@@ -77,7 +75,7 @@ async function serveAndFinalize(app: string, bin?: string): Promise<void> {
   try {
     expect(db.prepare("SELECT id, full_name FROM customer ORDER BY id").all()).toEqual([{ id: 1, full_name: "Ada Lovelace" }, { id: 2, full_name: "Alan Turing" }]);
     expect(db.prepare("SELECT note FROM orders ORDER BY id").all()).toEqual([{ note: "gift wrap" }, { note: "none" }]);
-    expect(db.prepare("SELECT amount FROM invoice ORDER BY id").all()).toEqual([{ amount: 200 }, { amount: 500 }]);
+    expect(db.prepare("SELECT amount FROM invoice ORDER BY id").all()).toEqual([{ amount: 10000 }, { amount: 25000 }]);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'invoice_amount'").all()).toEqual([{ name: "invoice_amount" }]);
   } finally {
     db.close();
