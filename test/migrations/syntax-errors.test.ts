@@ -5,6 +5,8 @@ import { loadMigrations } from "../../src/migrations/loader.ts";
 import { MigrationFileError } from "../../src/migrations/migration-file-error.ts";
 import { runCli } from "../cli/cli-process.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
+import { sqliteTarget } from "../helpers/store-targets.ts";
+import { startTestService } from "../helpers/test-service.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -68,5 +70,23 @@ describe("a migration file with a syntax error", () => {
     const result = await runCli(["serve", "--migrations", dir, "--database", `sqlite:${join(dir, "app.db")}`, "--dev", "--port", "0"]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`Migration file "0001_bad.ts" cannot be imported: syntax error at ${join(dir, "0001_bad.ts")}:4:92: Unexpected "}"`);
+  });
+
+  it("fails the command that loads it, as its exception, when the file broke after start-up", async () => {
+    const dir = migrationsDir({ "0001_ok.ts": `export default { tables: ["item"], transform: { item: (row: Record<string, unknown>) => row } };\n` }, false);
+    const db = await sqliteTarget.create();
+    await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO item VALUES (1, 'a');");
+    const service = await startTestService(db, dir);
+    try {
+      writeFileSync(join(dir, "0001_ok.ts"), TYPESCRIPT);
+      await service.post({ cmd: "migrate" });
+      const stats = await service.settle();
+      expect(stats).toMatchObject({ status: "migration_failed" });
+      expect(stats.exception).toContain(`Migration file "0001_ok.ts" cannot be imported: syntax error at ${join(dir, "0001_ok.ts")}:4:92: Unexpected "}"`);
+      expect(await db.query("SELECT id, name FROM item")).toEqual([{ id: 1, name: "a" }]);
+    } finally {
+      await service.close();
+      await db.drop();
+    }
   });
 });
