@@ -100,7 +100,8 @@ describe("migrations in an application's own repo", () => {
     beforeAll(async () => {
       const out = tempDir("mig-pack-");
       // `npm pack` runs `prepare`, which builds dist/.
-      const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", out], { cwd: PACKAGE_ROOT });
+      const env = { ...process.env, npm_config_update_notifier: "false" };
+      const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", out], { cwd: PACKAGE_ROOT, env });
       const [{ filename, files }] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
       packed = files.map((file) => file.path);
       app = tempDir("mig-app-");
