@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/config/package-root.ts";
 import { loadMigrations } from "../../src/migrations/loader.ts";
@@ -41,5 +42,31 @@ describe("migration-service in a migration file", () => {
     const result = await runCli(["serve", "--migrations", dir, "--database", `sqlite:${join(dir, "app.db")}`, "--dev", "--port", "0"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Migration file "0001_deep.mjs" cannot be imported: ${UNEXPORTED}`);
+  });
+
+  // A pool thread imports its entry, then migration files (transform threads start only when the command's
+  // thread is saturated, so no small end-to-end run reaches them).
+  it.each(["worker.mjs", "transform-worker.mjs"])("means the same on the threads of src/runner/%s", async (entry) => {
+    const dir = makeTempDir("mig-imports-");
+    dirs.push(dir);
+    const file = join(dir, "0001_full_name.ts");
+    writeFileSync(file, `import { sql } from "migration-service";\nexport default { tables: ["customer"], transform: { customer: { full_name: sql\`first || \${" "}\`} } };\n`);
+    const thread = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+      (async () => {
+        await import(workerData.entry);
+        const module = await import(workerData.file);
+        const value = module.default.tables ? module.default : module.default.default;
+        parentPort.postMessage(JSON.stringify(value));
+      })().catch((error) => parentPort.postMessage(String(error)));`,
+      { eval: true, workerData: { entry: pathToFileURL(join(PACKAGE_ROOT, "src/runner", entry)).href, file: pathToFileURL(file).href } },
+    );
+    const answer = await new Promise<string>((resolve, reject) => {
+      thread.once("message", resolve);
+      thread.once("error", reject);
+    });
+    await thread.terminate();
+    // Compared as text, so a failure shows the thread's error.
+    expect(answer).toBe(JSON.stringify({ tables: ["customer"], transform: { customer: { full_name: { sql: "first || ' '" } } } }));
   });
 });
