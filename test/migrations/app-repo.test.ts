@@ -65,7 +65,7 @@ async function finalize(server: ServeProcess): Promise<Record<string, unknown>> 
 
 /** Serves the app's migrations from `bin` in `app`, finalizes, and checks the rows every migration changed. */
 async function serveAndFinalize(app: string, bin?: string): Promise<void> {
-  const server = await startServe(["--migrations", "./migrations", "--database", "sqlite:./app.db", "--dev", "--port", "0"], { cwd: app, bin });
+  const server = await startServe(["--migrations", "./migrations", "--database", "sqlite:./app.db", "--dev", "--port", "0", "--workers", "1"], { cwd: app, bin });
   try {
     expect(await finalize(server)).toMatchObject({ status: "finalized", current_migration_index: 3 });
   } finally {
