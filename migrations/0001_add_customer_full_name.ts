@@ -1,4 +1,4 @@
-import { defineMigration } from "../src/index.ts";
+import { defineMigration } from "migration-service";
 
 /** Adds `customer.full_name` and fills it row by row with a transform (runs in parallel batches on worker threads). */
 export default defineMigration({

@@ -1,4 +1,4 @@
-import { defineMigration } from "../src/index.ts";
+import { defineMigration } from "migration-service";
 
 const ADDRESS_COLUMNS = ["street", "city", "postal_code", "country"] as const;
 

@@ -1,4 +1,4 @@
-import { defineMigration } from "../src/index.ts";
+import { defineMigration } from "migration-service";
 
 /** Creates `loyalty_account`: one point per whole euro a customer spent on orders that were not cancelled. */
 export default defineMigration({

@@ -15,6 +15,7 @@ export const MAIN_USAGE = `Usage: migrations <command> [flags]
 
 Commands:
   serve      run the migration service (see: migrations serve --help)
+  create     write the next numbered migration file (see: migrations create --help)
 ${Object.entries(COMMAND_TABLE)
   .flatMap(([name, { help }]) => (help === null ? [] : [`  ${name.padEnd(10)} ${help}`]))
   .join("\n")}
@@ -22,8 +23,8 @@ ${Object.entries(COMMAND_TABLE)
 
 ${CLIENT_USAGE}`;
 
-/** The commands of the CLI: the server, the table's commands that have a help line, and `watch`. */
-const CLI_COMMANDS = ["serve", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
+/** The commands of the CLI: the server, `create`, the table's commands that have a help line, and `watch`. */
+const CLI_COMMANDS = ["serve", "create", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
 async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
@@ -53,6 +54,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
     switch (command) {
       case "serve":
         return await (await import("./serve-command.ts")).serveCommand(rest, env, terminal);
+      case "create":
+        return (await import("./create-command.ts")).createCommand(rest, env, terminal);
       case "stats":
       case "watch":
         return await clientCommand(command, rest, env, terminal);

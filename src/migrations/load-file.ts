@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MigrationFileError } from "./migration-file-error.ts";
 import { parseMigrationFileName } from "./file-name.ts";
+import { syntaxErrorIn } from "./syntax-error.ts";
 import type { LoadedMigration } from "./types.ts";
 import { validateMigration } from "./validate.ts";
 
@@ -29,7 +30,9 @@ export async function loadMigrationFile(path: string): Promise<LoadedMigration> 
   try {
     module = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new MigrationFileError(`Migration file "${file}" cannot be imported: ${(error as Error).message}`, { cause: error });
+    const syntaxError = await syntaxErrorIn(path, bytes.toString("utf8"));
+    const reason = syntaxError === null ? (error as Error).message : `syntax error at ${syntaxError}`;
+    throw new MigrationFileError(`Migration file "${file}" cannot be imported: ${reason}`, { cause: error });
   }
   const migration = validateMigration(defaultExport(module), file);
   return { index, name, path, checksum, migration };

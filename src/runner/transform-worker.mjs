@@ -2,10 +2,12 @@
 // files a transform thread imports may be TypeScript.
 import { register as registerCommonJs } from "tsx/cjs/api";
 import { register } from "tsx/esm/api";
+import { registerServiceImports } from "../migrations/register-service-imports.mjs";
 
 register();
 // A .ts migration outside a "type": "module" package loads as CommonJS; this hook compiles it too.
 registerCommonJs();
+registerServiceImports();
 const worker = await import("./transform-task.ts");
 
 /** Applies one table's transform to a batch of rows (see transform-task.ts). */

@@ -50,9 +50,12 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `migrations serve ARGS` and resolves once stdout has a line `… listening on http://HOST:PORT`. */
-export function startServe(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts `migrations serve ARGS` (this repo's executable, or `bin`) and resolves once stdout has a line
+ * `… listening on http://HOST:PORT`.
+ */
+export function startServe(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [options.bin ?? BIN, "serve", ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

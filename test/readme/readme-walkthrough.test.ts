@@ -77,11 +77,12 @@ for (const target of STORE_TARGETS) {
     it("the TypeScript client example migrates and follows the stream to the end", async () => {
       await service.post({ cmd: "reset" });
       await waitUntilNotRunning(service);
-      // Inside the package, so that `migration-service/client` resolves to this checkout (a package self-reference).
+      // Inside the package, so that `migration-service/client` resolves to this checkout (a package self-reference),
+      // to its sources by the `source` condition (an application gets dist/, which a checkout has only once built).
       const file = join(ROOT, `readme-client-${process.pid}-${target.name}.mts`);
       writeFileSync(file, clientExample!.replaceAll("127.0.0.1:9011", `127.0.0.1:${port}`));
       try {
-        const { stdout } = await run(process.execPath, ["--import", "tsx", file], { cwd: ROOT });
+        const { stdout } = await run(process.execPath, ["--conditions=source", "--import", "tsx", file], { cwd: ROOT });
         const lines = stdout.trim().split("\n");
         expect(lines.at(-1)).toMatch(/^FINALIZATION_REQUIRED \d[\d]*\/\d+ rows$/);
         expect(lines.slice(0, -1).every((line) => line.startsWith("MIGRATION_RUNNING "))).toBe(true);
