@@ -330,7 +330,7 @@ export class MigrationManager implements MigrationApi {
 }
 
 function tablesOf(migrations: readonly RegisteredMigration[]): string[] {
-  // Not deduplicated: a table that two pending migrations touch moves through the shadow twice.
+  // The store counts a table that several pending migrations list once: its rows land in one shadow copy.
   return migrations.flatMap((m) => m.tables);
 }
 

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { ShadowSession, TransformRoute } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
+import type { PassProgress } from "./progress-tracker.ts";
 import type { CommandContext } from "./types.ts";
 
 /**
@@ -16,10 +17,11 @@ export async function transformTable(
   loaded: LoadedMigration,
   table: string,
   route: TransformRoute,
-  share: { add(rows: number): void },
+  pass: PassProgress,
 ): Promise<number> {
   const prefix = `migration ${loaded.name}`;
   const plan = await session.rangePlan(table, route, ctx.task.owner);
+  ctx.progress.transformBegins();
   const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows);
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
   const running = new Set<Promise<void>>();
@@ -34,7 +36,7 @@ export async function transformTable(
       const number = ++ranges;
       const job = ctx.transformer.transform({ path: loaded.path, checksum: loaded.checksum, table, plan, range: { after, upTo } }).then((moved) => {
         rows += moved;
-        share.add(moved);
+        pass.add(moved);
         ctx.out.detail(`${prefix}: transformed batch ${number} of "${table}" (${moved} rows)`);
       });
       // A failed job stays in the set, so the next wait rethrows its error.
