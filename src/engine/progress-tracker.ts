@@ -73,6 +73,11 @@ export class ProgressTracker {
     };
   }
 
+  /** The rows `table` is counted with now (0 for a table the run does not know). */
+  rowsOf(table: string): number {
+    return this.tables.find((t) => t.table === table)?.count ?? 0;
+  }
+
   /** `table` holds `rows` rows now (counted after a step of SQL): more than counted grows its count, as rows it received. */
   holds(table: string, rows: number): void {
     const entry = this.tables.find((t) => t.table === table);
