@@ -65,7 +65,8 @@ export async function followCommand(
         if (view.status !== state) since = Date.now();
         state = view.status;
         follower.update(view.output);
-        follower.drawBar(isRunningState(state) ? bar.render(view.migratable_models.count, view.migratable_models.migrated) : "");
+        const { count, migrated } = view.migratable_models;
+        follower.drawBar(isRunningState(state) ? bar.render(count, migrated, Date.now(), view.command?.eta_seconds ?? null) : "");
       }
     } finally {
       controller.abort();

@@ -1,3 +1,4 @@
+import type { CommandEvent } from "./command-events.ts";
 import type { CommandRecord, Snapshot, StateStore } from "./state-store.ts";
 import { isThrottleCommand, type ExecuteCommand, type RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
@@ -62,6 +63,8 @@ export interface ManagerOptions {
   maxRowsPerSecond?: number;
   /** Where warnings go. */
   logger: CoreLogger;
+  /** Told when a command this replica claimed starts and when it has ended. */
+  onCommand?: (event: CommandEvent) => void;
 }
 
 /** The application core: CONTRACT §3 over a store and a runner. Both faces call it. */
@@ -263,15 +266,22 @@ export class MigrationManager implements MigrationApi {
     }, this.heartbeatMs);
     heartbeat.unref();
     this.runs.launched(lease);
+    const claimedAt = Date.now();
+    let ended: string | null = null;
+    this.options.onCommand?.({ kind: "started", command, lease });
     const run = this.options
       .startRun(command, verbose, lease, signal)
       .then(
-        (exception) => this.runs.ended(lease, exception),
+        (exception) => {
+          ended = exception;
+          this.runs.ended(lease, exception);
+        },
         async (error: unknown) => {
           // The worker died or was stopped without recording an end; make it visible to every replica.
           const exception = signal.aborted
             ? stoppedText(command, describe(signal.reason))
             : `The ${command} command was interrupted: its worker failed (${describe(error)}).`;
+          ended = exception;
           this.runs.ended(lease, exception);
           await this.options.store.interruptCommand(lease, exception).catch((failure) => this.options.logger.warn(`recording the end failed: ${failure}`));
         },
@@ -279,10 +289,19 @@ export class MigrationManager implements MigrationApi {
       .finally(async () => {
         clearInterval(heartbeat);
         await this.options.store.releaseRunLock(lease).catch((error) => this.options.logger.warn(`releasing the run lock failed: ${error}`));
+        await this.reportEnd(command, lease, ended, (Date.now() - claimedAt) / 1000);
         this.finished.delete(run);
       });
     this.finished.add(run);
     return run;
+  }
+
+  /** Tells `onCommand` that the command of `lease` ended, with the state it left (read before the answer that waits for it). */
+  private async reportEnd(command: RunCommand, lease: string, exception: string | null, seconds: number): Promise<void> {
+    const onCommand = this.options.onCommand;
+    if (onCommand === undefined) return;
+    const status = await this.options.store.snapshot().then((snapshot) => deriveView(this.options.registry, snapshot).status, () => null);
+    onCommand({ kind: "ended", command, lease, exception, seconds, status });
   }
 
   private async waitBriefly(run: Promise<void>): Promise<void> {
@@ -330,7 +349,7 @@ export class MigrationManager implements MigrationApi {
 }
 
 function tablesOf(migrations: readonly RegisteredMigration[]): string[] {
-  // Not deduplicated: a table that two pending migrations touch moves through the shadow twice.
+  // The store counts a table that several pending migrations list once: its rows land in one shadow copy.
   return migrations.flatMap((m) => m.tables);
 }
 

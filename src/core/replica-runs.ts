@@ -17,6 +17,11 @@ interface RunHandle {
   ended: boolean;
 }
 
+/** Whether `owner` (a command's runner) is a lease of the replica `replicaId`: `replicaId.N`. */
+export function isLeaseOf(replicaId: string, owner: string): boolean {
+  return owner.startsWith(`${replicaId}.`);
+}
+
 /**
  * The leases this replica holds, from the moment it starts claiming until the command row names them no
  * more: the one source of "is this replica's command alive", never a guess from a heartbeat.
@@ -57,7 +62,7 @@ export class ReplicaRuns {
 
   /** Whether `owner` is a lease of this replica. */
   owns(owner: string): boolean {
-    return owner.startsWith(`${this.replicaId}.`);
+    return isLeaseOf(this.replicaId, owner);
   }
 
   /** Whether this replica's lease `owner` is still being claimed or run. */

@@ -51,11 +51,33 @@ export interface CommandRecord {
   paused: boolean;
   /** Most rows per second the running command's transforms move; 0 when there is no limit. */
   maxRowsPerSecond: number;
+  /** Where the ETA's rate starts (the run's first row-by-row transform), or null before it began. */
+  rateBase: RateBase | null;
   /**
    * Bumped by every claim and every end of a command (and with it every change of the migration records
    * outside a run): a claim is a compare-and-set on the version its decision was based on.
    */
   version: number;
+}
+
+/** The time a run's first row-by-row transform began (epoch ms) and `migrated` then: the ETA's rate counts from there. */
+export interface RateBase {
+  /** Epoch ms. */
+  at: number;
+  /** `migratable_models.migrated` at that time. */
+  migrated: number;
+}
+
+/** What a run's progress write records (see `StateStore.setProgress`). */
+export interface RunProgress {
+  /** `migratable_models.count`: the sum of the tables' counts. */
+  count: number;
+  /** `migratable_models.migrated`: the sum of the tables' migrated rows. */
+  migrated: number;
+  /** Per table, in the order the run moves them. */
+  tables: readonly TableProgress[];
+  /** Where the ETA's rate starts, or null before the run's first row-by-row transform. */
+  rateBase: RateBase | null;
 }
 
 /** An origin table whose writes are refused or captured now, as the store finds it. */
@@ -137,7 +159,7 @@ export interface StateStore {
   /**
    * Starts a command if none runs and nothing changed since the claimer's snapshot (`claim.version`):
    * sets the command row (running, owner, verbose, output `claim.output`, no exception, count, migrated 0,
-   * cursor 0, startedAt now, version + 1), upserts `claim.migrations` and installs `claim.protect`, in one
+   * no tables, no rate base, cursor 0, startedAt now, version + 1), upserts `claim.migrations` and installs `claim.protect`, in one
    * transaction. Returns false at once, changing nothing and waiting for nobody, when it loses.
    */
   claimCommand(claim: CommandClaim): Promise<boolean>;
@@ -148,7 +170,7 @@ export interface StateStore {
   /** Appends text (whole lines) to the output of the command `owner` runs. */
   appendOutput(owner: string, text: string): Promise<void>;
   /** Records progress of the command `owner` runs, in total and per table; `migrated` is never lowered. */
-  setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void>;
+  setProgress(owner: string, progress: RunProgress): Promise<void>;
   /** Refreshes the heartbeat of the command `owner` runs. */
   heartbeat(owner: string): Promise<void>;
   /**
@@ -174,7 +196,7 @@ export interface StateStore {
   interruptCommand(owner: string, exception: string): Promise<boolean>;
   /** Returns the output not yet returned to a legacy `progress` poll and moves the cursor past it. */
   takeUnseenOutput(): Promise<string>;
-  /** Rows the registered-but-unfinalized migrations would move: the sum of the row counts of their existing tables. */
+  /** Rows of `tables` now, each listed table once: its shadow copy when it has one, else its origin; a missing table counts 0. */
   countRows(tables: readonly string[]): Promise<number>;
   /** Closes connections. */
   close(): Promise<void>;

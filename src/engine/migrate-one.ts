@@ -6,18 +6,15 @@ import { formatMs } from "./command-output.ts";
 import { PrerequisiteRefusal } from "./error-text.ts";
 import type { DeferredAlters } from "./deferred-alters.ts";
 import { fence } from "./fence.ts";
+import type { PassProgress } from "./progress-tracker.ts";
 import { transformTable } from "./transform-table.ts";
 import type { CommandContext } from "./types.ts";
-
-/** How many rows each table of a migration is expected to move (computed before the run). */
-export type TableBudgets = ReadonlyMap<string, number>;
 
 /** Runs the steps of one migration on the shadow session, in the order of CONTRACT §7. */
 export async function migrateOne(
   ctx: CommandContext,
   session: ShadowSession,
   loaded: LoadedMigration,
-  budgets: TableBudgets,
   captured: ReadonlySet<string>,
   deferred: DeferredAlters,
 ): Promise<void> {
@@ -32,7 +29,7 @@ export async function migrateOne(
 
   const transforms = migration.transform ?? {};
   const alters = migration.alter ?? {};
-  const shares = new Map(migration.tables.map((t) => [t, ctx.progress.share(t, budgets.get(t) ?? 0)]));
+  const passes = new Map(migration.tables.map((t) => [t, ctx.progress.pass(loaded.index, t)]));
   // Without dataDefinition a transformed table's rows keep their shape (or gain only declared columns), so the
   // copy and the transform become one pass (CONTRACT §7 allows the faster route when the result is the same).
   const streamed = new Map<string, AlterStep[]>();
@@ -62,7 +59,7 @@ export async function migrateOne(
     if ((await session.locate(table)) === "shadow") await applySteps(ctx, session, prefix, table, steps);
     else await deferred.add(session, prefix, table, steps);
   }
-  for (const table of migration.tables) if (!(table in transforms)) shares.get(table)!.finish();
+  for (const table of migration.tables) if (!(table in transforms)) passes.get(table)!.finish();
 
   await fence(ctx, `${prefix}: dataDefinition`);
   await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
@@ -70,11 +67,11 @@ export async function migrateOne(
     if (captured.has(table) && (migration.dataDefinition !== undefined || reshaped.has(table))) await checkReplayable(session, name, table);
   }
   for (const table of Object.keys(transforms)) {
-    const share = shares.get(table)!;
+    const pass = passes.get(table)!;
     const expressions = columnExpressionsOf(migration, table);
     const streamSteps = streamed.get(table);
     if (streamSteps !== undefined) {
-      const copied = expressions ? await expressionStep(ctx, prefix, table, share, () => session.fillFromOrigin(table, expressions)) : await transformTable(ctx, session, loaded, table, "stream", share);
+      const copied = expressions ? await expressionStep(ctx, prefix, table, pass, () => session.fillFromOrigin(table, expressions)) : await transformTable(ctx, session, loaded, table, "stream", pass);
       await session.completeCopy(table);
       await applySteps(ctx, session, prefix, table, streamSteps);
       ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
@@ -82,13 +79,14 @@ export async function migrateOne(
       if ((await session.locate(table)) !== "shadow") {
         throw new Error(`The transform of table "${table}" has no table to work on: "${table}" does not exist after dataDefinition`);
       }
-      if (expressions) await expressionStep(ctx, prefix, table, share, () => session.updateShadow(table, expressions));
-      else await transformTable(ctx, session, loaded, table, "in-place", share);
+      if (expressions) await expressionStep(ctx, prefix, table, pass, () => session.updateShadow(table, expressions));
+      else await transformTable(ctx, session, loaded, table, "in-place", pass);
     }
-    share.finish();
+    pass.finish();
   }
   await fence(ctx, `${prefix}: dataManipulation`);
   await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));
+  if (migration.dataDefinition !== undefined || migration.dataManipulation !== undefined) await countReceived(ctx, session, migration.tables);
 
   // A table of `tables` that resolves to the origin now was dropped from the shadow by this migration; one
   // that exists nowhere is marked too, so finalize can tell "no table, as migrated" from "shadow copy lost".
@@ -108,8 +106,13 @@ async function applySteps(ctx: CommandContext, session: ShadowSession, prefix: s
   for (const step of steps) ctx.out.detail(`${prefix}: ${describeStep(step)} on the shadow copy of "${table}"`);
 }
 
+/** Rows that SQL steps put into `tables` count once they are there: each table's rows now, as `holds` of the progress. */
+async function countReceived(ctx: CommandContext, session: ShadowSession, tables: readonly string[]): Promise<void> {
+  for (const table of tables) if ((await session.locate(table)) === "shadow") ctx.progress.holds(table, await session.countRows(table));
+}
+
 /** Runs an SQL-expression transform statement, counting its rows into the table's progress. */
-async function expressionStep(ctx: CommandContext, prefix: string, table: string, share: { add(rows: number): void }, run: () => Promise<number>): Promise<number> {
+async function expressionStep(ctx: CommandContext, prefix: string, table: string, share: PassProgress, run: () => Promise<number>): Promise<number> {
   const started = performance.now();
   const rows = await run();
   share.add(rows);

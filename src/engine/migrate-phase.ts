@@ -5,7 +5,9 @@ import type { ShadowSession } from "../stores/store.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
 import { DeferredAlters } from "./deferred-alters.ts";
 import { errorText } from "./error-text.ts";
-import { migrateOne, type TableBudgets } from "./migrate-one.ts";
+import { migrateOne } from "./migrate-one.ts";
+import { progressPasses } from "./progress-passes.ts";
+import type { TablePlan } from "./progress-tracker.ts";
 import { loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
 import { protectionMessage } from "../core/protection-message.ts";
 import { migrationsIn, pendingMigrations, recordsIn } from "./record-states.ts";
@@ -36,13 +38,10 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
       loaded.push(await ctx.load(ref));
     }
     current = null;
-    const budgets = await tableBudgets(session, loaded);
-    const perTable = new Map<string, number>();
-    for (const budget of budgets.values()) for (const [table, rows] of budget) perTable.set(table, (perTable.get(table) ?? 0) + rows);
-    ctx.progress.start(perTable);
+    ctx.progress.start(await tablePlans(session, loaded));
     for (const migration of loaded) {
       current = migration;
-      await migrateOne(ctx, session, migration, budgets.get(migration.index)!, captured, deferred);
+      await migrateOne(ctx, session, migration, captured, deferred);
     }
     current = null;
     reportReplayed(ctx, "while migrating", await replayCaptured(replay, [...earlier, ...loaded]));
@@ -70,13 +69,9 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   }
 }
 
-/** Rows each pending migration's existing tables hold now (shadow copy if any, else origin), per migration. */
-async function tableBudgets(session: ShadowSession, loaded: readonly LoadedMigration[]): Promise<Map<number, TableBudgets>> {
-  const budgets = new Map<number, TableBudgets>();
-  for (const migration of loaded) {
-    const tables = new Map<string, number>();
-    for (const table of migration.migration.tables) tables.set(table, await session.countRows(table));
-    budgets.set(migration.index, tables);
-  }
-  return budgets;
+/** Each table of the pending migrations once, with the rows it holds now (shadow copy if any, else origin) and its passes. */
+async function tablePlans(session: ShadowSession, loaded: readonly LoadedMigration[]): Promise<Map<string, TablePlan>> {
+  const plans = new Map<string, TablePlan>();
+  for (const [table, passes] of progressPasses(loaded)) plans.set(table, { rows: await session.countRows(table), passes });
+  return plans;
 }

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { ShadowSession, TransformRoute } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
+import type { PassProgress } from "./progress-tracker.ts";
 import type { CommandContext } from "./types.ts";
 
 /**
@@ -16,11 +17,12 @@ export async function transformTable(
   loaded: LoadedMigration,
   table: string,
   route: TransformRoute,
-  share: { add(rows: number): void },
+  pass: PassProgress,
 ): Promise<number> {
   const prefix = `migration ${loaded.name}`;
   const plan = await session.rangePlan(table, route, ctx.task.owner);
-  const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows);
+  ctx.progress.transformBegins();
+  const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows, ctx.progress.rowsOf(table));
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
   const running = new Set<Promise<void>>();
   const started = performance.now();
@@ -34,7 +36,7 @@ export async function transformTable(
       const number = ++ranges;
       const job = ctx.transformer.transform({ path: loaded.path, checksum: loaded.checksum, table, plan, range: { after, upTo } }).then((moved) => {
         rows += moved;
-        share.add(moved);
+        pass.add(moved);
         ctx.out.detail(`${prefix}: transformed batch ${number} of "${table}" (${moved} rows)`);
       });
       // A failed job stays in the set, so the next wait rethrows its error.
@@ -58,8 +60,20 @@ export async function transformTable(
 /** Text a range may hold, in bytes: wide rows get shorter ranges, so a thread's memory stays bounded by size, not by rows. */
 export const RANGE_BYTES = 8 * 1024 * 1024;
 
-/** Rows per range for rows of `rowBytes` bytes: `maxRows`, or fewer so a range holds about RANGE_BYTES of text (at least 10 rows). */
-export function rowsPerRange(rowBytes: number, maxRows: number): number {
-  if (rowBytes <= 0) return maxRows;
-  return Math.max(Math.min(10, maxRows), Math.min(maxRows, Math.floor(RANGE_BYTES / rowBytes)));
+/** Ranges a table's transform is cut into at least, so its progress moves in steps of at most 5 %, unless that makes ranges shorter than PROGRESS_RANGE_MIN_ROWS. */
+export const PROGRESS_STEPS = 20;
+
+/** Fewest rows a range is cut to for the sake of progress steps: below it, the per-range costs (a transaction, a message, an index scan) would show. */
+export const PROGRESS_RANGE_MIN_ROWS = 100;
+
+/**
+ * Rows per range for rows of `rowBytes` bytes of a table of about `tableRows` rows: `maxRows`, or fewer so a
+ * range holds about RANGE_BYTES of text (at least 10 rows), and fewer so the table takes PROGRESS_STEPS ranges
+ * (a 2,000-row table moves in ranges of 100, so its progress moves while it runs; never below PROGRESS_RANGE_MIN_ROWS).
+ */
+export function rowsPerRange(rowBytes: number, maxRows: number, tableRows = 0): number {
+  const forProgress = Math.max(PROGRESS_RANGE_MIN_ROWS, Math.ceil(tableRows / PROGRESS_STEPS));
+  const limit = tableRows > 0 ? Math.min(maxRows, forProgress) : maxRows;
+  if (rowBytes <= 0) return limit;
+  return Math.max(Math.min(10, limit), Math.min(limit, Math.floor(RANGE_BYTES / rowBytes)));
 }

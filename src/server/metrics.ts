@@ -40,14 +40,14 @@ export class ServiceMetrics {
   private readonly databaseUp = this.gauge("migrations_database_up", "1 when the database answered the stats of this scrape, else 0 (the other gauges then keep their last values).");
   private readonly commandDuration = new Histogram({
     name: "migrations_command_duration_seconds",
-    help: "Duration of the commands this process saw end, from their start to their end.",
+    help: "Duration of the commands counted in migrations_commands_total, from their start to their end.",
     labelNames: ["command", "outcome"] as const,
     buckets: COMMAND_BUCKETS,
     registers: [this.registry],
   });
   private readonly commands = new Counter({
     name: "migrations_commands_total",
-    help: "Commands this process saw end, by command and outcome.",
+    help: "Commands this process ran, and other replicas' commands it saw end, by command and outcome.",
     labelNames: ["command", "outcome"] as const,
     registers: [this.registry],
   });
@@ -83,7 +83,7 @@ export class ServiceMetrics {
     this.requestDuration.labels(labels).observe(event.durationMs / 1000);
   }
 
-  /** Counts a command this process saw end and observes its duration. */
+  /** Counts a command that ended (this replica's from the manager, others' from the observer) and observes its duration. */
   observeCommandEnd(command: string, outcome: CommandOutcome, seconds: number): void {
     this.commands.labels({ command, outcome }).inc();
     this.commandDuration.labels({ command, outcome }).observe(seconds);

@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { databaseSecrets, redactDatabaseUrl } from "../config/database-url.ts";
 import { MigrationManager, SHUTDOWN_GRACE_MS } from "../core/migration-manager.ts";
+import type { CommandEvent } from "../core/command-events.ts";
+import { isLeaseOf } from "../core/replica-runs.ts";
 import { registeredMigration } from "../core/service-view.ts";
 import { DEFAULT_MAX_FINALIZE_BACKLOG } from "../core/table-writes.ts";
 import { openDemoDb } from "../demo/open-demo-db.ts";
@@ -14,7 +16,7 @@ import { createHttpServer } from "./http-server.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { createPinoLogger } from "./pino-logger.ts";
 import { createSecretRedactor } from "./redact-secrets.ts";
-import { startStateObserver } from "./state-observer.ts";
+import { logCommandEnd, startStateObserver } from "./state-observer.ts";
 
 /** A started service. */
 export interface RunningService {
@@ -65,6 +67,17 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       for (const line of text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
     },
   });
+  const metrics = new ServiceMetrics();
+  // This replica's commands are counted and logged from the manager's own events; the observer sees only other replicas' ones.
+  const onCommand = (event: CommandEvent) => {
+    if (event.kind === "started") {
+      logger.info({ msg: "command started", command: event.command, runner: event.lease });
+      return;
+    }
+    const end = { command: event.command, outcome: event.exception === null ? "success" : "failed", seconds: event.seconds, runner: event.lease, status: event.status } as const;
+    logCommandEnd(logger, end);
+    metrics.observeCommandEnd(end.command, end.outcome, end.seconds);
+  };
   const manager = new MigrationManager({
     store,
     registry: migrations.map(registeredMigration),
@@ -74,8 +87,8 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     stallTimeoutMs: config.stallTimeoutMs,
     maxRowsPerSecond: config.maxRowsPerSecond,
     logger: { warn: (message) => logger.warn(message) },
+    onCommand,
   });
-  const metrics = new ServiceMetrics();
   const server = createHttpServer({ api: manager, password: config.passwordForms ?? config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
   let port: number;
   try {
@@ -95,6 +108,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const observer = startStateObserver({
     api: manager, logger, redact, intervalMs: options.observeIntervalMs,
     onCommandEnd: (command, outcome, seconds) => metrics.observeCommandEnd(command, outcome, seconds),
+    reportsOwnEnd: (runner) => isLeaseOf(replicaId, runner),
   });
   return {
     port,

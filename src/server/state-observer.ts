@@ -11,6 +11,8 @@ export interface StateObserverOptions {
   logger: Logger;
   /** Told about each command this process sees end. */
   onCommandEnd?: (command: string, outcome: CommandOutcome, seconds: number) => void;
+  /** True for a runner whose commands this process reports from their own end (its leases): their end is left alone here. */
+  reportsOwnEnd?: (runner: string) => boolean;
   /** Removes secrets from an error text before it is logged; default unchanged. */
   redact?: (text: string) => string;
   /** Poll interval; default 1000 ms. */
@@ -29,8 +31,10 @@ export interface StateObserver {
  * Polls stats (every second by default, on an unref'd timer) and reports what changed since the last
  * poll: a log line `state changed` {from, to, command, runner} per change of the service state (the
  * first poll reports the state found, from null), and for a command that ended — on any replica — a
- * line `command ended` plus onCommandEnd with its duration and outcome. A command that ended before
- * the first poll is not reported. Stats errors are logged as warnings once until stats answers again.
+ * line `command ended` plus onCommandEnd with its duration and outcome, unless `reportsOwnEnd` claims its
+ * runner (this replica's commands are reported from the manager's own events: a poll would miss one that
+ * starts and ends between two polls). A command that ended before the first poll is not reported. Stats
+ * errors are logged as warnings once until stats answers again.
  */
 export function startStateObserver(options: StateObserverOptions): StateObserver {
   const { api, logger } = options;
@@ -47,10 +51,11 @@ export function startStateObserver(options: StateObserverOptions): StateObserver
       state = stats.status;
     }
     const ended = command && !command.running && command.endedAt !== null ? commandKey(command) : null;
-    if (ended !== null && ended !== reportedEnd && !first) {
+    const elsewhere = command?.runner != null && (options.reportsOwnEnd?.(command.runner) ?? false);
+    if (ended !== null && ended !== reportedEnd && !first && !elsewhere) {
       const outcome: CommandOutcome = isFailedState(stats.status) ? "failed" : "success";
       const seconds = Math.max(0, (command!.endedAt! - (command!.startedAt ?? command!.endedAt!)) / 1000);
-      logger.info({ msg: "command ended", command: command!.name, outcome, duration_s: seconds, runner: command!.runner, status: stats.status });
+      logCommandEnd(logger, { command: command!.name, outcome, seconds, runner: command!.runner, status: stats.status });
       options.onCommandEnd?.(command!.name, outcome, seconds);
     }
     if (ended !== null) reportedEnd = ended;
@@ -83,6 +88,25 @@ export function startStateObserver(options: StateObserverOptions): StateObserver
     },
     poll,
   };
+}
+
+/** The end of a command as the log and the metrics take it. */
+export interface CommandEnd {
+  /** The command's name. */
+  command: string;
+  /** How it ended. */
+  outcome: CommandOutcome;
+  /** Its duration. */
+  seconds: number;
+  /** Its lease. */
+  runner: string | null;
+  /** The service state it left; null when unknown. */
+  status: MigrationState | null;
+}
+
+/** The one `command ended` log line, whoever saw the end (the manager for this replica's commands, the observer for others'). */
+export function logCommandEnd(logger: Logger, end: CommandEnd): void {
+  logger.info({ msg: "command ended", command: end.command, outcome: end.outcome, duration_s: end.seconds, runner: end.runner, status: end.status });
 }
 
 /** Identifies one run of a command: its name and start time. */

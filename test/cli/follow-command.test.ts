@@ -69,6 +69,14 @@ describe("ProgressBar", () => {
     expect(line.length).toBeLessThan(80);
     expect(bar.render(10_000, 10_000, 2_000)).toMatch(/^\[=+\] {2}10,000\/10,000 rows {2}100\.0%/);
   });
+
+  it("shows the service's ETA when it has one (the rate of the transforms that remain), its own otherwise", () => {
+    const bar = new ProgressBar(100);
+    bar.render(10_000, 0, 0);
+    // 5,000 rows copied at once in the first second: seen from here 5,000 rows/s, 0:01 left; the service knows better.
+    expect(bar.render(10_000, 5_000, 1_000, 125)).toMatch(/ {2}5,000 rows\/s {2}ETA 2:05$/);
+    expect(bar.render(10_000, 5_000, 1_000, null)).toMatch(/ {2}5,000 rows\/s {2}ETA 0:01$/);
+  });
 });
 
 describe("followCommand", () => {

@@ -4,7 +4,7 @@ import type { CommandRecord } from "../../src/core/state-store.ts";
 
 const record = (fields: Partial<CommandRecord>): CommandRecord => ({
   command: "migrate", running: true, owner: "h:1:x", verbose: false, output: "", exception: null, count: 1000, migrated: 0,
-  startedAt: 10_000, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, ...fields,
+  startedAt: 10_000, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null, ...fields,
 });
 
 describe("commandSummary", () => {
@@ -27,5 +27,20 @@ describe("commandSummary", () => {
     expect(commandSummary(record({ running: false, migrated: 1000, endedAt: 14_000 }), 99_000)).toMatchObject({
       running: false, endedAt: 14_000, rowsPerSecond: 250, etaSeconds: null,
     });
+  });
+
+  it("the ETA counts from the first transform: rows a copy landed at once before it do not speed it up", () => {
+    // 600 rows copied in the first second, then 100 transformed in the 4 s since the transform began.
+    const running = record({ migrated: 700, rateBase: { at: 11_000, migrated: 600 } });
+    expect(commandSummary(running, 15_000)).toMatchObject({ rowsPerSecond: 140, etaSeconds: 12 });
+  });
+
+  it("right after the transform began, with no row transformed yet: no ETA", () => {
+    expect(commandSummary(record({ migrated: 600, rateBase: { at: 11_000, migrated: 600 } }), 15_000)).toMatchObject({ rowsPerSecond: 120, etaSeconds: null });
+  });
+
+  it("paused: no ETA; once ended: none either", () => {
+    expect(commandSummary(record({ migrated: 700, paused: true, rateBase: { at: 11_000, migrated: 600 } }), 15_000)).toMatchObject({ etaSeconds: null });
+    expect(commandSummary(record({ running: false, endedAt: 14_000, migrated: 1000, rateBase: { at: 11_000, migrated: 600 } }), 15_000)).toMatchObject({ etaSeconds: null });
   });
 });

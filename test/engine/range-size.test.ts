@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RANGE_BYTES, rowsPerRange } from "../../src/engine/transform-table.ts";
+import { PROGRESS_RANGE_MIN_ROWS, PROGRESS_STEPS, RANGE_BYTES, rowsPerRange } from "../../src/engine/transform-table.ts";
 
 describe("rows per transform range", () => {
   it.each([
@@ -11,5 +11,17 @@ describe("rows per transform range", () => {
     { rowBytes: 50_000_000, maxRows: 2, rows: 2, why: "a configured size below 10 wins" },
   ])("$why", ({ rowBytes, maxRows, rows }) => {
     expect(rowsPerRange(rowBytes, maxRows)).toBe(rows);
+  });
+
+  it.each([
+    { tableRows: 2_000, rowBytes: 80, maxRows: 20_000, rows: 100, why: "the demo's 2,000 customers: 20 ranges, so progress moves in 5 % steps" },
+    { tableRows: 100_000, rowBytes: 80, maxRows: 20_000, rows: 5_000, why: "100,000 rows: 20 ranges" },
+    { tableRows: 10_000_000, rowBytes: 80, maxRows: 20_000, rows: 20_000, why: "a big table: the configured size" },
+    { tableRows: 500, rowBytes: 80, maxRows: 20_000, rows: PROGRESS_RANGE_MIN_ROWS, why: "a small table: never below the progress minimum" },
+    { tableRows: 2_000, rowBytes: 80, maxRows: 50, rows: 50, why: "a configured size below the minimum wins" },
+    { tableRows: 2_000, rowBytes: 400_000, maxRows: 20_000, rows: 20, why: "wide rows: 8 MB worth still wins" },
+  ])("$why", ({ tableRows, rowBytes, maxRows, rows }) => {
+    expect(rowsPerRange(rowBytes, maxRows, tableRows)).toBe(rows);
+    expect(Math.ceil(tableRows / rows)).toBeGreaterThanOrEqual(Math.min(PROGRESS_STEPS, Math.ceil(tableRows / PROGRESS_RANGE_MIN_ROWS)));
   });
 });

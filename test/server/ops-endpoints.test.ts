@@ -75,9 +75,9 @@ async function get(url: string): Promise<{ status: number; type: string | null; 
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 }
 
-/** Polls `check` until it returns a value (not undefined) or 10 s passed. */
+/** Polls `check` until it returns a value (not undefined) or 30 s passed (a first migrate starts its worker thread: seconds under load). */
 async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;

@@ -28,12 +28,12 @@ function command(name: "migrate" | "finalize" | "reset", startedAt: number, ende
   return { name, running: endedAt === null, runner: "host:7:cafe", startedAt, endedAt, rowsPerSecond: null, etaSeconds: null };
 }
 
-function setUp(first: Stats | Error) {
+function setUp(first: Stats | Error, reportsOwnEnd?: (runner: string) => boolean) {
   const api = new ScriptedApi();
   api.next = first;
   const logger = new MemoryLogger();
   const ends: [string, string, number][] = [];
-  const observer = startStateObserver({ api, logger, intervalMs: 3_600_000, onCommandEnd: (...end) => ends.push(end) });
+  const observer = startStateObserver({ api, logger, intervalMs: 3_600_000, onCommandEnd: (...end) => ends.push(end), reportsOwnEnd });
   const lines = (msg: string) => logger.entries.map((e) => e.entry as Record<string, unknown>).filter((e) => e.msg === msg);
   return { api, logger, ends, observer, lines };
 }
@@ -78,6 +78,19 @@ describe("startStateObserver", () => {
     t.api.next = stats("migration_required", command("reset", 30_000, 30_100));
     await t.observer.poll();
     expect(t.ends).toEqual([["migrate", "failed", 3], ["reset", "success", 0.1]]);
+    await t.observer.stop();
+  });
+
+  it("leaves the end of a command whose runner reports it itself (this replica's) alone; reports other runners' ends", async () => {
+    const t = setUp(stats("migration_required", null), (runner) => runner.startsWith("host:7:cafe."));
+    await t.observer.poll();
+    t.api.next = stats("finalization_required", { ...command("migrate", 10_000, 12_000), runner: "host:7:cafe.1" });
+    await t.observer.poll();
+    t.api.next = stats("migration_required", { ...command("reset", 20_000, 21_000), runner: "host:8:beef.1" });
+    await t.observer.poll();
+    expect(t.ends).toEqual([["reset", "success", 1]]);
+    expect(t.lines("command ended").map((line) => [line.command, line.runner])).toEqual([["reset", "host:8:beef.1"]]);
+    expect(t.lines("state changed")).toHaveLength(3);
     await t.observer.stop();
   });
 

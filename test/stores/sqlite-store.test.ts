@@ -46,16 +46,16 @@ describe("SQLite state store", () => {
     await claimOn(store, me, { count: 10 });
     expect(await store.setMigrationStates("other:1:x", [record(1, "finalized")])).toBe(false);
     await store.appendOutput("other:1:x", "stranger\n");
-    await store.setProgress("other:1:x", 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
+    await store.setProgress("other:1:x", { count: 10, migrated: 10, tables: [{ table: "x", count: 10, migrated: 10 }], rateBase: null });
     expect(await store.completeCommand("other:1:x", [], null, false)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
-    await store.setProgress(me, 10, 6, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }]);
-    await store.setProgress(me, 10, 4, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }]);
+    await store.setProgress(me, { count: 10, migrated: 6, tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }], rateBase: null });
+    await store.setProgress(me, { count: 10, migrated: 4, tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }], rateBase: { at: 5_000, migrated: 2 } });
     let snap = await store.snapshot();
     expect(snap.command).toMatchObject({
-      output: "a\nb\n", count: 10, migrated: 6, running: true,
+      output: "a\nb\n", count: 10, migrated: 6, running: true, rateBase: { at: 5_000, migrated: 2 },
       tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
     });
     expect(snap.migrations).toEqual([record(1, "finalization_required")]);
@@ -129,18 +129,18 @@ describe("SQLite state store", () => {
     expect(await store.takeUnseenOutput()).toBe("");
   });
 
-  it("counts the rows of existing tables, each time a table is listed", async () => {
+  it("counts the rows of existing tables, a table listed twice once", async () => {
     const app = new Database(join(dir, "nested", "app.db"));
     app.exec("CREATE TABLE a (x); INSERT INTO a VALUES (1), (2); CREATE TABLE b (y); INSERT INTO b VALUES (3);");
     app.close();
-    expect(await store.countRows(["a", "b", "missing", "a"])).toBe(5);
+    expect(await store.countRows(["a", "b", "missing", "a"])).toBe(3);
   });
 });
 
 describe("ownerAlive", () => {
   const base: CommandRecord = {
     command: "migrate", running: true, owner: me, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null,
   };
   it.each<[string, Partial<CommandRecord>, boolean]>([
     ["this process with a fresh heartbeat", {}, true],

@@ -64,6 +64,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       version bigint NOT NULL DEFAULT 0,
       paused boolean NOT NULL DEFAULT false,
       max_rows_per_second bigint NOT NULL DEFAULT 0,
+      rate_base_at bigint,
+      rate_base_migrated bigint,
       CHECK (NOT running OR owner IS NOT NULL)
     );
     -- Added after the first release: a database created before has the table without them.
@@ -72,6 +74,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_at bigint;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_migrated bigint;
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -114,6 +118,7 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     version: toNumber(row.version),
     paused: row.paused === true,
     maxRowsPerSecond: toNumber(row.max_rows_per_second),
+    rateBase: row.rate_base_at === null || row.rate_base_at === undefined ? null : { at: toNumber(row.rate_base_at), migrated: toNumber(row.rate_base_migrated) },
   };
 }
 

@@ -1,7 +1,7 @@
 import type pg from "pg";
-import type { TableProgress, ThrottleState } from "../../core/results.ts";
+import type { ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
@@ -111,8 +111,8 @@ export class PostgresStore implements Store {
   }
 
   /** See StateStore.setProgress. */
-  async setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void> {
-    await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, count, migrated, tables));
+  async setProgress(owner: string, progress: RunProgress): Promise<void> {
+    await withClient(this.pool, (client) => writes.setProgressRow(client, this.ready().names, owner, progress));
   }
 
   /** See Store.completeCommand; retried like other DDL when lifting the protection waits for a table lock. */
@@ -155,11 +155,11 @@ export class PostgresStore implements Store {
     return withClient(this.pool, (client) => writes.takeUnseenOutputRow(client, this.ready().names));
   }
 
-  /** Counts a table's shadow copy when it has one, else its origin, per listing. */
+  /** See StateStore.countRows. */
   async countRows(tables: readonly string[]): Promise<number> {
     return withClient(this.pool, async (client) => {
       let total = 0;
-      for (const table of tables) total += await countLocated(client, this.ready().schemas, table);
+      for (const table of new Set(tables)) total += await countLocated(client, this.ready().schemas, table);
       return total;
     });
   }

@@ -1,6 +1,5 @@
-import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, MigrationRecord, RunProgress, ThrottleChange } from "../../core/state-store.ts";
 import { type Bookkeeping, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type LockPolicy, setLockTimeout } from "./lock-retry.ts";
 import { inTransaction, type PoolClient } from "./pg-pool.ts";
@@ -38,7 +37,7 @@ export async function claimCommandRow(
       const now = Date.now();
       await client.query(
         `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = $6, exception = NULL,
-           count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = $5, ended_at = NULL, heartbeat_at = $5,
+           count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', rate_base_at = NULL, rate_base_migrated = NULL, started_at = $5, ended_at = NULL, heartbeat_at = $5,
            progress_at = $5, version = version + 1, paused = false, max_rows_per_second = $7
          WHERE id = 1`,
         [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output, claim.maxRowsPerSecond ?? 0],
@@ -63,15 +62,14 @@ export async function setMigrationStatesRows(client: PoolClient, names: Bookkeep
   });
 }
 
-/** Sets count, migrated (never lowered) and the per table progress. */
-export async function setProgressRow(
-  client: PoolClient, names: Bookkeeping, owner: string, count: number, migrated: number, tables: readonly TableProgress[],
-): Promise<void> {
+/** Sets count, migrated (never lowered), the per table progress and the ETA's rate base. */
+export async function setProgressRow(client: PoolClient, names: Bookkeeping, owner: string, progress: RunProgress): Promise<void> {
+  const { count, migrated, tables, rateBase } = progress;
   await client.query(
     `UPDATE ${names.command} SET count = $1, migrated = greatest(migrated, $2), progress_tables = $4::jsonb,
-       progress_at = CASE WHEN migrated < $2 THEN $5 ELSE progress_at END
+       progress_at = CASE WHEN migrated < $2 THEN $5 ELSE progress_at END, rate_base_at = $6, rate_base_migrated = $7
      WHERE id = 1 AND running AND owner = $3`,
-    [count, migrated, owner, JSON.stringify(tables), Date.now()],
+    [count, migrated, owner, JSON.stringify(tables), Date.now(), rateBase?.at ?? null, rateBase?.migrated ?? null],
   );
 }
 

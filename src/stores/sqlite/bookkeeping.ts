@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   version INTEGER NOT NULL DEFAULT 0,
   paused INTEGER NOT NULL DEFAULT 0,
   max_rows_per_second INTEGER NOT NULL DEFAULT 0,
+  rate_base_at INTEGER,
+  rate_base_migrated INTEGER,
   CHECK (running = 0 OR owner IS NOT NULL)
 );
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
@@ -47,6 +49,8 @@ const ADDED_COLUMNS: Record<string, string> = {
   version: "INTEGER NOT NULL DEFAULT 0",
   paused: "INTEGER NOT NULL DEFAULT 0",
   max_rows_per_second: "INTEGER NOT NULL DEFAULT 0",
+  rate_base_at: "INTEGER",
+  rate_base_migrated: "INTEGER",
 };
 
 /** Creates the bookkeeping tables and the command row when missing. */
@@ -76,6 +80,8 @@ interface CommandRow {
   version: number;
   paused: number;
   max_rows_per_second: number;
+  rate_base_at: number | null;
+  rate_base_migrated: number | null;
 }
 
 /** Reads the command row. */
@@ -99,6 +105,7 @@ export function readCommand(db: Connection): CommandRecord {
     version: row.version,
     paused: row.paused === 1,
     maxRowsPerSecond: row.max_rows_per_second,
+    rateBase: row.rate_base_at === null ? null : { at: row.rate_base_at, migrated: row.rate_base_migrated ?? 0 },
   };
 }
 

@@ -5,11 +5,12 @@ import { SqliteShadowSession } from "./shadow-session.ts";
 import { quoteIdent } from "./sql.ts";
 
 /**
- * Rows of `tables` as a migration would see them: the shadow copy when the shadow file has one,
- * else the origin table; missing tables count 0. A table listed twice counts twice: two pending
- * migrations move its rows twice (the engine's `count` does the same). `origin` connects to the database file.
+ * Rows of `tables` as a migration would see them, each table once however often it is listed (a row
+ * counts once per table it lands in): the shadow copy when the shadow file has one, else the origin
+ * table; missing tables count 0. `origin` connects to the database file.
  */
-export async function countTableRows(originPath: string, shadowPath: string, origin: Connection, tables: readonly string[]): Promise<number> {
+export async function countTableRows(originPath: string, shadowPath: string, origin: Connection, listed: readonly string[]): Promise<number> {
+  const tables = [...new Set(listed)];
   if (!existsSync(shadowPath)) {
     return tables.reduce((sum, table) => sum + (schemaHasTable(origin, "main", table) ? countIn(origin, "main", table) : 0), 0);
   }

@@ -1,7 +1,7 @@
 import { StartupError } from "../../core/errors.ts";
-import type { TableProgress, ThrottleState } from "../../core/results.ts";
+import type { ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, Snapshot, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
 import { createCapture, readGuarded } from "./capture.ts";
@@ -73,8 +73,8 @@ export class SqliteStore implements Store {
   }
 
   /** See StateStore.setProgress. */
-  async setProgress(owner: string, count: number, migrated: number, tables: readonly TableProgress[]): Promise<void> {
-    writes.setProgressRow(this.db, owner, count, migrated, tables);
+  async setProgress(owner: string, progress: RunProgress): Promise<void> {
+    writes.setProgressRow(this.db, owner, progress);
   }
 
   /** See Store.completeCommand. */
@@ -112,7 +112,7 @@ export class SqliteStore implements Store {
     return writes.takeUnseenOutputRow(this.db);
   }
 
-  /** Counts a table's shadow copy when it has one, else its origin. */
+  /** See StateStore.countRows. */
   async countRows(tables: readonly string[]): Promise<number> {
     return countTableRows(this.path, this.shadowPath, this.db, tables);
   }

@@ -1,6 +1,5 @@
-import type { TableProgress } from "../../core/results.ts";
 import { MigrationState } from "../../core/states.ts";
-import type { CommandClaim, MigrationRecord, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, MigrationRecord, RunProgress, ThrottleChange } from "../../core/state-store.ts";
 import { COMMAND_TABLE, STATE_TABLE, appendOutputRow, holdsRunLock, readCommand, upsertMigrations } from "./bookkeeping.ts";
 import { type Connection, inWriteTransaction } from "./connection.ts";
 import { guardTableNow, liftAllGuards } from "./capture.ts";
@@ -11,7 +10,7 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
     const changed = db
       .prepare(
         `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = ?, exception = NULL,
-           count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', started_at = ?, ended_at = NULL, heartbeat_at = ?,
+           count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', rate_base_at = NULL, rate_base_migrated = NULL, started_at = ?, ended_at = NULL, heartbeat_at = ?,
            progress_at = ?, version = version + 1, paused = 0, max_rows_per_second = ?
          WHERE id = 1 AND running = 0 AND version = ?`,
       )
@@ -37,13 +36,14 @@ export function appendOutputText(db: Connection, owner: string, text: string): v
   appendOutputRow(db, owner, text);
 }
 
-/** Sets count, migrated (never lowered) and the per table progress. */
-export function setProgressRow(db: Connection, owner: string, count: number, migrated: number, tables: readonly TableProgress[]): void {
+/** Sets count, migrated (never lowered), the per table progress and the ETA's rate base. */
+export function setProgressRow(db: Connection, owner: string, progress: RunProgress): void {
+  const { count, migrated, tables, rateBase } = progress;
   db.prepare(
     `UPDATE ${COMMAND_TABLE} SET count = ?, migrated = max(migrated, ?), progress_tables = ?,
-       progress_at = CASE WHEN migrated < ? THEN ? ELSE progress_at END
+       progress_at = CASE WHEN migrated < ? THEN ? ELSE progress_at END, rate_base_at = ?, rate_base_migrated = ?
      WHERE id = 1 AND running = 1 AND owner = ?`,
-  ).run(count, migrated, JSON.stringify(tables), migrated, Date.now(), owner);
+  ).run(count, migrated, JSON.stringify(tables), migrated, Date.now(), rateBase?.at ?? null, rateBase?.migrated ?? null, owner);
 }
 
 /** Ends the command `owner` runs (and bumps the version, so a claim decided before fails). */

@@ -41,15 +41,15 @@ describe("PostgreSQL state store", () => {
     await claimOn(store, me, { count: 10 });
     expect(await store.setMigrationStates(other, [record(1, "finalized")])).toBe(false);
     await store.appendOutput(other, "stranger\n");
-    await store.setProgress(other, 10, 10, [{ table: "x", count: 10, migrated: 10 }]);
+    await store.setProgress(other, { count: 10, migrated: 10, tables: [{ table: "x", count: 10, migrated: 10 }], rateBase: null });
     expect(await store.completeCommand(other, [], null, false)).toBe(false);
     expect(await store.setMigrationStates(me, [record(1, "finalization_required")])).toBe(true);
     await store.appendOutput(me, "a\n");
     await store.appendOutput(me, "b\n");
-    await store.setProgress(me, 10, 6, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }]);
-    await store.setProgress(me, 10, 4, [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }]);
+    await store.setProgress(me, { count: 10, migrated: 6, tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 2 }], rateBase: null });
+    await store.setProgress(me, { count: 10, migrated: 4, tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }], rateBase: { at: 5_000, migrated: 2 } });
     expect((await store.snapshot()).command).toMatchObject({
-      output: "a\nb\n", count: 10, migrated: 6, running: true,
+      output: "a\nb\n", count: 10, migrated: 6, running: true, rateBase: { at: 5_000, migrated: 2 },
       tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
     });
     expect(await store.completeCommand(me, [], "it broke", false)).toBe(true);
@@ -116,9 +116,9 @@ describe("PostgreSQL state store", () => {
     expect(await store.takeUnseenOutput()).toBe("");
   });
 
-  it("counts the rows of existing tables, each time a table is listed", async () => {
+  it("counts the rows of existing tables, a table listed twice once", async () => {
     await fx.sql.query("CREATE TABLE b (y integer); INSERT INTO b VALUES (3);");
-    expect(await store.countRows(["item", "b", "missing", "item"])).toBe(5);
+    expect(await store.countRows(["item", "b", "missing", "item"])).toBe(3);
   });
 });
 
@@ -144,7 +144,7 @@ describe("write protection", () => {
 describe("advisory run lock", () => {
   const running = (owner: string): CommandRecord => ({
     command: "migrate", running: true, owner, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null,
   });
 
   it("another store sees the owner alive while its pinned client holds the lock, dead once that backend is terminated", async () => {
