@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
-import type { TableProgress, ThrottleState } from "../../core/results.ts";
+import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, GuardedTable, MigrationRecord, Snapshot } from "../../core/state-store.ts";
+import type { CommandRecord, GuardedTable, MigrationRecord, RunControl, Snapshot } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
 import { CAPTURE_NAME, CHANGES_TABLE, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
 import { qualify, quoteLiteral, toNumber, toNumberOrNull } from "./sql.ts";
@@ -64,6 +64,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       version bigint NOT NULL DEFAULT 0,
       paused boolean NOT NULL DEFAULT false,
       max_rows_per_second bigint NOT NULL DEFAULT 0,
+      cancelled_by text,
+      swapping boolean NOT NULL DEFAULT false,
       CHECK (NOT running OR owner IS NOT NULL)
     );
     -- Added after the first release: a database created before has the table without them.
@@ -72,6 +74,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS cancelled_by text;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS swapping boolean NOT NULL DEFAULT false;
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -114,17 +118,19 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     version: toNumber(row.version),
     paused: row.paused === true,
     maxRowsPerSecond: toNumber(row.max_rows_per_second),
+    cancelledBy: row.cancelled_by as string | null,
+    swapping: row.swapping === true,
   };
 }
 
-/** The throttle of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
-export async function readThrottleRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<ThrottleState | null> {
-  const { rows } = await client.query<{ paused: boolean; max_rows_per_second: string }>(
-    `SELECT paused, max_rows_per_second FROM ${names.command} WHERE id = 1 AND running AND owner = $1`,
+/** The throttle and cancel request of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
+export async function readThrottleRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<RunControl | null> {
+  const { rows } = await client.query<{ paused: boolean; max_rows_per_second: string; cancelled_by: string | null }>(
+    `SELECT paused, max_rows_per_second, cancelled_by FROM ${names.command} WHERE id = 1 AND running AND owner = $1`,
     [owner],
   );
   const row = rows[0];
-  return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second) };
+  return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second), cancelledBy: row.cancelled_by };
 }
 
 /** Inserts or replaces migration records in one statement. */
