@@ -110,6 +110,8 @@ for (const target of STORE_TARGETS) {
 
       const refused = await service.connect.cancel({ by: "alice" }).catch((error: unknown) => ConnectError.from(error));
       expect(refused).toMatchObject({ code: 9, rawMessage: "No command is running; there is nothing to cancel." });
+      const bad = await service.connect.cancel({ by: "a\nb" }).catch((error: unknown) => ConnectError.from(error));
+      expect(bad).toMatchObject({ code: 3, rawMessage: `'by' must be a name of 1 to 200 printable characters, got "a\\nb"` });
     });
 
     it("nothing running, a bad `by`, an unknown command: the JSON route answers 400 with a clear text and changes nothing", async () => {
