@@ -143,6 +143,8 @@ for (const target of STORE_TARGETS) {
       expect(back).not.toHaveProperty("exception");
       expect(back.output).toMatch(/finalization cancelled by bob: back to finalization_required, the shadow copies are kept; finalize again to retry\n$/);
       await expect(db.query("SELECT label FROM item")).rejects.toThrow(/label/);
+      // Still waiting for finalize: the protection the migrate left stays.
+      await expect(db.exec("UPDATE item SET qty = 1 WHERE id = 1")).rejects.toThrow(/Table "item" is write-protected by migration 0001_item \(migrated, waiting for finalize\)/);
 
       // The shadow copies were kept: this finalize swaps them in without migrating again.
       expect(await service.post({ cmd: "finalize" })).toMatchObject({ status: 200 });
