@@ -35,7 +35,7 @@ describe("cancel reaches the migrate on another replica (PostgreSQL: replicas sh
       removeDir(dir);
     });
     await db.exec(`CREATE TABLE big (id integer PRIMARY KEY, name text NOT NULL); INSERT INTO big SELECT i, 'row-' || i FROM generate_series(1, ${ROWS}) i;`);
-    const a = await startTestService(db, dir, { maxRowsPerSecond: 2_000 });
+    const a = await startTestService(db, dir, { maxRowsPerSecond: 500 });
     cleanups.push(() => a.close(0));
     const b = await startTestService(db, dir);
     cleanups.push(() => b.close(0));
