@@ -20,10 +20,12 @@ export interface ClientOptions {
   help: boolean;
   /** `--max-rows-per-second` of migrate, finalize and resume (0: no limit); absent when not given. */
   maxRowsPerSecond?: number;
+  /** `--by` of cancel: who cancels; absent: `$USER@hostname`. */
+  by?: string;
 }
 
 /** The help text shared by the client commands. */
-export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats [flags]
+export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|cancel|stats [flags]
 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
@@ -31,11 +33,13 @@ export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resu
   --json                 print the result as JSON (stats)
   --max-rows-per-second N  migrate, finalize: the run's limit of rows per second
                          (default the service's); resume: the running one's new limit; 0: no limit
+  --by NAME              cancel: who cancels, for "cancelled by NAME"; default $USER@hostname
   -h, --help             show this help
 
 migrate and finalize follow the command until it ends; pause holds a running
-migrate at its next key range, on whichever replica runs it. Exit codes: 0 success,
-1 the command failed, 2 the request was rejected, 3 the service is unreachable.
+migrate at its next key range, on whichever replica runs it; cancel stops it there
+and waits until it stopped. Exit codes: 0 success, 1 the command failed (cancel: it
+did not stop within 60 s), 2 the request was rejected, 3 the service is unreachable.
 `;
 
 /** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */
@@ -52,12 +56,13 @@ export async function parseClientOptions(argv: readonly string[], env: NodeJS.Pr
         verbose: { type: "boolean" },
         json: { type: "boolean" },
         "max-rows-per-second": { type: "string" },
+        by: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error);
-    throw new UsageError(`${message}. Valid flags: --url, --password-file, --verbose, --json, --max-rows-per-second, --help`);
+    throw new UsageError(`${message}. Valid flags: --url, --password-file, --verbose, --json, --max-rows-per-second, --by, --help`);
   }
   const url = values.url || env.MIGRATIONS_URL || DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
@@ -74,6 +79,7 @@ export async function parseClientOptions(argv: readonly string[], env: NodeJS.Pr
   }
   const limitText = values["max-rows-per-second"];
   const options: ClientOptions = { url, password, verbose: values.verbose === true, json: values.json === true, help: values.help === true };
+  if (values.by !== undefined) options.by = values.by;
   if (limitText === undefined) return options;
   const limit = /^\d+$/.test(limitText.trim()) ? Number(limitText.trim()) : NaN;
   if (!Number.isSafeInteger(limit) || limit > MAX_ROWS_PER_SECOND) {

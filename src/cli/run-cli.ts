@@ -1,5 +1,6 @@
 import { StartupError } from "../core/errors.ts";
 import { COMMAND_TABLE, isRunCommand, isThrottleCommand, type RunCommand, type ThrottleCommand } from "../core/commands.ts";
+import { cancelCommand } from "./cancel-command.ts";
 import { CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
@@ -27,7 +28,7 @@ ${CLIENT_USAGE}`;
 const CLI_COMMANDS = ["serve", "create", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
-async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
+async function clientCommand(name: RunCommand | ThrottleCommand | "cancel" | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const options = await parseClientOptions(argv, env);
   if (options.help) {
     terminal.out(CLIENT_USAGE.trimEnd());
@@ -37,6 +38,7 @@ async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "wat
   try {
     if (name === "stats") return await statsCommand(client, options, terminal);
     if (name === "watch") return await watchCommand(client, terminal);
+    if (name === "cancel") return await cancelCommand(client, options, env, terminal);
     if (isThrottleCommand(name)) return await throttleCommand(name, client, options, terminal);
     return await runCommand(name, client, options, terminal);
   } catch (error) {
@@ -57,6 +59,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
       case "create":
         return (await import("./create-command.ts")).createCommand(rest, env, terminal);
       case "stats":
+      case "cancel":
       case "watch":
         return await clientCommand(command, rest, env, terminal);
       case undefined:

@@ -1,6 +1,7 @@
 import type { RunCommand } from "./commands.ts";
 import { ConflictError } from "./errors.ts";
-import { failedStateMessage, newerDatabaseMessage, runningMessage } from "./conflict-messages.ts";
+import { NOTHING_TO_CANCEL, RESET_NOT_CANCELLABLE, SWAP_NOT_CANCELLABLE, failedStateMessage, newerDatabaseMessage, runningMessage } from "./conflict-messages.ts";
+import type { CommandRecord } from "./state-store.ts";
 import { MigrationState, isFailedState } from "./states.ts";
 
 /** What the command-by-state table (CONTRACT §3) says to do. */
@@ -50,4 +51,19 @@ export function planCommand(command: RunCommand, input: PlanInput): CommandDecis
     default:
       return { action: "nothing" };
   }
+}
+
+/** The facts of the command row that `cancel` decides on. */
+export type CancelInput = Pick<CommandRecord, "command" | "running" | "owner" | "swapping">;
+
+/**
+ * Decides `cancel` on the command row: the lease of the running migrate or finalize to record the request
+ * for; throws ConflictError when nothing runs, when a reset runs (it is short and only throws work away),
+ * and once a finalize's swap transaction runs (it is not interrupted).
+ */
+export function planCancel(input: CancelInput): { action: "cancel"; owner: string } {
+  if (!input.running || input.owner === null) throw new ConflictError(NOTHING_TO_CANCEL);
+  if (input.command === "reset") throw new ConflictError(RESET_NOT_CANCELLABLE);
+  if (input.swapping) throw new ConflictError(SWAP_NOT_CANCELLABLE);
+  return { action: "cancel", owner: input.owner };
 }

@@ -18,6 +18,7 @@ export const COMMAND_TABLE = {
   reset: { runs: true, help: "throw away unfinalized work and lift the write protection" },
   pause: { runs: false, help: "hold the running migrate at its next key range (any replica)" },
   resume: { runs: false, help: "let a paused migrate go on; --max-rows-per-second N changes its limit" },
+  cancel: { runs: false, help: "stop the running migrate (or finalize before its swap) within seconds; --by NAME says who" },
   stats: { runs: false, help: "show the state, progress and output" },
   progress: { runs: false, help: null },
 } as const satisfies Record<string, CommandSpec>;

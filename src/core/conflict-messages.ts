@@ -19,3 +19,12 @@ export function newerDatabaseMessage(current: number, target: number): string {
 export function nothingToThrottleMessage(command: "pause" | "resume"): string {
   return `No migrate or finalize is running: there is nothing to ${command}.`;
 }
+
+/** The 400 text of `cancel` while no command runs. */
+export const NOTHING_TO_CANCEL = "No command is running; there is nothing to cancel.";
+
+/** The 400 text of `cancel` while a reset runs: it only drops the shadow work and ends by itself. */
+export const RESET_NOT_CANCELLABLE = "The running reset cannot be cancelled: it only drops the shadow work and ends by itself in moments.";
+
+/** The 400 text of `cancel` once a finalize's swap transaction runs. */
+export const SWAP_NOT_CANCELLABLE = "finalize is swapping; it cannot be cancelled now.";

@@ -10,6 +10,7 @@ import { ReplayRates } from "./replay-rates.ts";
 import { planTableWrites, tableWrites } from "./table-writes.ts";
 import { ReplicaRuns } from "./replica-runs.ts";
 import { changeThrottle, throttleIn } from "./throttle-change.ts";
+import { requestCancel } from "./cancel-request.ts";
 import type { CommandOptions, CommandResult, MigrationApi, Stats } from "./results.ts";
 import { deriveView, migrationsIn, type RegisteredMigration, type ServiceView } from "./service-view.ts";
 import { MigrationState, isFailedState } from "./states.ts";
@@ -100,6 +101,10 @@ export class MigrationManager implements MigrationApi {
     if (command === "progress") return this.answer();
     if (isThrottleCommand(command)) {
       await changeThrottle(this.options.store, command, options.maxRowsPerSecond);
+      return this.whole();
+    }
+    if (command === "cancel") {
+      await requestCancel(this.options.store, options.by ?? "unknown");
       return this.whole();
     }
     for (let attempt = 1; ; attempt++) {
@@ -308,7 +313,7 @@ export class MigrationManager implements MigrationApi {
     await settlesWithin(run.catch(() => undefined), this.answerWaitMs);
   }
 
-  /** The answer to `pause` / `resume`: the state now and the whole output, as stats has it; the legacy read cursor stays. */
+  /** The answer to `pause` / `resume` / `cancel`: the state now and the whole output, as stats has it; the legacy read cursor stays. */
   private async whole(): Promise<CommandResult> {
     const snapshot = await this.options.store.snapshot();
     return commandResult(deriveView(this.options.registry, snapshot), snapshot.command);

@@ -59,10 +59,12 @@ export interface ThrottleState {
   maxRowsPerSecond: number;
 }
 
-/** What a request may add to its command: the rows-per-second limit of `migrate`, `finalize` and `resume`. */
+/** What a request may add to its command: the rows-per-second limit of `migrate`, `finalize` and `resume`; who sends `cancel`. */
 export interface CommandOptions {
   /** The limit to run with (0: none); unset: `migrate`/`finalize` take the service's default, `resume` keeps the current one. */
   maxRowsPerSecond?: number;
+  /** Who cancels, for the exception `cancelled by <by>` (the faces fill in the client's address); unset: `unknown`. */
+  by?: string;
 }
 
 /** The answer to `stats` (the documented keys, camelCased; the server renames them). */
@@ -88,8 +90,8 @@ export interface Stats extends CommandResult {
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */
 export interface MigrationApi {
   /**
-   * Runs `migrate`, `finalize`, `reset` per CONTRACT §3, answers a legacy `progress` poll, or pauses / resumes
-   * the running migrate (answering the whole output, moving no read cursor). Throws ConflictError when the state does not allow it.
+   * Runs `migrate`, `finalize`, `reset` per CONTRACT §3, answers a legacy `progress` poll, or pauses / resumes /
+   * cancels the running migrate (answering the whole output, moving no read cursor). Throws ConflictError when the state does not allow it.
    */
   execute(command: ExecuteCommand, verbose: boolean, options?: CommandOptions): Promise<CommandResult>;
   /** Where things stand; never throws a conflict. */

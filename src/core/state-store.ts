@@ -53,6 +53,10 @@ export interface CommandRecord {
   maxRowsPerSecond: number;
   /** Where the ETA's rate starts (the run's first row-by-row transform), or null before it began. */
   rateBase: RateBase | null;
+  /** Who asked to cancel the running command (its exception becomes `cancelled by <cancelledBy>`); null when nobody did (cleared at each claim). */
+  cancelledBy: string | null;
+  /** True once a finalize entered its swap, which a cancel no longer interrupts (false again at each claim). */
+  swapping: boolean;
   /**
    * Bumped by every claim and every end of a command (and with it every change of the migration records
    * outside a run): a claim is a compare-and-set on the version its decision was based on.
@@ -145,6 +149,12 @@ export interface ThrottleChange {
   maxRowsPerSecond?: number;
 }
 
+/** What the running command's engine reads between key ranges and steps: its throttle and whether it was asked to stop. */
+export interface RunControl extends ThrottleState {
+  /** Who cancelled it; null while nobody did. */
+  cancelledBy: string | null;
+}
+
 /**
  * The bookkeeping half of a store: state per migration and the command row, shared by every replica.
  * Every state change is a compare-and-set on the command row (`running`, `owner`), never an in-memory flag.
@@ -179,8 +189,13 @@ export interface StateStore {
    * not paused does not: it must not hide a hung one). False, changing nothing, when `owner` no longer runs.
    */
   setThrottle(owner: string, change: ThrottleChange): Promise<boolean>;
-  /** The throttle of the command `owner` runs, in one cheap read; null when `owner` no longer runs it. */
-  readThrottle(owner: string): Promise<ThrottleState | null>;
+  /** The throttle and the cancel request of the command `owner` runs, in one cheap read; null when `owner` no longer runs it. */
+  readThrottle(owner: string): Promise<RunControl | null>;
+  /**
+   * Records `by` as the canceller of the command `owner` runs (a second cancel keeps the first name). False,
+   * changing nothing, when `owner` no longer runs or its finalize entered the swap.
+   */
+  requestCancel(owner: string, by: string): Promise<boolean>;
   /**
    * Called by the claiming replica once its run has ended (or failed to start): releases whatever
    * liveness token `claimCommand` took (PostgreSQL: the advisory lock on the pinned connection).

@@ -4,6 +4,7 @@ import type { MigrationRef } from "./messages.ts";
 import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
+import { CancelledError } from "./cancelled.ts";
 import { errorText } from "./error-text.ts";
 import { fence } from "./fence.ts";
 import { inlineMapper, loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
@@ -12,7 +13,9 @@ import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
  * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
- * which also sets the records `finalized` and ends the command (`ctx.finished`).
+ * which also sets the records `finalized` and ends the command (`ctx.finished`). A cancel before the swap
+ * puts the records back to `finalization_required` with the shadow copies and the writes' guard kept (the
+ * next finalize tries again); once the swap is entered it is not interrupted.
  */
 export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   const finalizing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED, MigrationState.FINALIZATION_RUNNING]);
@@ -29,6 +32,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     await drainBacklog(ctx, loaded);
     await ctx.out.flush();
     await ctx.progress.flush();
+    await enterSwap(ctx);
     let closing = { details: "", finished: "" };
     await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
@@ -48,9 +52,21 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;
     const exception = errorText(error);
+    if (error instanceof CancelledError) {
+      ctx.out.line(`finalization ${exception}: back to finalization_required, the shadow copies are kept; finalize again to retry`);
+      return { exception: null, records: recordsIn(finalizing, MigrationState.FINALIZATION_REQUIRED), liftProtection: false };
+    }
     ctx.out.line(current ? `finalization ${current.name} failed: ${exception}` : `finalization failed: ${exception}`);
     return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED), liftProtection: true };
   }
+}
+
+/** From here the swap runs to its end: a cancel recorded first stops the finalize instead (CancelledError). */
+async function enterSwap(ctx: CommandContext): Promise<void> {
+  if (await ctx.store.enterSwap(ctx.task.owner)) return;
+  const control = await ctx.store.readThrottle(ctx.task.owner);
+  if (control === null) throw new LeaseLostError(ctx.task.owner, "the swap");
+  throw new CancelledError(control.cancelledBy ?? "unknown");
 }
 
 /** The lines that close a finalize: the detail lines (stored only when verbose) and `finalization finished`. */

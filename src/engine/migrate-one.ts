@@ -87,6 +87,8 @@ export async function migrateOne(
   await fence(ctx, `${prefix}: dataManipulation`);
   await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));
   if (migration.dataDefinition !== undefined || migration.dataManipulation !== undefined) await countReceived(ctx, session, migration.tables);
+  // A cancel recorded during the last step stops the run here, not after the next migration's first step.
+  await fence(ctx, `${prefix}: the end of its steps`);
 
   // A table of `tables` that resolves to the origin now was dropped from the shadow by this migration; one
   // that exists nowhere is marked too, so finalize can tell "no table, as migrated" from "shadow copy lost".

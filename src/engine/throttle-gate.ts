@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ThrottleState } from "../core/results.ts";
-import type { StateStore } from "../core/state-store.ts";
+import type { RunControl, StateStore } from "../core/state-store.ts";
 import { TokenBucket } from "../core/token-bucket.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
+import { CancelledError } from "./cancelled.ts";
 import type { CommandOutput } from "./command-output.ts";
 import type { BatchTransformer, RangeJob } from "./types.ts";
 
@@ -24,12 +24,13 @@ const REAL_CLOCK: GateClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) 
  * paused and until the range's rows fit the rows-per-second limit; at each step boundary (`fence`) it
  * waits while paused. Pause and limit live in the command row, so a `pause` on any replica reaches it; the
  * row is read at most every THROTTLE_POLL_MS. The output says `… paused` once the ranges in flight have
- * landed (from then on no row moves) and `… resumed` when it goes on.
+ * landed (from then on no row moves) and `… resumed` when it goes on. A `cancel` recorded in the row
+ * stops the run at the gate's next read (CancelledError), also while it waits paused or for its limit.
  */
 export class ThrottleGate {
   private readonly bucket = new TokenBucket();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private read: { at: number; state: ThrottleState } | null = null;
+  private read: { at: number; state: RunControl } | null = null;
   private limit: number | null = null;
   private holding = false;
 
@@ -98,12 +99,13 @@ export class ThrottleGate {
     this.out.line(`${this.noun} resumed`);
   }
 
-  /** The command row's throttle, read again when the last read is older than THROTTLE_POLL_MS; a lost lease stops the run. */
-  private async current(): Promise<ThrottleState> {
+  /** The command row's throttle, read again when the last read is older than THROTTLE_POLL_MS; a lost lease or a cancel stops the run. */
+  private async current(): Promise<RunControl> {
     const now = this.clock.now();
     if (this.read !== null && now - this.read.at < THROTTLE_POLL_MS) return this.read.state;
     const state = await this.store.readThrottle(this.owner);
     if (state === null) throw new LeaseLostError(this.owner, "waiting at the throttle");
+    if (state.cancelledBy !== null) throw new CancelledError(state.cancelledBy);
     this.read = { at: now, state };
     if (state.maxRowsPerSecond !== this.limit) {
       if (this.limit !== null || state.maxRowsPerSecond > 0) this.out.detail(limitLine(this.noun, state.maxRowsPerSecond));

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { CommandOptions, MigrationApi } from "../core/results.ts";
 import {
+  CancelResponseSchema,
   FinalizeResponseSchema,
   MigrateResponseSchema,
   MigrationService,
@@ -12,6 +13,7 @@ import {
 } from "../gen/migrations/v1/migrations_pb.ts";
 import { commandFields, toStatsResponse } from "../wire/proto-stats.ts";
 import { watchStats } from "./stats-watch.ts";
+import { cancelBy, clientAddressKey } from "./cancel-by.ts";
 
 /** The request's optional `max_rows_per_second` as command options (unset: none). */
 function limitOf(req: { maxRowsPerSecond?: number }): CommandOptions {
@@ -30,6 +32,8 @@ export function createConnectRoutes(api: MigrationApi): (router: ConnectRouter) 
       reset: async (req) => create(ResetResponseSchema, commandFields(await api.execute("reset", req.verbose))),
       pause: async () => create(PauseResponseSchema, commandFields(await api.execute("pause", false))),
       resume: async (req) => create(ResumeResponseSchema, commandFields(await api.execute("resume", false, limitOf(req)))),
+      cancel: async (req, context) =>
+        create(CancelResponseSchema, commandFields(await api.execute("cancel", false, { by: cancelBy(req.by, context.values.get(clientAddressKey)) }))),
       stats: async () => toStatsResponse(await api.stats()),
       async *watchStats(_req, context) {
         for await (const stats of watchStats(api, context.signal)) {

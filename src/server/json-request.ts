@@ -10,6 +10,8 @@ export interface RouteRequest {
   verbose: boolean;
   /** `max_rows_per_second` of `migrate`, `finalize` and `resume`; absent when not sent (other commands ignore the key, as before). */
   maxRowsPerSecond?: number;
+  /** `by` of `cancel` as sent (checked by `cancelBy` with the client's address); absent for other commands. */
+  by?: unknown;
 }
 
 /** The commands that take `max_rows_per_second`. */
@@ -35,6 +37,7 @@ export function parseRouteRequest(body: Uint8Array): RouteRequest {
   if (typeof verbose !== "boolean") {
     throw new BadRequestError(`'verbose' must be a boolean, got ${jsonKind(verbose)}`);
   }
+  if (cmd === "cancel" && Object.hasOwn(fields, "by")) return { cmd, verbose, by: fields.by };
   if (!LIMITED.has(cmd) || !Object.hasOwn(fields, "max_rows_per_second")) return { cmd, verbose };
   const limit = fields.max_rows_per_second;
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > MAX_ROWS_PER_SECOND) {

@@ -4,6 +4,7 @@ import type { Authenticate } from "./auth.ts";
 import { describeError } from "./error-map.ts";
 import { discardBody, readBody, RequestAbortedError, type NodeRequest } from "./json-body.ts";
 import { parseRouteRequest } from "./json-request.ts";
+import { cancelBy, clientAddress } from "./cancel-by.ts";
 import { commandBody, errorBody, statsBody } from "../wire/json-results.ts";
 import type { Logger } from "./logger.ts";
 import { sendJson, type NodeResponse } from "./send-json.ts";
@@ -50,9 +51,9 @@ async function handle(options: JsonRouteOptions, req: NodeRequest, res: NodeResp
   if (req.method !== "POST") throw new MethodNotAllowedError(`Method ${req.method} not allowed; use POST`);
   options.authenticate(req.headers.authorization);
   const body = await readBody(req, options.bodyLimit);
-  const { cmd, verbose, maxRowsPerSecond } = parseRouteRequest(body);
+  const { cmd, verbose, maxRowsPerSecond, by } = parseRouteRequest(body);
   options.onCommand?.(req, cmd);
-  const limit = maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond };
-  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose, limit));
+  const extra = cmd === "cancel" ? { by: cancelBy(by, clientAddress(req)) } : maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond };
+  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose, extra));
   sendJson(res, 200, answer);
 }

@@ -1,4 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { clientAddress, clientAddressKey } from "./cancel-by.ts";
 import type { NodeRequest } from "./json-body.ts";
 import type { NodeResponse } from "./send-json.ts";
 
@@ -71,13 +72,13 @@ export class RequestTracker {
     return this.records.get(req);
   }
 
-  /** connect-node's `contextValues` hook: marks the request as an RPC of its protocol and hands its record to the interceptors. */
+  /** connect-node's `contextValues` hook: marks the request as an RPC of its protocol and hands its record (and the client's address) to the handlers. */
   contextValues(req: NodeRequest): ContextValues {
     const record = this.records.get(req);
     if (record) {
       record.face = rpcFace(req.headers["content-type"]);
       record.command = (req.url ?? "").split("?", 1)[0]!.split("/").pop() || "none";
     }
-    return createContextValues().set(requestRecordKey, record);
+    return createContextValues().set(requestRecordKey, record).set(clientAddressKey, clientAddress(req));
   }
 }

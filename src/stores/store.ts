@@ -203,4 +203,9 @@ export interface Store extends StateStore, ShadowStore {
    * False, changing nothing, when `owner` no longer holds the run lock.
    */
   completeCommand(owner: string, records: MigrationRecord[], exception: string | null, liftProtection: boolean): Promise<boolean>;
+  /**
+   * Marks the finalize `owner` runs as swapping, from when a cancel no longer stops it; false, changing
+   * nothing, when it was cancelled first or `owner` no longer runs it (`readThrottle` tells which).
+   */
+  enterSwap(owner: string): Promise<boolean>;
 }

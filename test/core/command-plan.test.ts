@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planCommand } from "../../src/core/command-plan.ts";
-import type { RunCommand } from "../../src/core/commands.ts";
+import { planCancel, planCommand } from "../../src/core/command-plan.ts";
+import { COMMAND_TABLE, isRunCommand, type RunCommand } from "../../src/core/commands.ts";
 import { ConflictError } from "../../src/core/errors.ts";
 import { MigrationState as S, type MigrationState } from "../../src/core/states.ts";
 
@@ -59,4 +59,32 @@ describe("command × state (CONTRACT §3)", () => {
       "The database has a higher migration index (5) than the registered migrations (3)",
     );
   });
+});
+
+// `cancel` decides on the command row alone: one cell per kind of running command.
+const NOTHING = "No command is running; there is nothing to cancel.";
+const RESET = "The running reset cannot be cancelled: it only drops the shadow work and ends by itself in moments.";
+const SWAPPING = "finalize is swapping; it cannot be cancelled now.";
+const cancelCells: [string, { command: RunCommand | null; running: boolean; owner: string | null; swapping: boolean }, string][] = [
+  ["nothing ever ran", { command: null, running: false, owner: null, swapping: false }, NOTHING],
+  ["the last migrate ended", { command: "migrate", running: false, owner: "h:1:x.1", swapping: false }, NOTHING],
+  ["the last finalize ended in its swap", { command: "finalize", running: false, owner: "h:1:x.1", swapping: true }, NOTHING],
+  ["a migrate runs", { command: "migrate", running: true, owner: "h:1:x.2", swapping: false }, "cancel h:1:x.2"],
+  ["a finalize runs before its swap", { command: "finalize", running: true, owner: "h:1:x.3", swapping: false }, "cancel h:1:x.3"],
+  ["a finalize is swapping", { command: "finalize", running: true, owner: "h:1:x.3", swapping: true }, SWAPPING],
+  ["a reset runs", { command: "reset", running: true, owner: "h:1:x.4", swapping: false }, RESET],
+];
+
+describe("cancel × running command", () => {
+  it("is a command of the table that does not run itself (like pause)", () => {
+    expect(COMMAND_TABLE.cancel.runs).toBe(false);
+    expect(isRunCommand("cancel")).toBe(false);
+  });
+
+  for (const [name, input, expected] of cancelCells) {
+    it(`${name} → ${expected}`, () => {
+      if (expected.startsWith("cancel ")) expect(planCancel(input)).toEqual({ action: "cancel", owner: expected.slice("cancel ".length) });
+      else expect(() => planCancel(input)).toThrow(new ConflictError(expected));
+    });
+  }
 });

@@ -4,7 +4,7 @@ import type { CommandRecord } from "../../src/core/state-store.ts";
 
 const record = (fields: Partial<CommandRecord>): CommandRecord => ({
   command: "migrate", running: true, owner: "h:1:x", verbose: false, output: "", exception: null, count: 1000, migrated: 0,
-  startedAt: 10_000, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null, ...fields,
+  startedAt: 10_000, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false, ...fields,
 });
 
 describe("commandSummary", () => {

@@ -4,7 +4,7 @@ import type { CommandRecord, Snapshot } from "../../src/core/state-store.ts";
 
 const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,
-  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0, paused: false, maxRowsPerSecond: 0, rateBase: null,
+  count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false,
 };
 const PLAIN = { dataDefinition: false, dataManipulation: false, cleanup: false, sqlTransforms: [] };
 const registry = [

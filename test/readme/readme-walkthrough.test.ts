@@ -57,9 +57,11 @@ for (const target of STORE_TARGETS) {
       const [methods, stats, migrate, watch] = outputs as [string, string, string, string];
       expect(methods.trim().split("\n")).toEqual([
         "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "migrations.v1.MigrationService/Cancel",
         "migrations.v1.MigrationService/Finalize",
         "migrations.v1.MigrationService/Migrate",
         "migrations.v1.MigrationService/Pause",
+        "migrations.v1.MigrationService/Plan",
         "migrations.v1.MigrationService/Reset",
         "migrations.v1.MigrationService/Resume",
         "migrations.v1.MigrationService/Stats",

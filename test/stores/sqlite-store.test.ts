@@ -140,7 +140,7 @@ describe("SQLite state store", () => {
 describe("ownerAlive", () => {
   const base: CommandRecord = {
     command: "migrate", running: true, owner: me, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: Date.now(), progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false,
   };
   it.each<[string, Partial<CommandRecord>, boolean]>([
     ["this process with a fresh heartbeat", {}, true],

@@ -37,10 +37,10 @@ for (const target of STORE_TARGETS) {
     it("a claim sets the run's limit and clears a pause; pause, resume and a new limit reach readThrottle; a resume counts as progress", async () => {
       const store = await storeOn(target);
       expect(await claimOn(store, "h:1:x.1", { maxRowsPerSecond: 300 })).toBe(true);
-      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 300 });
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 300, cancelledBy: null });
 
       expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(true);
-      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: true, maxRowsPerSecond: 300 });
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: true, maxRowsPerSecond: 300, cancelledBy: null });
       const paused = (await store.snapshot()).command;
       expect(paused).toMatchObject({ paused: true, maxRowsPerSecond: 300 });
 
@@ -52,7 +52,7 @@ for (const target of STORE_TARGETS) {
 
       await new Promise((resolve) => setTimeout(resolve, 5)); // the clock moves, so a refreshed progressAt would show
       expect(await store.setThrottle("h:1:x.1", { paused: false, maxRowsPerSecond: 50 })).toBe(true);
-      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 50 });
+      expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 50, cancelledBy: null });
       // Resuming a command that is not paused is no progress: it must not hide a hung one from reset.
       expect((await store.snapshot()).command.progressAt).toBe(resumed.progressAt);
 
@@ -60,7 +60,7 @@ for (const target of STORE_TARGETS) {
       expect(await store.completeCommand("h:1:x.1", [], null, false)).toBe(true);
       await store.releaseRunLock("h:1:x.1");
       expect(await claimOn(store, "h:1:x.2")).toBe(true);
-      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 0 });
+      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 0, cancelledBy: null });
     });
 
     it("only the running command's lease reads or changes it", async () => {
@@ -79,7 +79,7 @@ for (const target of STORE_TARGETS) {
       const { command } = await store.snapshot();
       expect(command).toMatchObject({ command: "migrate", output: "migration started\nmigration finished\n", version: 4, paused: false, maxRowsPerSecond: 0 });
       expect(await claimOn(store, "h:1:x.2", { maxRowsPerSecond: 7 })).toBe(true);
-      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 7 });
+      expect(await store.readThrottle("h:1:x.2")).toEqual({ paused: false, maxRowsPerSecond: 7, cancelledBy: null });
     });
   });
 }

@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
-import type { TableProgress, ThrottleState } from "../../core/results.ts";
+import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, GuardedTable, MigrationRecord, Snapshot } from "../../core/state-store.ts";
+import type { CommandRecord, GuardedTable, MigrationRecord, RunControl, Snapshot } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
 import { CAPTURE_NAME, CHANGES_TABLE, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
 import { qualify, quoteLiteral, toNumber, toNumberOrNull } from "./sql.ts";
@@ -66,6 +66,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       max_rows_per_second bigint NOT NULL DEFAULT 0,
       rate_base_at bigint,
       rate_base_migrated bigint,
+      cancelled_by text,
+      swapping boolean NOT NULL DEFAULT false,
       CHECK (NOT running OR owner IS NOT NULL)
     );
     -- Added after the first release: a database created before has the table without them.
@@ -76,6 +78,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_at bigint;
     ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_migrated bigint;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS cancelled_by text;
+    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS swapping boolean NOT NULL DEFAULT false;
     INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
 }
 
@@ -119,17 +123,19 @@ function commandRecord(row: Record<string, unknown>): CommandRecord {
     paused: row.paused === true,
     maxRowsPerSecond: toNumber(row.max_rows_per_second),
     rateBase: row.rate_base_at === null || row.rate_base_at === undefined ? null : { at: toNumber(row.rate_base_at), migrated: toNumber(row.rate_base_migrated) },
+    cancelledBy: row.cancelled_by as string | null,
+    swapping: row.swapping === true,
   };
 }
 
-/** The throttle of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
-export async function readThrottleRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<ThrottleState | null> {
-  const { rows } = await client.query<{ paused: boolean; max_rows_per_second: string }>(
-    `SELECT paused, max_rows_per_second FROM ${names.command} WHERE id = 1 AND running AND owner = $1`,
+/** The throttle and cancel request of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
+export async function readThrottleRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<RunControl | null> {
+  const { rows } = await client.query<{ paused: boolean; max_rows_per_second: string; cancelled_by: string | null }>(
+    `SELECT paused, max_rows_per_second, cancelled_by FROM ${names.command} WHERE id = 1 AND running AND owner = $1`,
     [owner],
   );
   const row = rows[0];
-  return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second) };
+  return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second), cancelledBy: row.cancelled_by };
 }
 
 /** Inserts or replaces migration records in one statement. */

@@ -1,7 +1,6 @@
 import type pg from "pg";
-import type { ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, RunControl, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
@@ -136,8 +135,18 @@ export class PostgresStore implements Store {
   }
 
   /** See StateStore.readThrottle. */
-  async readThrottle(owner: string): Promise<ThrottleState | null> {
+  async readThrottle(owner: string): Promise<RunControl | null> {
     return withReadClient(this.pool, (client) => readThrottleRow(client, this.ready().names, owner));
+  }
+
+  /** See StateStore.requestCancel. */
+  async requestCancel(owner: string, by: string): Promise<boolean> {
+    return withClient(this.pool, (client) => writes.requestCancelRow(client, this.ready().names, owner, by));
+  }
+
+  /** See Store.enterSwap. */
+  async enterSwap(owner: string): Promise<boolean> {
+    return withClient(this.pool, (client) => writes.enterSwapRow(client, this.ready().names, owner));
   }
 
   /** See StateStore.interruptCommand; retried like other DDL when a table lock is busy. */

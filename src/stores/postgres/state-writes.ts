@@ -38,7 +38,7 @@ export async function claimCommandRow(
       await client.query(
         `UPDATE ${names.command} SET command = $1, running = true, owner = $2, "verbose" = $3, output = $6, exception = NULL,
            count = $4, migrated = 0, progress_cursor = 0, progress_tables = '[]', rate_base_at = NULL, rate_base_migrated = NULL, started_at = $5, ended_at = NULL, heartbeat_at = $5,
-           progress_at = $5, version = version + 1, paused = false, max_rows_per_second = $7
+           progress_at = $5, version = version + 1, paused = false, max_rows_per_second = $7, cancelled_by = NULL, swapping = false
          WHERE id = 1`,
         [claim.command, claim.owner, claim.verbose, claim.count, now, claim.output, claim.maxRowsPerSecond ?? 0],
       );
@@ -100,6 +100,24 @@ export async function setThrottleRow(client: PoolClient, names: Bookkeeping, own
        progress_at = CASE WHEN $1 = false AND paused THEN $3 ELSE progress_at END
      WHERE id = 1 AND running AND owner = $4`,
     [change.paused ?? null, change.maxRowsPerSecond ?? null, Date.now(), owner],
+  );
+  return rowCount === 1;
+}
+
+/** Records who cancels the command `owner` runs (the first name stays); false when it no longer runs it or its finalize is swapping. */
+export async function requestCancelRow(client: PoolClient, names: Bookkeeping, owner: string, by: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE ${names.command} SET cancelled_by = coalesce(cancelled_by, $1) WHERE id = 1 AND running AND owner = $2 AND NOT swapping`,
+    [by, owner],
+  );
+  return rowCount === 1;
+}
+
+/** Marks the finalize `owner` runs as swapping unless it was cancelled first; false then, or when it no longer runs it. */
+export async function enterSwapRow(client: PoolClient, names: Bookkeeping, owner: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE ${names.command} SET swapping = true WHERE id = 1 AND running AND owner = $1 AND cancelled_by IS NULL`,
+    [owner],
   );
   return rowCount === 1;
 }

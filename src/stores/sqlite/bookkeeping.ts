@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
-import type { TableProgress, ThrottleState } from "../../core/results.ts";
+import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, MigrationRecord } from "../../core/state-store.ts";
+import type { CommandRecord, MigrationRecord, RunControl } from "../../core/state-store.ts";
 import type { Connection } from "./connection.ts";
 
 /** Per-migration state table in the origin database. */
@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   max_rows_per_second INTEGER NOT NULL DEFAULT 0,
   rate_base_at INTEGER,
   rate_base_migrated INTEGER,
+  cancelled_by TEXT,
+  swapping INTEGER NOT NULL DEFAULT 0,
   CHECK (running = 0 OR owner IS NOT NULL)
 );
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
@@ -51,6 +53,8 @@ const ADDED_COLUMNS: Record<string, string> = {
   max_rows_per_second: "INTEGER NOT NULL DEFAULT 0",
   rate_base_at: "INTEGER",
   rate_base_migrated: "INTEGER",
+  cancelled_by: "TEXT",
+  swapping: "INTEGER NOT NULL DEFAULT 0",
 };
 
 /** Creates the bookkeeping tables and the command row when missing. */
@@ -82,6 +86,8 @@ interface CommandRow {
   max_rows_per_second: number;
   rate_base_at: number | null;
   rate_base_migrated: number | null;
+  cancelled_by: string | null;
+  swapping: number;
 }
 
 /** Reads the command row. */
@@ -106,15 +112,16 @@ export function readCommand(db: Connection): CommandRecord {
     paused: row.paused === 1,
     maxRowsPerSecond: row.max_rows_per_second,
     rateBase: row.rate_base_at === null ? null : { at: row.rate_base_at, migrated: row.rate_base_migrated ?? 0 },
+    cancelledBy: row.cancelled_by,
+    swapping: row.swapping === 1,
   };
 }
 
-/** The throttle of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
-export function readThrottleRow(db: Connection, owner: string): ThrottleState | null {
-  const row = db.prepare(`SELECT paused, max_rows_per_second FROM ${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`).get(owner) as
-    | { paused: number; max_rows_per_second: number }
-    | undefined;
-  return row === undefined ? null : { paused: row.paused === 1, maxRowsPerSecond: row.max_rows_per_second };
+/** The throttle and cancel request of the command `owner` runs (one primary-key read), or null when it no longer runs it. */
+export function readThrottleRow(db: Connection, owner: string): RunControl | null {
+  const sql = `SELECT paused, max_rows_per_second, cancelled_by FROM ${COMMAND_TABLE} WHERE id = 1 AND running = 1 AND owner = ?`;
+  const row = db.prepare(sql).get(owner) as { paused: number; max_rows_per_second: number; cancelled_by: string | null } | undefined;
+  return row === undefined ? null : { paused: row.paused === 1, maxRowsPerSecond: row.max_rows_per_second, cancelledBy: row.cancelled_by };
 }
 
 /** Reads every migration record by ascending index. */

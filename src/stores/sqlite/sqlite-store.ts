@@ -1,7 +1,6 @@
 import { StartupError } from "../../core/errors.ts";
-import type { ThrottleState } from "../../core/results.ts";
 import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
-import type { CommandClaim, CommandRecord, MigrationRecord, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
+import type { CommandClaim, CommandRecord, MigrationRecord, RunControl, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
 import { createCapture, readGuarded } from "./capture.ts";
@@ -93,8 +92,18 @@ export class SqliteStore implements Store {
   }
 
   /** See StateStore.readThrottle. */
-  async readThrottle(owner: string): Promise<ThrottleState | null> {
+  async readThrottle(owner: string): Promise<RunControl | null> {
     return readThrottleRow(this.db, owner);
+  }
+
+  /** See StateStore.requestCancel. */
+  async requestCancel(owner: string, by: string): Promise<boolean> {
+    return writes.requestCancelRow(this.db, owner, by);
+  }
+
+  /** See Store.enterSwap. */
+  async enterSwap(owner: string): Promise<boolean> {
+    return writes.enterSwapRow(this.db, owner);
   }
 
   /** Same host: pid probe plus heartbeat age; other host: heartbeat age. */

@@ -11,7 +11,7 @@ export function claimCommandRow(db: Connection, claim: CommandClaim, now: number
       .prepare(
         `UPDATE ${COMMAND_TABLE} SET command = ?, running = 1, owner = ?, verbose = ?, output = ?, exception = NULL,
            count = ?, migrated = 0, progress_cursor = 0, progress_tables = '[]', rate_base_at = NULL, rate_base_migrated = NULL, started_at = ?, ended_at = NULL, heartbeat_at = ?,
-           progress_at = ?, version = version + 1, paused = 0, max_rows_per_second = ?
+           progress_at = ?, version = version + 1, paused = 0, max_rows_per_second = ?, cancelled_by = NULL, swapping = 0
          WHERE id = 1 AND running = 0 AND version = ?`,
       )
       .run(claim.command, claim.owner, claim.verbose ? 1 : 0, claim.output, claim.count, now, now, now, claim.maxRowsPerSecond ?? 0, claim.version).changes;
@@ -84,6 +84,18 @@ export function setThrottleRow(db: Connection, owner: string, change: ThrottleCh
        WHERE id = 1 AND running = 1 AND owner = @owner`,
     )
     .run({ paused, limit: change.maxRowsPerSecond ?? null, now, owner }).changes === 1;
+}
+
+/** Records who cancels the command `owner` runs (the first name stays); false when it no longer runs it or its finalize is swapping. */
+export function requestCancelRow(db: Connection, owner: string, by: string): boolean {
+  const sql = `UPDATE ${COMMAND_TABLE} SET cancelled_by = coalesce(cancelled_by, ?) WHERE id = 1 AND running = 1 AND owner = ? AND swapping = 0`;
+  return db.prepare(sql).run(by, owner).changes === 1;
+}
+
+/** Marks the finalize `owner` runs as swapping unless it was cancelled first; false then, or when it no longer runs it. */
+export function enterSwapRow(db: Connection, owner: string): boolean {
+  const sql = `UPDATE ${COMMAND_TABLE} SET swapping = 1 WHERE id = 1 AND running = 1 AND owner = ? AND cancelled_by IS NULL`;
+  return db.prepare(sql).run(owner).changes === 1;
 }
 
 /** Marks the command of a dead owner failed, fails its running records and lifts the write protection. */

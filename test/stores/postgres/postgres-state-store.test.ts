@@ -144,7 +144,7 @@ describe("write protection", () => {
 describe("advisory run lock", () => {
   const running = (owner: string): CommandRecord => ({
     command: "migrate", running: true, owner, verbose: false, output: "", exception: null, count: 0, migrated: 0,
-    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null,
+    startedAt: Date.now(), endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 1, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false,
   });
 
   it("another store sees the owner alive while its pinned client holds the lock, dead once that backend is terminated", async () => {
