@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,9 +29,64 @@ describe("npm start: the demo", () => {
     } finally {
       expect(await serve.stop()).toBe(0);
     }
+    expect(serve.output().stderr).toContain('"msg":"demo data seeded"');
     const db = new Database(join(cwd, "data", "migrations.db"), { readonly: true });
     expect(db.prepare(`SELECT COUNT(*) AS "n" FROM "address"`).get()).toEqual({ n: 2000 });
     expect(Object.keys(db.prepare(`SELECT * FROM "customer" LIMIT 1`).get() as object)).toContain("full_name");
     db.close();
+
+    // A restart of `npm start` keeps its state: nothing seeded again, still finalized.
+    const again = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", again.url])).stdout)).toMatchObject({ status: "finalized", current_migration_index: 3 });
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    expect(again.output().stderr).not.toContain("demo data seeded");
+  });
+
+  it("refuses to seed into a database that has tables of someone else's, and changes nothing", async () => {
+    const path = join(root, "shop.db");
+    const app = new Database(path);
+    app.exec(`CREATE TABLE "invoice" ("id" INTEGER PRIMARY KEY, "total" INTEGER); INSERT INTO "invoice" VALUES (1, 100)`);
+    app.close();
+    const result = await runCli(["serve", "--demo", "--port", "0", "--database", `sqlite:${path}`]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "Refusing to seed the demo: the database already has tables that are not the demo's (invoice). " +
+        "Give --demo an empty database (--database), or serve your own migrations with --migrations DIR.\n",
+    );
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()).toEqual([{ name: "invoice" }]);
+    expect(db.prepare(`SELECT * FROM "invoice"`).all()).toEqual([{ id: 1, total: 100 }]);
+    db.close();
+  });
+});
+
+describe("serve: an SQLite file in a directory that does not exist", () => {
+  const migrations = join(root, "no-migrations");
+  mkdirSync(migrations);
+
+  it("stops the start with one line naming the file and the directory, and creates nothing", async () => {
+    const path = join(root, "missing", "sub", "app.db");
+    const result = await runCli(["serve", "--dev", "--port", "0", "--migrations", migrations, "--database", `sqlite:${path}`]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Cannot create the SQLite database ${path}: the directory ${join(root, "missing", "sub")} does not exist (create it, or start with --create)\n`,
+    });
+    expect(existsSync(join(root, "missing"))).toBe(false);
+  });
+
+  it("with --create, creates the directory and serves", async () => {
+    const path = join(root, "created", "sub", "app.db");
+    const serve = await startServe(["--dev", "--port", "0", "--migrations", migrations, "--database", `sqlite:${path}`, "--create"]);
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", serve.url])).stdout)).toMatchObject({ status: "finalized" });
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    expect(existsSync(path)).toBe(true);
   });
 });
