@@ -42,7 +42,8 @@ export const CLIENT_USAGE = `Usage: migrations ${CLIENT_COMMANDS.map(({ name }) 
 
 migrate and finalize follow the command until it ends; pause holds a running
 migrate at its next key range, on whichever replica runs it. Exit codes: 0 success,
-1 the command failed, 2 the request was rejected, 3 the service is unreachable.
+1 the command failed, 2 the request was rejected, 3 the service or its database
+is unreachable.
 `;
 
 /** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */
