@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { fencedBlocks } from "../readme/readme-blocks.ts";
 import { runCli, startServe } from "./cli-process.ts";
 
 const root = mkdtempSync(join(tmpdir(), "cli-demo-"));
@@ -43,6 +45,17 @@ describe("npm start: the demo", () => {
       expect(await again.stop()).toBe(0);
     }
     expect(again.output().stderr).not.toContain("demo data seeded");
+
+    // The README's way to start the demo over: its commands before `npm start`, then the start.
+    const resetBlock = fencedBlocks("sh").find((block) => block.startsWith("# reset the demo"))!;
+    execFileSync("sh", ["-c", resetBlock.replace(/^npm start$/m, "")], { cwd });
+    const fresh = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", fresh.url])).stdout)).toMatchObject({ status: "migration_required", current_migration_index: 0 });
+    } finally {
+      expect(await fresh.stop()).toBe(0);
+    }
+    expect(fresh.output().stderr).toContain('"msg":"demo data seeded"');
   });
 
   it("refuses to seed into a database that has tables of someone else's, and changes nothing", async () => {
