@@ -1,14 +1,14 @@
 import { StartupError } from "../core/errors.ts";
 
 /** `HOST:PORT`, with an IPv6 host in brackets. */
-function address(host: string, port: number): string {
+export function hostPort(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** Why the server could not listen, in one line for the operator: a StartupError for the causes a setting can fix, else the error itself. */
 export function listenError(error: unknown, host: string, port: number): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  const where = `cannot listen on ${address(host, port)}`;
+  const where = `cannot listen on ${hostPort(host, port)}`;
   switch (code) {
     case "EADDRINUSE":
       return new StartupError(`${where}: the port is already in use (another service?); choose another with --port`, { cause: error });
