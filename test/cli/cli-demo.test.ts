@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,7 +14,8 @@ const lines = (text: string) => text.split("\n").filter(Boolean);
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
 describe("npm start: the demo", () => {
-  it("seeds the demo shop and runs its migrations to finalized", async () => {
+  // Several service starts and CLI runs, each a process: seconds apiece on a busy machine.
+  it("seeds the demo shop and runs its migrations to finalized; a restart keeps that state", { timeout: 180_000 }, async () => {
     const cwd = join(root, "demo");
     mkdirSync(cwd);
     const serve = await startServe(["--demo", "--port", "0"], { cwd });
@@ -45,10 +46,22 @@ describe("npm start: the demo", () => {
       expect(await again.stop()).toBe(0);
     }
     expect(again.output().stderr).not.toContain("demo data seeded");
+  });
 
-    // The README's way to start the demo over: its commands before `npm start`, then the start.
+  it("the README's reset starts the demo over", { timeout: 180_000 }, async () => {
+    const cwd = join(root, "demo-reset");
+    mkdirSync(cwd);
+    const first = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect((await runCli(["migrate", "--url", first.url])).code).toBe(0);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    // Its commands before `npm start`, then the start.
     const resetBlock = fencedBlocks("sh").find((block) => block.startsWith("# reset the demo"))!;
+    expect(readdirSync(join(cwd, "data"))).toEqual(expect.arrayContaining(["migrations.db", "migrations.db.shadow"]));
     execFileSync("sh", ["-c", resetBlock.replace(/^npm start$/m, "")], { cwd });
+    expect(readdirSync(join(cwd, "data"))).toEqual([]);
     const fresh = await startServe(["--demo", "--port", "0"], { cwd });
     try {
       expect(json((await runCli(["stats", "--json", "--url", fresh.url])).stdout)).toMatchObject({ status: "migration_required", current_migration_index: 0 });

@@ -34,7 +34,8 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
 describe.each(STORE_TARGETS)("README: lifting the write protection by hand ($name)", (target) => {
-  it("makes the protected and captured tables writable, and reset recovers when the service is back", async () => {
+  // Two service starts and four commands: a minute or more on a busy machine.
+  it("makes the protected and captured tables writable, and reset recovers when the service is back", { timeout: 180_000 }, async () => {
     const db = await target.create();
     try {
       await db.exec(ITEM_SCHEMA + NOTE_SCHEMA);
