@@ -86,7 +86,7 @@ describe("a reader of stdout that leaves (migrations … | head -1)", () => {
     expect(await runWithClosedStdout(["--help"])).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
-  it("stats and watch end quietly, exit 0", async () => {
+  it("stats and watch end quietly, exit 0", { timeout: 120_000 }, async () => {
     const serve = await startServe(["--dev", "--port", "0", "--database", `sqlite:${join(root, "pipe.db")}`, "--migrations", root, "--log-level", "warn"]);
     try {
       for (const command of ["stats", "watch"]) {

@@ -54,7 +54,8 @@ const STORES: LosableStore[] = [
 ];
 
 describe.each(STORES)("a lost database ($name)", (store) => {
-  it("makes the route answer 503, the RPCs unavailable and the CLI say it in one line with exit 3", async () => {
+  // A service and two CLI processes: a minute or more on a busy machine.
+  it("makes the route answer 503, the RPCs unavailable and the CLI say it in one line with exit 3", { timeout: 180_000 }, async () => {
     const db = await store.create();
     await db.exec(ITEM_SCHEMA);
     const dir = writeMigrations({ "0001_item_label.mjs": itemMigration() });
