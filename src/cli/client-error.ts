@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { DATABASE_UNAVAILABLE } from "../core/errors.ts";
 import { ExitCode } from "./exit-codes.ts";
 
 /** Socket error codes that mean the service is not there (rather than that it said no). */
@@ -21,6 +22,10 @@ function codeName(code: Code): string {
 /** How a failed call is reported: the exit code and one message for stderr. */
 export function describeClientError(error: unknown, url: string): { exitCode: ExitCode; message: string } {
   const network = networkCode(error);
+  if (network === undefined && error instanceof ConnectError && error.code === Code.Unavailable && error.rawMessage.startsWith(`${DATABASE_UNAVAILABLE}:`)) {
+    const reason = error.rawMessage.slice(DATABASE_UNAVAILABLE.length + 1).trim();
+    return { exitCode: ExitCode.UNREACHABLE, message: `The migration service at ${url} cannot reach its database: ${reason}` };
+  }
   if (network || (error instanceof ConnectError && error.code === Code.Unavailable)) {
     const reason = network ?? (error as ConnectError).rawMessage;
     return { exitCode: ExitCode.UNREACHABLE, message: `Cannot reach the migration service at ${url} (${reason}). Is it running?` };

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { readPasswordFile } from "../config/password-file.ts";
+import { COMMAND_TABLE } from "../core/commands.ts";
 import { MAX_ROWS_PER_SECOND } from "../core/throttle-change.ts";
 import { UsageError } from "./exit-codes.ts";
 
@@ -24,8 +25,14 @@ export interface ClientOptions {
   by?: string;
 }
 
+/** The client commands with their help lines: the command table's rows that have one, then `watch` (the CLI's own). */
+export const CLIENT_COMMANDS: ReadonlyArray<{ name: string; help: string }> = [
+  ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [{ name, help }])),
+  { name: "watch", help: "follow the command that runs now, whoever started it, until it ends" },
+];
+
 /** The help text shared by the client commands. */
-export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|cancel|stats [flags]
+export const CLIENT_USAGE = `Usage: migrations ${CLIENT_COMMANDS.map(({ name }) => name).join("|")} [flags]
 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
@@ -39,7 +46,8 @@ export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resu
 migrate and finalize follow the command until it ends; pause holds a running
 migrate at its next key range, on whichever replica runs it; cancel stops it there
 and waits until it stopped. Exit codes: 0 success, 1 the command failed (cancel: it
-did not stop within 60 s), 2 the request was rejected, 3 the service is unreachable.
+did not stop within 60 s), 2 the request was rejected, 3 the service or its
+database is unreachable.
 `;
 
 /** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */

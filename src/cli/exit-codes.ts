@@ -6,7 +6,7 @@ export const ExitCode = {
   FAILED: 1,
   /** The server rejected the request (bad state, auth, input), or the command line was wrong. */
   REQUEST_ERROR: 2,
-  /** The server could not be reached at the URL. */
+  /** The server could not be reached at the URL, or it cannot reach its database: nothing was done, try again later. */
   UNREACHABLE: 3,
 } as const;
 

@@ -1,7 +1,8 @@
 import { StartupError } from "../core/errors.ts";
-import { COMMAND_TABLE, isRunCommand, isThrottleCommand, type RunCommand, type ThrottleCommand } from "../core/commands.ts";
+import { isRunCommand, isThrottleCommand, type RunCommand, type ThrottleCommand } from "../core/commands.ts";
+import { packageVersion } from "../config/package-version.ts";
 import { cancelCommand } from "./cancel-command.ts";
-import { CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
+import { CLIENT_COMMANDS, CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
 import { createMigrationClient } from "./migration-client.ts";
@@ -17,15 +18,14 @@ export const MAIN_USAGE = `Usage: migrations <command> [flags]
 Commands:
   serve      run the migration service (see: migrations serve --help)
   create     write the next numbered migration file (see: migrations create --help)
-${Object.entries(COMMAND_TABLE)
-  .flatMap(([name, { help }]) => (help === null ? [] : [`  ${name.padEnd(10)} ${help}`]))
-  .join("\n")}
-  watch      follow the command that runs now, whoever started it, until it ends
+${CLIENT_COMMANDS.map(({ name, help }) => `  ${name.padEnd(10)} ${help}`).join("\n")}
+
+  -v, --version  print the version of migrations
 
 ${CLIENT_USAGE}`;
 
-/** The commands of the CLI: the server, `create`, the table's commands that have a help line, and `watch`. */
-const CLI_COMMANDS = ["serve", "create", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
+/** The commands of the CLI: the server, `create` and the client commands. */
+const CLI_COMMANDS = ["serve", "create", ...CLIENT_COMMANDS.map(({ name }) => name)];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
 async function clientCommand(name: RunCommand | ThrottleCommand | "cancel" | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
@@ -62,6 +62,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
       case "cancel":
       case "watch":
         return await clientCommand(command, rest, env, terminal);
+      case "--version":
+      case "-v":
+        terminal.out(packageVersion());
+        return ExitCode.OK;
       case undefined:
       case "help":
       case "--help":

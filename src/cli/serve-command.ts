@@ -1,12 +1,13 @@
 import { redactDatabaseUrl } from "../config/database-url.ts";
 import { resolveServeConfig } from "../config/resolve-serve-config.ts";
 import { parseServeFlags, SERVE_USAGE } from "../config/serve-options.ts";
+import { hostPort } from "../server/listen-error.ts";
 import { ExitCode } from "./exit-codes.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** `http://HOST:PORT` of a listening service, with IPv6 hosts in brackets. */
 export function listenUrl(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return `http://${hostPort(host, port)}`;
 }
 
 /** Resolves when the process gets SIGINT or SIGTERM; a second signal exits at once with code 1. */

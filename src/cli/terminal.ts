@@ -22,3 +22,16 @@ export function processTerminal(): Terminal {
     columns: process.stdout.columns || 80,
   };
 }
+
+/**
+ * What happens when the reader of stdout or stderr leaves (`migrations stats | head -1`): a client command
+ * ends quietly with exit code 0, as Unix tools do; `serve` stops writing there and keeps serving.
+ */
+export function onClosedOutput(then: "exit" | "keep-running"): void {
+  const closed = (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    if (then === "exit") process.exit(0);
+  };
+  process.stdout.on("error", closed);
+  process.stderr.on("error", closed);
+}

@@ -97,7 +97,9 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   else throw new StartupError(NO_PASSWORD_MESSAGE);
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
+  // `npm start` on a fresh clone has no ./data yet: --demo creates it, even when --migrations replaces the demo's.
+  const createDatabase = flags.create === true || flags.demo === true;
   return {
-    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, createDatabase, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

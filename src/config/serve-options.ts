@@ -18,6 +18,7 @@ export const SERVE_OPTIONS = {
   dev: { type: "boolean" },
   "dev-password": { type: "string" },
   demo: { type: "boolean" },
+  create: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
@@ -32,6 +33,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
 
   --database URL         sqlite:PATH or postgres://USER:PASSWORD@HOST/DB   [DATABASE_URL]
                          default sqlite:./data/migrations.db
+  --create               create the SQLite file's directory when it does not
+                         exist (without it that stops the start; --demo implies it)
   --migrations DIR       migrations directory, default ./migrations        [MIGRATIONS_DIR]
   --host HOST            listen address, default 127.0.0.1                 [HOST]
   --port PORT            listen port 0-65535 (0 = any free), default 9011  [PORT]
@@ -53,7 +56,8 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
   --dev-password TEXT    the password of dev mode instead of "dev"
   --demo                 demo mode (npm start): when no migrations directory is
                          configured, serve the bundled demo migrations and seed
-                         demo data; dev mode unless a password file is set
+                         demo data (only into an empty database); dev mode
+                         unless a password file is set; implies --create
   -h, --help             show this help
 `;
 

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   dev: boolean;
   /** Demo mode (`npm start` without a migrations dir): demo migrations and demo data seeded on first start. */
   demo: boolean;
+  /** Create the SQLite database's directory when it does not exist (`--create`; `--demo` implies it); else that is a start-up error. */
+  createDatabase?: boolean;
   /** Largest accepted request body in bytes; default 64 KiB. */
   bodyLimit: number;
   /** How long a running command may show no output or progress before `reset` may stop it, in ms; default 10 minutes. */

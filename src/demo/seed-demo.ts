@@ -1,5 +1,8 @@
+import { StartupError } from "../core/errors.ts";
 import type { MigrationDb } from "../migrations/types.ts";
+import { SERVICE_TABLE_PREFIX } from "../stores/store-driver.ts";
 import { generateDemoData, type DemoRow } from "./demo-data.ts";
+import type { DemoDb } from "./open-demo-db.ts";
 import { DEMO_TABLES } from "./demo-schema.ts";
 
 /** Rows per INSERT statement: a few hundred keeps each statement small on every database. */
@@ -10,20 +13,33 @@ function literal(value: string | number): string {
   return typeof value === "number" ? String(value) : `'${value.replaceAll("'", "''")}'`;
 }
 
+/** Most table names a refusal to seed lists. */
+const LISTED_TABLES = 5;
+
 /**
- * True when any demo table already exists, so the demo was seeded before (or the database holds real
- * data): a query on it succeeds. Portable SQL only, so seeding knows nothing of dialects.
+ * True when every table the demo seeds exists, so the demo was seeded before (the demo migrations add
+ * tables but drop none): a query on each succeeds. Portable SQL only, so seeding knows nothing of dialects.
  */
 export async function isDemoSeeded(db: MigrationDb): Promise<boolean> {
   for (const table of DEMO_TABLES) {
     try {
       await db.query(`SELECT 1 FROM "${table.name}" WHERE 1 = 0`);
-      return true;
     } catch {
-      // No such table.
+      return false;
     }
   }
-  return false;
+  return true;
+}
+
+/** The refusal to seed the demo into a database that holds tables of someone else's. */
+export class ForeignTablesError extends StartupError {
+  constructor(readonly tables: readonly string[]) {
+    const listed = tables.slice(0, LISTED_TABLES).join(", ") + (tables.length > LISTED_TABLES ? `, … (${tables.length} tables)` : "");
+    super(
+      `Refusing to seed the demo: the database already has tables that are not the demo's (${listed}). ` +
+        "Give --demo an empty database (--database), or serve your own migrations with --migrations DIR.",
+    );
+  }
 }
 
 /** Inserts rows in multi-row INSERTs of literal values. */
@@ -37,11 +53,15 @@ async function insertAll(db: MigrationDb, table: string, columns: readonly strin
 
 /**
  * Creates and fills the demo shop tables (a few thousand rows, deterministic) in one transaction, on
- * SQLite or PostgreSQL. Returns false, changing nothing, when a demo table already exists.
- * `db` must be a single session (one connection), since the transaction spans several calls.
+ * SQLite or PostgreSQL. Returns false, changing nothing, when the demo was seeded before; throws
+ * ForeignTablesError, changing nothing, when the database has any other table than the service's own:
+ * the demo never writes into someone's database. `db` must be a single session (one connection), since
+ * the transaction spans several calls.
  */
-export async function seedDemo(db: MigrationDb): Promise<boolean> {
+export async function seedDemo(db: DemoDb): Promise<boolean> {
   if (await isDemoSeeded(db)) return false;
+  const foreign = (await db.tableNames()).filter((name) => !name.startsWith(SERVICE_TABLE_PREFIX));
+  if (foreign.length > 0) throw new ForeignTablesError(foreign);
   const data = generateDemoData();
   await db.exec("BEGIN");
   try {

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { LoadedMigration } from "../migrations/types.ts";
 import type { ShadowSession, TransformRoute } from "../stores/store.ts";
+import { BatchLines } from "./batch-lines.ts";
 import { formatMs } from "./command-output.ts";
 import type { PassProgress } from "./progress-tracker.ts";
 import type { CommandContext } from "./types.ts";
@@ -29,6 +30,7 @@ export async function transformTable(
   let after: unknown[] | null = null;
   let rows = 0;
   let ranges = 0;
+  const lines = new BatchLines((batch, moved) => ctx.out.detail(`${prefix}: transformed batch ${batch} of "${table}" (${moved} rows)`));
   try {
     for (;;) {
       await ctx.throttle.beforeRange(rangeRows);
@@ -37,7 +39,7 @@ export async function transformTable(
       const job = ctx.transformer.transform({ path: loaded.path, checksum: loaded.checksum, table, plan, range: { after, upTo } }).then((moved) => {
         rows += moved;
         pass.add(moved);
-        ctx.out.detail(`${prefix}: transformed batch ${number} of "${table}" (${moved} rows)`);
+        lines.land(number, moved);
       });
       // A failed job stays in the set, so the next wait rethrows its error.
       running.add(job);
@@ -53,7 +55,8 @@ export async function transformTable(
     throw error;
   }
   ctx.out.detail(`${prefix}: transformed ${rows} rows of "${table}"`);
-  ctx.out.detail(`${prefix}: transform of "${table}" took ${formatMs(performance.now() - started)} in ${ranges} batches`);
+  const batches = lines.batches === 1 ? "1 batch" : `${lines.batches} batches`;
+  ctx.out.detail(`${prefix}: transform of "${table}" took ${formatMs(performance.now() - started)} in ${batches}`);
   return rows;
 }
 

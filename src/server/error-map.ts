@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ConflictError } from "../core/errors.ts";
+import { ConflictError, DatabaseUnavailableError } from "../core/errors.ts";
 import { RequestError } from "./request-errors.ts";
 import type { Logger } from "./logger.ts";
 
@@ -14,13 +14,14 @@ export interface ErrorAnswer {
 }
 
 /**
- * The one table: error kind (a RequestError's, or `conflict` for the core's ConflictError) → HTTP status and
- * Connect code. `conflict` is every state that refuses a command: CONTRACT §3's texts, and `pause` / `resume`
+ * The one table: error kind (a RequestError's, `conflict` for the core's ConflictError, `unavailable` for a
+ * DatabaseUnavailableError: the database cannot be reached, as /ready says) → HTTP status and Connect code. `conflict` is every state that refuses a command: CONTRACT §3's texts, and `pause` / `resume`
  * while no migrate or finalize runs (`No migrate or finalize is running: there is nothing to pause.`).
  */
-export const ERROR_TABLE: Readonly<Record<RequestError["kind"] | "conflict", { status: number; code: Code }>> = {
+export const ERROR_TABLE: Readonly<Record<RequestError["kind"] | "conflict" | "unavailable", { status: number; code: Code }>> = {
   bad_request: { status: 400, code: Code.InvalidArgument },
   conflict: { status: 400, code: Code.FailedPrecondition },
+  unavailable: { status: 503, code: Code.Unavailable },
   unauthorized: { status: 401, code: Code.Unauthenticated },
   too_large: { status: 413, code: Code.ResourceExhausted },
   method: { status: 405, code: Code.Unimplemented },
@@ -34,6 +35,7 @@ export const INTERNAL_ERROR_MESSAGE = "Internal server error";
 export function describeError(error: unknown, logger: Logger): ErrorAnswer {
   if (error instanceof RequestError) return { ...ERROR_TABLE[error.kind], message: error.message };
   if (error instanceof ConflictError) return { ...ERROR_TABLE.conflict, message: error.message };
+  if (error instanceof DatabaseUnavailableError) return { ...ERROR_TABLE.unavailable, message: error.message };
   logger.error({ msg: "unexpected error while handling a request", err: errorDetails(error) });
   return { status: 500, code: Code.Internal, message: INTERNAL_ERROR_MESSAGE };
 }

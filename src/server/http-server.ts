@@ -12,6 +12,7 @@ import { createConnectRoutes } from "./connect-routes.ts";
 import { answerDecodeFailuresAsInvalidArgument } from "./decode-errors.ts";
 import type { NodeRequest } from "./json-body.ts";
 import { createJsonRoute } from "./json-route.ts";
+import { listenError } from "./listen-error.ts";
 import type { Logger } from "./logger.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { createOpsRoutes } from "./ops-routes.ts";
@@ -142,17 +143,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     sniffing.add(socket);
     socket.once("close", () => sniffing.delete(socket));
   });
-  server.on("error", (error) => logger.error({ msg: "server error", err: error.message }));
 
   return {
     async listen(port, host) {
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
+        const refused = (error: Error) => reject(listenError(error, host, port));
+        server.once("error", refused);
         server.listen(port, host, () => {
-          server.off("error", reject);
+          server.off("error", refused);
           resolve();
         });
       });
+      // Only once listening: a failed listen is the caller's one error, not also a log line.
+      server.on("error", (error) => logger.error({ msg: "server error", err: error.message }));
       // The HTTP/1 server never listens itself; its 'listening' event starts the connection tracking
       // behind requestTimeout, headersTimeout and closeIdleConnections().
       http1.emit("listening");

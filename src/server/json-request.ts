@@ -1,4 +1,4 @@
-import { isCommand, type Command } from "../core/commands.ts";
+import { COMMANDS, isCommand, type Command } from "../core/commands.ts";
 import { MAX_ROWS_PER_SECOND } from "../core/throttle-change.ts";
 import { BadRequestError } from "./request-errors.ts";
 
@@ -32,7 +32,7 @@ export function parseRouteRequest(body: Uint8Array): RouteRequest {
   const fields = value as Record<string, unknown>;
   const cmd = Object.hasOwn(fields, "cmd") ? fields.cmd : undefined;
   if (cmd === undefined || cmd === null || cmd === "") throw new BadRequestError("No command provided");
-  if (!isCommand(cmd)) throw new BadRequestError(`Unknown command: ${echo(cmd)}`);
+  if (!isCommand(cmd)) throw new BadRequestError(unknownCommand(cmd));
   const verbose = Object.hasOwn(fields, "verbose") ? fields.verbose : false;
   if (typeof verbose !== "boolean") {
     throw new BadRequestError(`'verbose' must be a boolean, got ${jsonKind(verbose)}`);
@@ -59,6 +59,15 @@ function parseJson(body: Uint8Array): unknown {
   } catch {
     throw new BadRequestError("Request body is not valid JSON");
   }
+}
+
+/**
+ * The refusal of an unknown `cmd`: a string keeps the exact text existing clients know (CONTRACT §4); any
+ * other JSON value is no command name at all, so the answer lists the valid ones (from the command table).
+ */
+function unknownCommand(cmd: unknown): string {
+  if (typeof cmd === "string") return `Unknown command: ${echo(cmd)}`;
+  return `Unknown command: ${echo(cmd)}. Valid commands: ${COMMANDS.join(", ")}`;
 }
 
 /** A command value as the client wrote it: strings bare, anything else as JSON, cut at ECHO_LIMIT. */

@@ -1,3 +1,4 @@
+import { DATABASE_UNAVAILABLE, DatabaseUnavailableError } from "../core/errors.ts";
 import type { MigrationApi, Stats } from "../core/results.ts";
 import type { NodeRequest } from "./json-body.ts";
 import type { Logger } from "./logger.ts";
@@ -90,11 +91,11 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoutes {
 
 /** One line about why the database did not answer: the error's message, else its code or name. */
 function describe(error: unknown): string {
-  if (error instanceof TimeoutError) return error.message;
+  if (error instanceof TimeoutError || error instanceof DatabaseUnavailableError) return error.message;
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     const text = error.message || (code ?? error.name);
-    return `database unavailable: ${text}`.replace(/\s+/g, " ").trim();
+    return `${DATABASE_UNAVAILABLE}: ${text}`.replace(/\s+/g, " ").trim();
   }
-  return `database unavailable: ${String(error)}`;
+  return `${DATABASE_UNAVAILABLE}: ${String(error)}`;
 }

@@ -11,6 +11,7 @@ import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
 import { CommandPool } from "../runner/command-pool.ts";
+import { driverForUrl } from "../stores/drivers.ts";
 import { openStore } from "../stores/open-store.ts";
 import { createHttpServer } from "./http-server.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -52,6 +53,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const publicPassword = config.dev && config.passwordForms === undefined;
   const redact = createSecretRedactor([...databaseSecrets(config.databaseUrl), ...(publicPassword ? [] : [config.password])]);
   for (const warning of config.warnings ?? []) logger.warn(warning);
+  driverForUrl(config.databaseUrl).checkLocation(config.databaseUrl, config.createDatabase === true);
   const migrations = await loadMigrations(config.migrationsDir);
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);

@@ -1,8 +1,13 @@
 import type { Dialect, MigrationDb } from "../migrations/types.ts";
 import type { KeyRange, RangePlan, ReplayPlan, RowMapper, Store } from "./store.ts";
 
+/** The prefix of every table the service itself creates in a database, on every store (`_migration_state`, …). */
+export const SERVICE_TABLE_PREFIX = "_migration_";
+
 /** A MigrationDb on one connection of its own (the demo seeding runs on one), and its close. */
 export interface SingleConnectionDb extends MigrationDb {
+  /** The tables of the database the service works on (SQLite's main database, PostgreSQL's current schema), by name. */
+  tableNames(): Promise<string[]>;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -18,6 +23,11 @@ export interface StoreDriver {
   readonly schemes: readonly string[];
   /** The canonical form of a URL of this store (an SQLite path made absolute against `cwd`); a StartupError when it cannot serve it. */
   canonicalUrl(url: string, cwd: string): string;
+  /**
+   * Checks, before anything opens the database, that it can be where the URL says: an SQLite file's directory
+   * must exist (it is created when `create`), else a StartupError naming it. Nothing to check for a server.
+   */
+  checkLocation(url: string, create: boolean): void;
   /** Creates the store of a canonical URL; call `init()` next. */
   createStore(url: string): Store;
   /** Worker-thread side of a transform: moves one key range of a plan of this dialect on the thread's own connection. */

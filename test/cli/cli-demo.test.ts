@@ -1,9 +1,11 @@
 import Database from "better-sqlite3";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { runCli as runCliInProcess } from "../../src/cli/run-cli.ts";
+import { fencedBlocks } from "../readme/readme-blocks.ts";
 import { cleanEnv, runCli, startServe } from "./cli-process.ts";
 import { fakeTerminal } from "./fake-terminal.ts";
 
@@ -14,7 +16,8 @@ const lines = (text: string) => text.split("\n").filter(Boolean);
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
 describe("npm start: the demo", () => {
-  it("seeds the demo shop and runs its migrations to finalized", async () => {
+  // Several service starts and CLI runs, each a process: seconds apiece on a busy machine.
+  it("seeds the demo shop and runs its migrations to finalized; a restart keeps that state", { timeout: 180_000 }, async () => {
     const cwd = join(root, "demo");
     mkdirSync(cwd);
     const serve = await startServe(["--demo", "--port", "0"], { cwd });
@@ -31,10 +34,88 @@ describe("npm start: the demo", () => {
     } finally {
       expect(await serve.stop()).toBe(0);
     }
+    expect(serve.output().stderr).toContain('"msg":"demo data seeded"');
     const db = new Database(join(cwd, "data", "migrations.db"), { readonly: true });
     expect(db.prepare(`SELECT COUNT(*) AS "n" FROM "address"`).get()).toEqual({ n: 2000 });
     expect(Object.keys(db.prepare(`SELECT * FROM "customer" LIMIT 1`).get() as object)).toContain("full_name");
     db.close();
+
+    // A restart of `npm start` keeps its state: nothing seeded again, still finalized.
+    const again = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", again.url])).stdout)).toMatchObject({ status: "finalized", current_migration_index: 3 });
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    expect(again.output().stderr).not.toContain("demo data seeded");
+  });
+
+  it("the README's reset starts the demo over", { timeout: 180_000 }, async () => {
+    const cwd = join(root, "demo-reset");
+    mkdirSync(cwd);
+    const first = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect((await runCli(["migrate", "--url", first.url])).code).toBe(0);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    // Its commands before `npm start`, then the start.
+    const resetBlock = fencedBlocks("sh").find((block) => block.startsWith("# reset the demo"))!;
+    expect(readdirSync(join(cwd, "data"))).toEqual(expect.arrayContaining(["migrations.db", "migrations.db.shadow"]));
+    execFileSync("sh", ["-c", resetBlock.replace(/^npm start$/m, "")], { cwd });
+    expect(readdirSync(join(cwd, "data"))).toEqual([]);
+    const fresh = await startServe(["--demo", "--port", "0"], { cwd });
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", fresh.url])).stdout)).toMatchObject({ status: "migration_required", current_migration_index: 0 });
+    } finally {
+      expect(await fresh.stop()).toBe(0);
+    }
+    expect(fresh.output().stderr).toContain('"msg":"demo data seeded"');
+  });
+
+  it("refuses to seed into a database that has tables of someone else's, and changes nothing", async () => {
+    const path = join(root, "shop.db");
+    const app = new Database(path);
+    app.exec(`CREATE TABLE "invoice" ("id" INTEGER PRIMARY KEY, "total" INTEGER); INSERT INTO "invoice" VALUES (1, 100)`);
+    app.close();
+    const result = await runCli(["serve", "--demo", "--port", "0", "--database", `sqlite:${path}`]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "Refusing to seed the demo: the database already has tables that are not the demo's (invoice). " +
+        "Give --demo an empty database (--database), or serve your own migrations with --migrations DIR.\n",
+    );
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()).toEqual([{ name: "invoice" }]);
+    expect(db.prepare(`SELECT * FROM "invoice"`).all()).toEqual([{ id: 1, total: 100 }]);
+    db.close();
+  });
+});
+
+describe("serve: an SQLite file in a directory that does not exist", () => {
+  const migrations = join(root, "no-migrations");
+  mkdirSync(migrations);
+
+  it("stops the start with one line naming the file and the directory, and creates nothing", async () => {
+    const path = join(root, "missing", "sub", "app.db");
+    const result = await runCli(["serve", "--dev", "--port", "0", "--migrations", migrations, "--database", `sqlite:${path}`]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Cannot create the SQLite database ${path}: the directory ${join(root, "missing", "sub")} does not exist (create it, or start with --create)\n`,
+    });
+    expect(existsSync(join(root, "missing"))).toBe(false);
+  });
+
+  it("with --create, creates the directory and serves", async () => {
+    const path = join(root, "created", "sub", "app.db");
+    const serve = await startServe(["--dev", "--port", "0", "--migrations", migrations, "--database", `sqlite:${path}`, "--create"]);
+    try {
+      expect(json((await runCli(["stats", "--json", "--url", serve.url])).stdout)).toMatchObject({ status: "finalized" });
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    expect(existsSync(path)).toBe(true);
   });
 
   it("counts each row once per table it lands in, and the TTY bar moves while a migrate of a second or more runs", async () => {

@@ -25,7 +25,7 @@ describe("resolveServeConfig: settings, flags over environment over defaults", (
     ["defaults", base, {}, {
       databaseUrl: `sqlite:${resolve(cwd, "data/migrations.db")}`, migrationsDir: resolve(cwd, "migrations"),
       host: "127.0.0.1", port: 9011, password: "s3cret", workers: availableParallelism(), dev: false, demo: false, bodyLimit: 65536,
-      logLevel: "info",
+      logLevel: "info", createDatabase: false,
     }],
     ["--database sqlite:PATH", [...base, "--database", "sqlite:/tmp/a.db"], {}, { databaseUrl: "sqlite:/tmp/a.db" }],
     ["--database sqlite:relative", [...base, "--database", "sqlite:x/b.db"], {}, { databaseUrl: `sqlite:${resolve(cwd, "x/b.db")}` }],
@@ -131,6 +131,9 @@ describe("resolveServeConfig: dev and demo mode", () => {
     ["--demo with --migrations: no demo", ["--demo", "--dev", "--migrations", "/m"], {}, { demo: false, migrationsDir: "/m" }],
     ["--demo with MIGRATIONS_DIR: no demo", ["--demo", "--dev"], { MIGRATIONS_DIR: "/m" }, { demo: false, migrationsDir: "/m" }],
     ["--demo keeps --database", ["--demo", "--database", "sqlite:/tmp/demo.db"], {}, { demo: true, databaseUrl: "sqlite:/tmp/demo.db" }],
+    ["--create", ["--dev", "--create"], {}, { createDatabase: true }],
+    ["--demo implies --create", ["--demo"], {}, { createDatabase: true }],
+    ["--demo with --migrations still creates ./data", ["--demo", "--dev", "--migrations", "/m"], {}, { demo: false, createDatabase: true }],
   ];
   it.each(rows)("%s", async (_name, argv, env, expected) => {
     expect(await resolveServeConfig(argv, env)).toMatchObject(expected);
@@ -148,7 +151,7 @@ describe("resolveServeConfig: errors", () => {
     ["no password file, no dev mode", [], {}, new RegExp(`^${NO_PASSWORD_MESSAGE.replace(/[()]/g, "\\$&")}$`)],
     ["--migrations without --demo needs a password", ["--migrations", "/m"], {}, /^No password file/],
     ["--demo with --migrations needs a password", ["--demo", "--migrations", "/m"], {}, /^No password file/],
-    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --shutdown-grace, --max-finalize-backlog, --max-rows-per-second, --body-limit, --log-level, --dev, --dev-password, --demo, --help/],
+    ["unknown flag", ["--dev", "--prot", "1"], {}, /Unknown option '--prot'.*Valid flags: --database, --migrations, --host, --port, --password-file, --workers, --stall-timeout, --shutdown-grace, --max-finalize-backlog, --max-rows-per-second, --body-limit, --log-level, --dev, --dev-password, --demo, --create, --help/],
     ["flag without value", ["--dev", "--port"], {}, /--port.*Valid flags/],
     ["stray argument", ["--dev", "extra"], {}, /Unexpected argument 'extra'/],
     ["port not a number", [...dev, "--port", "http"], {}, /--port must be a port number from 0 to 65535, got "http"/],

@@ -20,7 +20,7 @@ describe("a service that cannot listen", () => {
       removeDir(dir);
     });
     const port = Number(new URL(first.baseUrl).port);
-    await expect(startTestService(db, dir, { port })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startTestService(db, dir, { port })).rejects.toThrow(/the port is already in use/);
     expect((await first.post({ cmd: "stats" })).body).toMatchObject({ success: true, stats: { status: "migration_required" } });
   });
 });

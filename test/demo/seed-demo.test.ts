@@ -5,7 +5,7 @@ import { createPostgresDatabase, type PostgresTestDatabase } from "../helpers/po
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_SIZES, generateDemoData } from "../../src/demo/demo-data.ts";
 import { openDemoDb, type DemoDb } from "../../src/demo/open-demo-db.ts";
-import { isDemoSeeded, seedDemo } from "../../src/demo/seed-demo.ts";
+import { ForeignTablesError, isDemoSeeded, seedDemo } from "../../src/demo/seed-demo.ts";
 import { applyInPlace } from "./apply-in-place.ts";
 import { loadDemoMigrations } from "./load-demo-migrations.ts";
 
@@ -42,11 +42,33 @@ async function seedAndMigrate(db: DemoDb): Promise<void> {
   expect(await seedDemo(db)).toBe(false);
 }
 
+/** A database with one table of someone else's, and one that shares a demo table's name, is refused and left as it was. */
+async function refuseForeignTables(db: DemoDb): Promise<void> {
+  await db.exec(`CREATE TABLE "order" ("id" INTEGER PRIMARY KEY, "total" INTEGER)`);
+  await db.exec(`CREATE TABLE "_migration_state" ("idx" INTEGER PRIMARY KEY)`);
+  await db.exec(`INSERT INTO "order" VALUES (1, 100)`);
+  expect(await isDemoSeeded(db)).toBe(false);
+  const refusal = await seedDemo(db).catch((error: unknown) => error);
+  expect(refusal).toBeInstanceOf(ForeignTablesError);
+  expect((refusal as ForeignTablesError).tables).toEqual(["order"]);
+  expect(await db.tableNames()).toEqual(["_migration_state", "order"]);
+  expect(await db.query(`SELECT "id", "total" FROM "order"`)).toEqual([{ id: 1, total: 100 }]);
+}
+
 describe("seedDemo on SQLite", () => {
   it("seeds a few thousand rows once, and the demo migrations run on them", async () => {
     const db = await openDemoDb(`sqlite:${join(mkdtempSync(join(tmpdir(), "demo-")), "nested", "demo.db")}`);
     try {
       await seedAndMigrate(db);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("refuses a database with tables of someone else's", async () => {
+    const db = await openDemoDb(`sqlite:${join(mkdtempSync(join(tmpdir(), "demo-")), "foreign.db")}`);
+    try {
+      await refuseForeignTables(db);
     } finally {
       await db.close();
     }
@@ -61,8 +83,20 @@ describe("seedDemo on SQLite", () => {
 
 describe("seedDemo on PostgreSQL", () => {
   let database: PostgresTestDatabase | undefined;
+  let foreign: PostgresTestDatabase | undefined;
   afterAll(async () => {
     await database?.drop();
+    await foreign?.drop();
+  });
+
+  it("refuses a database with tables of someone else's", async () => {
+    foreign = await createPostgresDatabase();
+    const db = await openDemoDb(foreign.url);
+    try {
+      await refuseForeignTables(db);
+    } finally {
+      await db.close();
+    }
   });
 
   it("seeds once, and the demo migrations run on it", async () => {

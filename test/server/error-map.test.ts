@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ConflictError } from "../../src/core/errors.ts";
+import { ConflictError, DatabaseUnavailableError } from "../../src/core/errors.ts";
 import { BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from "../../src/server/request-errors.ts";
 import { ALL_STATES } from "../../src/core/states.ts";
 import { MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
@@ -16,6 +16,7 @@ describe("the error table", () => {
     { error: new PayloadTooLargeError("too large"), status: 413, code: Code.ResourceExhausted },
     { error: new MethodNotAllowedError("use POST"), status: 405, code: Code.Unimplemented },
     { error: new NotFoundError("Not found"), status: 404, code: Code.NotFound },
+    { error: new DatabaseUnavailableError("connect ECONNREFUSED 127.0.0.1:5432"), status: 503, code: Code.Unavailable },
   ])("$error.name → $status / $code", ({ error, status, code }) => {
     const logger = new MemoryLogger();
     expect(describeError(error, logger)).toEqual({ status, code, message: error.message });

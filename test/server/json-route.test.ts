@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { COMMANDS } from "../../src/core/commands.ts";
 import { ConflictError } from "../../src/core/errors.ts";
 import { json, request1, type RawRequest } from "./support/raw-http.ts";
 import { BODY_LIMIT, PLAIN_AUTH, startTestServer, type TestServer } from "./support/start-server.ts";
@@ -13,6 +14,9 @@ beforeEach(() => {
   t.api.calls.length = 0;
   t.logger.entries.length = 0;
 });
+
+/** The list a non-string `cmd` is answered with: every command of the table, in its order. */
+const VALID = COMMANDS.join(", ");
 
 const auth = { authorization: PLAIN_AUTH, "content-type": "application/json" };
 const post = (body: string | Buffer, headers: Record<string, string> = auth) => request1(t.port, { body, headers });
@@ -32,10 +36,10 @@ describe("CONTRACT §4 error table", () => {
     { name: "cmd empty", req: { body: '{"cmd": ""}', headers: auth }, status: 400, message: "No command provided" },
     { name: "unknown cmd", req: { body: '{"cmd": "drop"}', headers: auth }, status: 400, message: "Unknown command: drop" },
     { name: "cmd wrong case", req: { body: '{"cmd": "STATS"}', headers: auth }, status: 400, message: "Unknown command: STATS" },
-    { name: "cmd number", req: { body: '{"cmd": 5}', headers: auth }, status: 400, message: "Unknown command: 5" },
-    { name: "cmd array", req: { body: '{"cmd": ["stats"]}', headers: auth }, status: 400, message: 'Unknown command: ["stats"]' },
-    { name: "cmd object", req: { body: '{"cmd": {"a": 1}}', headers: auth }, status: 400, message: 'Unknown command: {"a":1}' },
-    { name: "cmd true", req: { body: '{"cmd": true}', headers: auth }, status: 400, message: "Unknown command: true" },
+    { name: "cmd number", req: { body: '{"cmd": 5}', headers: auth }, status: 400, message: `Unknown command: 5. Valid commands: ${VALID}` },
+    { name: "cmd array", req: { body: '{"cmd": ["stats"]}', headers: auth }, status: 400, message: `Unknown command: ["stats"]. Valid commands: ${VALID}` },
+    { name: "cmd object", req: { body: '{"cmd": {"a": 1}}', headers: auth }, status: 400, message: `Unknown command: {"a":1}. Valid commands: ${VALID}` },
+    { name: "cmd true", req: { body: '{"cmd": true}', headers: auth }, status: 400, message: `Unknown command: true. Valid commands: ${VALID}` },
     { name: "verbose string", req: { body: '{"cmd": "migrate", "verbose": "yes"}', headers: auth }, status: 400, message: "'verbose' must be a boolean, got a string" },
     { name: "verbose number", req: { body: '{"cmd": "stats", "verbose": 1}', headers: auth }, status: 400, message: "'verbose' must be a boolean, got a number" },
     { name: "verbose null", req: { body: '{"cmd": "reset", "verbose": null}', headers: auth }, status: 400, message: "'verbose' must be a boolean, got null" },
@@ -69,6 +73,14 @@ describe("CONTRACT §4 error table", () => {
     expect(json(response)).toStrictEqual({ success: false, message });
     if (status === 405) expect(response.headers.allow).toBe("POST");
     expect(t.api.calls).toEqual([]);
+  });
+
+  it("a cmd that is no string lists the valid commands, which are the route's own", async () => {
+    const { message } = json(await post('{"cmd": 5}')) as { message: string };
+    expect(message).toMatch(/^Unknown command: 5\. Valid commands: migrate, finalize, reset, (\w+, )*stats, (\w+, )*progress(, \w+)*$/);
+    for (const cmd of message.split("Valid commands: ")[1]!.split(", ")) {
+      expect((await post(JSON.stringify({ cmd }))).status, cmd).toBe(200);
+    }
   });
 
   it("body exactly at the limit is read (and then judged by its content)", async () => {

@@ -15,6 +15,7 @@ export const postgresDriver: StoreDriver = {
     checkPostgresUrl(url);
     return url;
   },
+  checkLocation: () => {},
   createStore: (url) => new PostgresStore(url),
   moveRange: (plan, range, map) => moveRangePostgres(plan as PgRangePlan, range, map),
   replayBatch: (plan, map) => replayBatchPostgres(plan as PgReplayPlan, map),
@@ -25,6 +26,12 @@ export const postgresDriver: StoreDriver = {
     });
     return {
       ...postgresMigrationDb((fn) => fn(client as unknown as pg.PoolClient), { verbose: false, log: () => {} }),
+      async tableNames() {
+        const { rows } = await client.query<{ name: string }>(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+        );
+        return rows.map(({ name }) => name);
+      },
       close: () => client.end(),
     };
   },

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { DatabaseUnavailableError } from "../../core/errors.ts";
 
 /** A pooled client checked out of a pg.Pool. */
 export type PoolClient = pg.PoolClient;
@@ -67,6 +68,24 @@ export function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && /^57P0[1-3]$|^08/.test(code)) return true;
   return error instanceof Error && /Connection terminated|ECONNRESET|EPIPE/.test(error.message);
+}
+
+/** Socket codes and SQLSTATE classes of a server that cannot be reached or refuses every session (not of a statement). */
+const UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|3D000|57P03|53300|28\w{3})$/;
+
+/** True when `error` says the database cannot be reached now: refused or cut connections, a database that is gone. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (isConnectionLost(error)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && UNREACHABLE.test(code)) return true;
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
+}
+
+/** `error` as a DatabaseUnavailableError when the database cannot be reached, else unchanged. */
+export function asUnavailable(error: unknown): unknown {
+  if (!isDatabaseUnreachable(error)) return error;
+  const reason = error instanceof Error ? error.message || ((error as NodeJS.ErrnoException).code ?? error.name) : String(error);
+  return new DatabaseUnavailableError(reason, { cause: error });
 }
 
 /**

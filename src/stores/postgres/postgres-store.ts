@@ -5,7 +5,7 @@ import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
-import { checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
+import { asUnavailable, checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
 import { createCapture } from "./capture.ts";
 import { createProtectFunction, dropLiftedProtection, protectTable } from "./protection.ts";
@@ -68,9 +68,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** One statement over both tables. */
+  /** One statement over both tables; a DatabaseUnavailableError when the database cannot be reached (every request reads one first). */
   async snapshot(): Promise<Snapshot> {
-    return withReadClient(this.pool, (client) => readSnapshot(client, this.ready().names));
+    try {
+      return await withReadClient(this.pool, (client) => readSnapshot(client, this.ready().names));
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   }
 
   /** The compare-and-set, the protection and then the advisory lock, in one transaction; the winner's client stays pinned holding the lock. */

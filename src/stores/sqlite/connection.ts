@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { StartupError } from "../../core/errors.ts";
 
 /** A better-sqlite3 connection. */
 export type Connection = Database.Database;
@@ -11,6 +12,20 @@ export const BUSY_TIMEOUT_MS = 10_000;
 /** The file next to the database that holds the shadow copies: `<dbpath>.shadow`. */
 export function shadowPathOf(databasePath: string): string {
   return `${databasePath}.shadow`;
+}
+
+/**
+ * Makes sure the directory of a database file exists: creates it when `create`, else a StartupError naming
+ * the file and the missing directory (a typo in a path must not leave a new empty database somewhere).
+ */
+export function ensureDatabaseDirectory(path: string, create: boolean): void {
+  const directory = dirname(path);
+  if (existsSync(directory)) return;
+  if (create) {
+    mkdirSync(directory, { recursive: true });
+    return;
+  }
+  throw new StartupError(`Cannot create the SQLite database ${path}: the directory ${directory} does not exist (create it, or start with --create)`);
 }
 
 /** Opens (creating parent directories and the file) a connection in WAL mode with a busy timeout. */

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { StartupError } from "../../core/errors.ts";
 import type { StoreDriver } from "../store-driver.ts";
-import { openConnection } from "./connection.ts";
+import { ensureDatabaseDirectory, openConnection } from "./connection.ts";
 import { sqliteMigrationDb } from "./migration-db.ts";
 import { moveRangeSqlite } from "./range-mover.ts";
 import type { SqliteRangePlan } from "./range-plan.ts";
@@ -29,13 +29,16 @@ export const sqliteDriver: StoreDriver = {
   dialect: "sqlite",
   schemes: ["sqlite"],
   canonicalUrl: (url, cwd) => `sqlite:${sqlitePathOf(url, cwd)}`,
+  checkLocation: (url, create) => ensureDatabaseDirectory(sqlitePathOf(url), create),
   createStore: (url) => new SqliteStore(sqlitePathOf(url)),
   moveRange: (plan, range, map) => moveRangeSqlite(plan as SqliteRangePlan, range, map),
   replayBatch: (plan, map) => replayBatchSqlite(plan as SqliteReplayPlan, map),
   async openSingleDb(url) {
     const connection = openConnection(sqlitePathOf(url));
+    const tables = connection.prepare<[], { name: string }>(`SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`);
     return {
       ...sqliteMigrationDb(connection, { verbose: false, log: () => {} }),
+      tableNames: async () => tables.all().map(({ name }) => name),
       async close() {
         connection.close();
       },

@@ -6,6 +6,7 @@ import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrot
 import { createCapture, readGuarded } from "./capture.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
+import { FilePresence } from "./file-presence.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
@@ -28,10 +29,12 @@ export class SqliteStore implements Store {
   /** Absolute path of the shadow file. */
   readonly shadowPath: string;
   private readonly db: Connection;
+  private readonly presence: FilePresence;
 
   /** Opens (creating when missing) the database at `path`; call `init()` before use. A StartupError naming the path when it cannot. */
   constructor(readonly path: string) {
     this.db = openingFile(path, () => openConnection(path));
+    this.presence = new FilePresence(path);
     this.shadowPath = shadowPathOf(path);
   }
 
@@ -43,9 +46,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** One read transaction over both tables. */
+  /** One read transaction over both tables; a DatabaseUnavailableError when the file is gone or unusable (every request reads one first). */
   async snapshot(): Promise<Snapshot> {
-    return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db), guarded: readGuarded(this.db) }))();
+    this.presence.check();
+    try {
+      return this.db.transaction(() => ({ migrations: readMigrations(this.db), command: readCommand(this.db), guarded: readGuarded(this.db) }))();
+    } catch (error) {
+      throw this.presence.unusable(error);
+    }
   }
 
   /** Nothing to release: on SQLite liveness is a pid probe plus the heartbeat. */
