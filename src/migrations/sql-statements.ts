@@ -22,7 +22,8 @@ export interface SqlStatement {
 
 /**
  * Splits SQL text into statements at `;`, respecting '…' and E'…' literals, "…" identifiers, `--` and
- * (nested) block comments, PostgreSQL dollar quoting, and the BEGIN … END body of an SQLite trigger.
+ * (nested) block comments, PostgreSQL dollar quoting, an SQLite trigger's BEGIN … END body and a PostgreSQL
+ * function's BEGIN ATOMIC … END body.
  * Empty statements (only comments or `;`) are left out. Unterminated quotes or comments run to the end.
  */
 export function splitSqlStatements(text: string): SqlStatement[] {
@@ -44,7 +45,7 @@ export function splitSqlStatements(text: string): SqlStatement[] {
       continue;
     }
     tokens.push(token);
-    if (token.kind === "word" && isTriggerBody(tokens)) depth += blockChange(token.text);
+    if (token.kind === "word") depth += blockChange(tokens, depth);
   }
   flush();
   return statements;
@@ -64,17 +65,21 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line: lineAt(text, offset), column: offset - lastBreak };
 }
 
-/** Only a `CREATE [TEMP] TRIGGER` holds statements of its own (SQLite's BEGIN … END; PostgreSQL calls a function). */
-function isTriggerBody(tokens: readonly SqlToken[]): boolean {
-  const words = tokens.slice(0, 3).map((t) => (t.kind === "word" ? t.text.toUpperCase() : ""));
-  return words[0] === "CREATE" && (words[1] === "TRIGGER" || (/^TEMP(ORARY)?$/.test(words[1]!) && words[2] === "TRIGGER"));
-}
-
-/** BEGIN and CASE open a block inside a trigger body, END closes one. */
-function blockChange(word: string): number {
-  const upper = word.toUpperCase();
-  if (upper === "BEGIN" || upper === "CASE") return 1;
-  return upper === "END" ? -1 : 0;
+/**
+ * How the last token (a word) changes the depth of statement blocks, inside which `;` does not end the
+ * statement: an SQLite trigger's `BEGIN … END` and PostgreSQL's `BEGIN ATOMIC … END` function body, with
+ * the `CASE … END` inside them.
+ */
+function blockChange(tokens: readonly SqlToken[], depth: number): number {
+  const word = (i: number): string => (tokens[i]?.kind === "word" ? tokens[i]!.text.toUpperCase() : "");
+  const last = word(tokens.length - 1);
+  if (word(0) !== "CREATE") return 0;
+  const trigger = word(1) === "TRIGGER" || (/^TEMP(ORARY)?$/.test(word(1)) && word(2) === "TRIGGER");
+  if (last === "BEGIN" && trigger) return 1;
+  if (last === "ATOMIC" && word(tokens.length - 2) === "BEGIN") return 1;
+  if (depth === 0) return 0;
+  if (last === "CASE") return 1;
+  return last === "END" ? -1 : 0;
 }
 
 /** The length of a token's source text (a quoted identifier's `text` lost its quotes). */
