@@ -53,7 +53,7 @@ describe("splitSqlStatements", () => {
       "  SELECT 1;",
       "END;",
       "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;",
-      "CREATE TABLE begin_end (\"begin\" int, done bool CHECK (CASE WHEN done THEN true END));",
+      "CREATE TABLE begin_end (begin int, done bool CHECK (CASE WHEN done THEN true END));",
       "DROP TABLE old_t",
     ].join("\n");
     const statements = splitSqlStatements(text);
@@ -64,7 +64,7 @@ describe("splitSqlStatements", () => {
       [5, "COMMENT ON TABLE t IS E'it\\'s; fine'"],
       [7, "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = CASE WHEN 1 THEN 'b' END;\n  SELECT 1;\nEND"],
       [11, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END"],
-      [12, 'CREATE TABLE begin_end ("begin" int, done bool CHECK (CASE WHEN done THEN true END))'],
+      [12, "CREATE TABLE begin_end (begin int, done bool CHECK (CASE WHEN done THEN true END))"],
       [13, "DROP TABLE old_t"],
     ]);
   });
