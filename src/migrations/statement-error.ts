@@ -8,6 +8,8 @@ export interface StatementPlace {
   inStatement?: { line: number; column: number };
   /** The file and the line and column of that position (or of the statement's start) in it. */
   inFile?: { file: string; line: number; column?: number };
+  /** The database's detail (PostgreSQL: `Key (email)=(a@b.c) is duplicated.`). */
+  detail?: string;
 }
 
 /**
@@ -37,9 +39,12 @@ export class StatementError extends Error {
   }
 }
 
-/** A StatementError for `sql`, the database pointing at the 1-based character `position` of it (PostgreSQL does). */
-export function statementError(reason: string, sql: string, position: number | undefined, cause: unknown): StatementError {
-  const place: StatementPlace = position === undefined ? {} : { inStatement: lineAndColumn(sql, position - 1) };
+/** A StatementError for `sql`, the database pointing at the 1-based character `position` of it (PostgreSQL does), with its `detail`. */
+export function statementError(reason: string, sql: string, position: number | undefined, cause: unknown, detail?: string): StatementError {
+  const place: StatementPlace = {
+    ...(position !== undefined && { inStatement: lineAndColumn(sql, position - 1) }),
+    ...(detail !== undefined && detail !== "" && { detail }),
+  };
   return new StatementError(reason, sql, place, { cause });
 }
 
@@ -50,5 +55,6 @@ function renderStatementError(reason: string, statement: string, place: Statemen
   const { inFile, inStatement } = place;
   if (inFile !== undefined) lines.push(`  at: ${inFile.file} line ${inFile.line}${inFile.column === undefined ? "" : `, column ${inFile.column}`}`);
   else if (inStatement !== undefined) lines.push(`  at: line ${inStatement.line}, column ${inStatement.column} of the statement`);
+  if (place.detail !== undefined) lines.push(`  detail: ${place.detail}`);
   return lines.join("\n");
 }

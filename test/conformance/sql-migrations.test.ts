@@ -94,6 +94,15 @@ for (const target of STORE_TARGETS) {
       await db.exec("UPDATE person SET last_name = 'Written' WHERE id = 1");
       expect(await rowsOf(db)).toEqual([{ ...before[0], last_name: "Written" }, ...before.slice(1)]);
     });
+    it("a unique index the data breaks: the database's reason, and on PostgreSQL its detail", async () => {
+      const { service } = await serveFresh(target, PERSON[target.name]!, { "0001_unique_last_name.sql": "CREATE UNIQUE INDEX person_last_name ON person (last_name);\n" }, cleanups);
+      await service.post({ cmd: "migrate" });
+      const failed = await service.settle();
+      const reason = target.name === "postgres"
+        ? `could not create unique index "person_last_name"\n  in: CREATE UNIQUE INDEX person_last_name ON person (last_name)\n  at: 0001_unique_last_name.sql line 1\n  detail: Key (last_name)=(O'Neil) is duplicated.`
+        : "UNIQUE constraint failed: person.last_name\n  in: CREATE UNIQUE INDEX person_last_name ON person (last_name)\n  at: 0001_unique_last_name.sql line 1";
+      expect(failed).toMatchObject({ status: "migration_failed", exception: `dataDefinition of 0001_unique_last_name failed: ${reason}` });
+    });
   });
 
   describe(`a statement the database refuses in a .ts migration (${target.name})`, () => {

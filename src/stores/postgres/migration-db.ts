@@ -47,7 +47,7 @@ function failedStatement(error: pg.DatabaseError, sql: string): Error {
   const statements = splitSqlStatements(sql);
   if (position !== undefined && Number.isInteger(position) && statements.length > 0) {
     const holding = statements.filter((s) => s.at < position).pop() ?? statements[0]!;
-    return statementError(error.message, holding.sql, position - holding.at, error);
+    return statementError(error.message, holding.sql, position - holding.at, error, error.detail);
   }
-  return statementError(error.message, statements.length === 1 ? statements[0]!.sql : sql, undefined, error);
+  return statementError(error.message, statements.length === 1 ? statements[0]!.sql : sql, undefined, error, error.detail);
 }
