@@ -27,7 +27,30 @@ interface NameAt {
  * unquoted names fold to lower case, "quoted" ones keep theirs.
  */
 export function tablesOfStatement(statement: SqlStatement): StatementTables {
-  const tokens = statement.tokens;
+  const found = attributed(statement.tokens);
+  if (found.kind !== "unknown") return found;
+  // A statement that names no table runs only by the header's leave: it must not reach the originals by their schema either.
+  const original = originalReference(statement.tokens);
+  if (original === undefined) return found;
+  return { kind: "refused", reason: `"${original}" names an object of the original tables by its schema; inside a migration write the plain name, which means the shadow copy` };
+}
+
+/** The schemas that hold the original tables where a migration runs: PostgreSQL's usual one, and the origin file SQLite attaches. */
+const ORIGINAL_SCHEMAS = new Set(["public", "origin"]);
+
+/** `public.x` or `origin.x` in a statement, other than the table a foreign key references (reading an original is fine). */
+function originalReference(tokens: readonly SqlToken[]): string | undefined {
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const schema = tokens[i]!;
+    if (schema.kind !== "word" && schema.kind !== "quoted") continue;
+    if (!ORIGINAL_SCHEMAS.has(schema.text.toLowerCase()) || tokens[i + 1]!.text !== ".") continue;
+    if (tokens[i - 1]?.kind === "word" && tokens[i - 1]!.text.toUpperCase() === "REFERENCES") continue;
+    return `${schema.text}.${tokens[i + 2]!.text}`;
+  }
+  return undefined;
+}
+
+function attributed(tokens: readonly SqlToken[]): StatementTables {
   const word = (i: number): string | undefined => (tokens[i]?.kind === "word" ? tokens[i]!.text.toUpperCase() : undefined);
   const first = word(0) ?? "";
   if (DATA_CHANGES.has(first)) {

@@ -86,6 +86,7 @@ describe("sqlMigration: the tables of a .sql file", () => {
     ["each table once, in order", "ALTER TABLE a ADD x int; CREATE INDEX ai ON a (x); ALTER TABLE b ADD y int", ["a", "b"]],
     ["a header adding a table the statements do not name", "-- tables: item\nDROP INDEX item_qty", ["item"]],
     ["a header and named tables together", "-- tables: item\nALTER TABLE person ADD z int;\nDROP INDEX item_qty", ["person", "item"]],
+    ["a foreign key to an original table by its schema", "ALTER TABLE person ADD CONSTRAINT person_city FOREIGN KEY (city_id) REFERENCES public.city (id)", ["person"]],
   ])("%s", (_case, sql, tables) => {
     expect(tablesOf(sql)).toEqual(tables);
   });
@@ -110,6 +111,7 @@ describe("sqlMigration: the tables of a .sql file", () => {
     ["a DELETE, even with a header", "-- tables: item\nDELETE FROM item", "line 2 (DELETE FROM item): it reads or changes rows"],
     ["transaction control", "BEGIN; ALTER TABLE item ADD x int; COMMIT;", "line 1 (BEGIN): the service runs each statement itself"],
     ["a schema-qualified name", "ALTER TABLE public.item ADD x int", `"public.item" names a table with its schema; write the plain name item`],
+    ["an original's index by its schema, even with a header", "-- tables: item\nDROP INDEX IF EXISTS public.item_qty", `line 2 (DROP INDEX IF EXISTS public.item_qty): "public.item_qty" names an object of the original tables by its schema`],
     ["a statement naming no table", "DROP INDEX item_qty", `line 1 (DROP INDEX item_qty): the statement names no table the service can see; list the tables the file changes in a first line "-- tables: a, b"`],
     ["a view", "CREATE VIEW v AS SELECT 1", "the statement names no table"],
     ["an empty file", "-- nothing here\n", "it holds no SQL statement"],
