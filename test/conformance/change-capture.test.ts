@@ -108,7 +108,7 @@ for (const target of STORE_TARGETS) {
       const failed = await service.settle();
       expect(failed.status).toBe("finalization_failed");
       const reason = target.name === "postgres" ? 'null value in column "name" of relation "item" violates not-null constraint' : "NOT NULL constraint failed: item.name";
-      expect(String(failed.exception)).toContain(`The transform of table "item" failed on the row with key (id) = (78): the database refused the row it returned: ${reason}`);
+      expect(failed.exception).toBe(`Table "item" refused the row with key (id) = (78): ${reason}`);
       expect(await db.query("SELECT * FROM item ORDER BY id")).toEqual(origin);
       await db.exec("UPDATE item SET qty = qty + 100 WHERE id = 78");
       expect(await db.query("SELECT qty FROM item WHERE id = 78")).toEqual([{ qty: 101 }]);

@@ -23,23 +23,26 @@ const migrationDoing = (bad: string) => ({
   "0001_touch.mjs": `export default { tables: ["customer"], transform: { customer: (row) => (row.id === 5555 ? ${bad} : row) } };`,
 });
 
+const TRANSFORM_FAILED = 'The transform of table "customer" failed on the row with key (id) = (5555): ';
+const ROW_REFUSED = 'Table "customer" refused the row with key (id) = (5555)';
+
 const refusal = (target: StoreTarget, sqlite: string, postgres: string) => (target.name === "postgres" ? postgres : sqlite);
 
 for (const target of STORE_TARGETS) {
   describe(`a transform's failure names the table and the row's key (${target.name})`, () => {
     it.each<[string, string, (target: StoreTarget) => string]>([
-      ["it throws", `(() => { throw new Error("cannot score " + row.name); })()`, () => "cannot score c5555"],
-      ["it returns no row object", `"nothing"`, () => 'it must return a row object or null, but returned "nothing"'],
-      ["it names a column the table lacks", `{ ...row, rank: 1 }`, () => 'it returned the key "rank", which is not a column of table "customer"'],
+      ["it throws", `(() => { throw new Error("cannot score " + row.name); })()`, () => `${TRANSFORM_FAILED}cannot score c5555`],
+      ["it returns no row object", `"nothing"`, () => `${TRANSFORM_FAILED}it must return a row object or null, but returned "nothing"`],
+      ["it names a column the table lacks", `{ ...row, rank: 1 }`, () => `${TRANSFORM_FAILED}it returned the key "rank", which is not a column of table "customer"`],
       [
         "the database refuses a NULL",
         `{ ...row, name: null }`,
-        (t) => `the database refused the row it returned: ${refusal(t, "NOT NULL constraint failed: customer.name", 'null value in column "name" of relation "customer" violates not-null constraint')}`,
+        (t) => `${ROW_REFUSED}: ${refusal(t, "NOT NULL constraint failed: customer.name", 'null value in column "name" of relation "customer" violates not-null constraint')}`,
       ],
       [
         "the database refuses a value its CHECK forbids",
         `{ ...row, score: -1 }`,
-        (t) => `the database refused the row it returned: ${refusal(t, "CHECK constraint failed: score >= 0", 'new row for relation "customer" violates check constraint "customer_score_check"')}`,
+        (t) => `${ROW_REFUSED}: ${refusal(t, "CHECK constraint failed: score >= 0", 'new row for relation "customer" violates check constraint "customer_score_check"')}`,
       ],
     ])("%s: migrate fails saying so, and the original is as it was", async (_case, bad, message) => {
       const { db, service } = await serveFresh(target, SCHEMA[target.name]!, migrationDoing(bad), cleanups);
@@ -47,7 +50,7 @@ for (const target of STORE_TARGETS) {
       const failed = await service.settle();
       expect(failed).toMatchObject({
         status: "migration_failed",
-        exception: `The transform of table "customer" failed on the row with key (id) = (5555): ${message(target)}`,
+        exception: message(target),
       });
       expect(await db.query("SELECT count(*) AS n, sum(score) AS s FROM customer")).toEqual([{ n: target.name === "postgres" ? "8000" : 8000, s: target.name === "postgres" ? "36000" : 36000 }]);
     });
@@ -58,7 +61,7 @@ for (const target of STORE_TARGETS) {
         await service.post({ cmd: "migrate" });
         expect(await service.settle()).toMatchObject({
           status: "migration_failed",
-          exception: `The transform of table "customer" failed on the row with key (id) = (5555): the database refused the row it returned (column "score"): invalid input syntax for type integer: "lots"`,
+          exception: `${ROW_REFUSED} (column "score"): invalid input syntax for type integer: "lots"`,
         });
       });
     }

@@ -49,7 +49,7 @@ describe("migrate failures", () => {
     [
       "a value the database refuses, with the row's key and column",
       `transform: { item: (row) => (row.id === 3 ? { ...row, name: null } : row) }`,
-      'The transform of table "item" failed on the row with key (id) = (3): the database refused the row it returned: NOT NULL constraint failed: item.name',
+      'Table "item" refused the row with key (id) = (3): NOT NULL constraint failed: item.name',
     ],
     [
       "a refused statement in dataDefinition, shown with the step and the migration",

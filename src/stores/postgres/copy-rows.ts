@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Row } from "../../migrations/types.ts";
-import { rowKeyText, RowRefusedError } from "../row-refusal.ts";
+import { keyText, RowRefusedError } from "../row-refusal.ts";
 import type { CopiedColumn } from "./copy-read.ts";
 import { copyText } from "./copy-text.ts";
 import { qualify, quoteIdent } from "./sql.ts";
@@ -190,7 +190,7 @@ class RowKeys {
     if (context === null) return error;
     const width = this.columns.length;
     const at = (Number(context[1]) - 1) * width;
-    const key = width === 0 || at + width > this.values.length ? "" : rowKeyText(this.columns, this.values.slice(at, at + width));
+    const key = width === 0 || at + width > this.values.length ? "" : keyText(this.columns, this.values.slice(at, at + width));
     return new RowRefusedError(this.target.table, key, error.message, error.column ?? context[2], { cause: error });
   }
 }

@@ -1,6 +1,6 @@
 import Database, { type Statement } from "better-sqlite3";
 import type { Row } from "../../migrations/types.ts";
-import { rowKeyText, RowRefusedError } from "../row-refusal.ts";
+import { keyText, RowRefusedError } from "../row-refusal.ts";
 import type { Connection } from "./connection.ts";
 import { quoteIdent, toBindable } from "./sql.ts";
 import type { SqliteShape } from "./table-shape.ts";
@@ -107,8 +107,8 @@ export class PendingInserts {
       const { keyColumns, table } = this.shape;
       const offset = group.keepRowid ? 1 : 0;
       const key = keyColumns.length > 0 && keyColumns.every((k) => group.columns.includes(k))
-        ? rowKeyText(keyColumns, keyColumns.map((k) => values[offset + group.columns.indexOf(k)]))
-        : group.keepRowid ? rowKeyText(["rowid"], [values[0]]) : "";
+        ? keyText(keyColumns, keyColumns.map((k) => values[offset + group.columns.indexOf(k)]))
+        : group.keepRowid ? keyText(["rowid"], [values[0]]) : "";
       // SQLite's message names the column itself (`NOT NULL constraint failed: item.name`).
       throw new RowRefusedError(table, key, error.message, undefined, { cause: error });
     }
