@@ -30,11 +30,15 @@ export function splitSqlStatements(text: string): SqlStatement[] {
   const statements: SqlStatement[] = [];
   let tokens: SqlToken[] = [];
   let depth = 0;
+  // Lines counted once through the text, statement after statement.
+  let counted = 0;
+  let line = 1;
   const flush = (): void => {
     if (tokens.length > 0) {
       const at = tokens[0]!.at;
       const last = tokens[tokens.length - 1]!;
-      statements.push({ sql: text.slice(at, last.at + rawLength(text, last)), at, line: lineAt(text, at), tokens });
+      for (; counted < at; counted++) if (text.charCodeAt(counted) === 10) line++;
+      statements.push({ sql: text.slice(at, last.at + rawLength(text, last)), at, line, tokens });
     }
     tokens = [];
     depth = 0;
