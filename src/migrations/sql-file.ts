@@ -35,7 +35,7 @@ export function sqlMigration(text: string, file: string): Migration {
     if (found.kind === "refused") fail(`${where}: ${found.reason}`);
     else if (found.kind === "tables") for (const table of found.tables) tables.add(table);
     else if (header.tables.length === 0) {
-      fail(`${where}: the statement names no table the service can see; list the tables the file changes in a first line "-- tables: a, b"`);
+      fail(`${where}: the statement names no table the service can see; name the tables it changes in a header line "-- tables: a, b" among the comments that open the file`);
     }
   }
   for (const table of header.tables) tables.add(table);

@@ -112,7 +112,7 @@ describe("sqlMigration: the tables of a .sql file", () => {
     ["transaction control", "BEGIN; ALTER TABLE item ADD x int; COMMIT;", "line 1 (BEGIN): the service runs each statement itself"],
     ["a schema-qualified name", "ALTER TABLE public.item ADD x int", `"public.item" names a table with its schema; write the plain name item`],
     ["an original's index by its schema, even with a header", "-- tables: item\nDROP INDEX IF EXISTS public.item_qty", `line 2 (DROP INDEX IF EXISTS public.item_qty): "public.item_qty" names an object of the original tables by its schema`],
-    ["a statement naming no table", "DROP INDEX item_qty", `line 1 (DROP INDEX item_qty): the statement names no table the service can see; list the tables the file changes in a first line "-- tables: a, b"`],
+    ["a statement naming no table", "DROP INDEX item_qty", `line 1 (DROP INDEX item_qty): the statement names no table the service can see; name the tables it changes in a header line "-- tables: a, b" among the comments that open the file`],
     ["a view", "CREATE VIEW v AS SELECT 1", "the statement names no table"],
     ["an empty file", "-- nothing here\n", "it holds no SQL statement"],
     ["a reserved table", "CREATE TABLE _migration_x (a int)", "uses a reserved prefix"],
