@@ -5,7 +5,7 @@ import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
 import { CancelledError } from "./cancelled.ts";
-import { errorText } from "./error-text.ts";
+import { errorText, runMigrationStep } from "./error-text.ts";
 import { fence } from "./fence.ts";
 import { inlineMapper, loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
 import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
@@ -114,7 +114,7 @@ async function runCleanups(
       onCurrent(migration);
       if (migration.migration.cleanup === undefined) continue;
       await fence(ctx, `the cleanup of ${migration.name}`);
-      await migration.migration.cleanup(session.db);
+      await runMigrationStep("cleanup", migration.name, () => migration.migration.cleanup!(session.db));
       ctx.out.detail(`finalization ${migration.name}: cleanup done`);
     }
   } finally {

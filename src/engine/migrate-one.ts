@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { type AlterStep, describeStep, keepsColumns } from "../migrations/alter-steps.ts";
-import { columnExpressionsOf, type LoadedMigration } from "../migrations/types.ts";
+import { columnExpressionsOf, type LoadedMigration, type MigrationDb } from "../migrations/types.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
-import { PrerequisiteRefusal } from "./error-text.ts";
+import { PrerequisiteRefusal, runMigrationStep } from "./error-text.ts";
 import type { DeferredAlters } from "./deferred-alters.ts";
 import { fence } from "./fence.ts";
 import type { PassProgress } from "./progress-tracker.ts";
@@ -24,7 +24,7 @@ export async function migrateOne(
   ctx.out.detail(`${prefix}: started`);
 
   await fence(ctx, `${prefix}: checkPrerequisites`);
-  const refusal = await migration.checkPrerequisites?.(session.db);
+  const refusal = await runMigrationStep("checkPrerequisites", name, () => migration.checkPrerequisites?.(session.db));
   if (typeof refusal === "string" && refusal.length > 0) throw new PrerequisiteRefusal(refusal);
 
   const transforms = migration.transform ?? {};
@@ -62,7 +62,7 @@ export async function migrateOne(
   for (const table of migration.tables) if (!(table in transforms)) passes.get(table)!.finish();
 
   await fence(ctx, `${prefix}: dataDefinition`);
-  await step(ctx, prefix, "dataDefinition", () => migration.dataDefinition?.(session.db));
+  await step(ctx, name, "dataDefinition", migration.dataDefinition?.bind(migration), session.db);
   for (const table of migration.tables) {
     if (captured.has(table) && (migration.dataDefinition !== undefined || reshaped.has(table))) await checkReplayable(session, name, table);
   }
@@ -85,7 +85,7 @@ export async function migrateOne(
     pass.finish();
   }
   await fence(ctx, `${prefix}: dataManipulation`);
-  await step(ctx, prefix, "dataManipulation", () => migration.dataManipulation?.(session.db));
+  await step(ctx, name, "dataManipulation", migration.dataManipulation?.bind(migration), session.db);
   if (migration.dataDefinition !== undefined || migration.dataManipulation !== undefined) await countReceived(ctx, session, migration.tables);
   // A cancel recorded during the last step stops the run here, not after the next migration's first step.
   await fence(ctx, `${prefix}: the end of its steps`);
@@ -122,12 +122,12 @@ async function expressionStep(ctx: CommandContext, prefix: string, table: string
   return rows;
 }
 
-async function step(ctx: CommandContext, prefix: string, label: string, run: () => unknown): Promise<void> {
+/** Runs one of the migration's functions, if it has it, and says how long it took. */
+async function step(ctx: CommandContext, name: string, label: string, fn: ((db: MigrationDb) => unknown) | undefined, db: MigrationDb): Promise<void> {
+  if (fn === undefined) return;
   const started = performance.now();
-  const result = run();
-  if (result === undefined) return;
-  await result;
-  ctx.out.detail(`${prefix}: ${label} took ${formatMs(performance.now() - started)}`);
+  await runMigrationStep(label, name, () => fn(db));
+  ctx.out.detail(`migration ${name}: ${label} took ${formatMs(performance.now() - started)}`);
 }
 
 /**

@@ -4,18 +4,19 @@ import type { TableShape } from "../stores/store.ts";
 /**
  * Checks one transform result against the table (CONTRACT §7): `null` deletes the row; an object may
  * only name columns of the table and must keep the primary key (a missing key column keeps its value).
+ * Its errors say what the transform did; the caller names the table and the row.
  */
 export function checkTransformedRow(shape: TableShape, original: Row, result: unknown): Row | null {
   const columns = columnSetOf(shape);
   const table = shape.table;
   if (result === null) return null;
   if (typeof result !== "object" || Array.isArray(result) || result === undefined) {
-    throw new Error(`The transform of table "${table}" must return a row object or null, but returned ${describe(result)}`);
+    throw new Error(`it must return a row object or null, but returned ${describe(result)}`);
   }
   const row = result as Row;
   for (const key of Object.keys(row)) {
     if (!columns.has(key)) {
-      throw new Error(`The transform of table "${table}" returned the key "${key}", which is not a column of table "${table}"`);
+      throw new Error(`it returned the key "${key}", which is not a column of table "${table}"`);
     }
   }
   let checked = row;
@@ -24,7 +25,7 @@ export function checkTransformedRow(shape: TableShape, original: Row, result: un
       checked = { ...checked, [key]: original[key] };
     } else if (!sameValue(row[key], original[key])) {
       throw new Error(
-        `The transform of table "${table}" changed the primary key column "${key}" from ${describe(original[key])} to ${describe(row[key])}; the primary key must not change`,
+        `it changed the primary key column "${key}" from ${describe(original[key])} to ${describe(row[key])}; the primary key must not change`,
       );
     }
   }

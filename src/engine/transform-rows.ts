@@ -1,11 +1,12 @@
 import type { Row, RowTransform } from "../migrations/types.ts";
 import type { TableShape } from "../stores/store.ts";
+import { rowKeyText } from "../stores/row-refusal.ts";
 import { errorText } from "./error-text.ts";
 import { checkTransformedRow } from "./row-checks.ts";
 
 /**
  * Applies `transform` to each row of a range and checks each result against the table (CONTRACT §7);
- * runs on the worker thread that read the rows. A throwing transform fails the range, naming the table and the row's key.
+ * runs on the worker thread that read the rows. A transform that throws or returns a bad row fails the range, naming the table and the row's key.
  */
 export async function transformRows(shape: TableShape, transform: RowTransform, rows: readonly Row[]): Promise<(Row | null)[]> {
   const results: (Row | null)[] = new Array(rows.length);
@@ -16,10 +17,10 @@ export async function transformRows(shape: TableShape, transform: RowTransform, 
       result = transform(original);
       // Awaiting only real promises: a microtask per row is measurable at a million rows.
       if (result instanceof Promise) result = await result;
+      results[i] = checkTransformedRow(shape, original, result);
     } catch (error) {
       throw new Error(`The transform of table "${shape.table}" failed${keyOf(shape, original)}: ${errorText(error)}`, { cause: error });
     }
-    results[i] = checkTransformedRow(shape, original, result);
   }
   return results;
 }
@@ -40,7 +41,5 @@ export async function chainRows(shape: TableShape, transforms: readonly RowTrans
 
 /** ` on the row with key (id) = (42)`, or nothing for a table keyed by rowid only. */
 function keyOf(shape: TableShape, row: Row): string {
-  if (shape.keyColumns.length === 0) return "";
-  const values = shape.keyColumns.map((k) => (typeof row[k] === "string" ? JSON.stringify(row[k]) : String(row[k])));
-  return ` on the row with key (${shape.keyColumns.join(", ")}) = (${values.join(", ")})`;
+  return rowKeyText(shape.keyColumns, shape.keyColumns.map((k) => row[k]));
 }

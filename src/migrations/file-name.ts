@@ -8,20 +8,20 @@ export interface MigrationFileName {
   name: string;
 }
 
-const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.(ts|js|mjs)$/;
-const SCRIPT_EXTENSION = /\.(ts|js|mjs)$/;
+const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.(ts|js|mjs|sql)$/;
+const MIGRATION_EXTENSION = /\.(ts|js|mjs|sql)$/;
 
-/** True for files that are clearly not migrations: dotfiles, declarations and non-script files. */
+/** True for files that are clearly not migrations: dotfiles, declarations and files that are neither script nor `.sql`. */
 export function isIgnoredFile(file: string): boolean {
-  return file.startsWith(".") || file.endsWith(".d.ts") || !SCRIPT_EXTENSION.test(file);
+  return file.startsWith(".") || file.endsWith(".d.ts") || !MIGRATION_EXTENSION.test(file);
 }
 
-/** Parses `NNNN_description.{ts,js,mjs}`; throws MigrationFileError naming the file when it does not fit. */
+/** Parses `NNNN_description.{ts,js,mjs,sql}`; throws MigrationFileError naming the file when it does not fit. */
 export function parseMigrationFileName(file: string): MigrationFileName {
   const match = MIGRATION_FILE.exec(file);
   if (!match) {
     throw new MigrationFileError(
-      `Migration file "${file}" has a bad name: expected NNNN_description.{ts,js,mjs} (digits, underscore, letters/digits/_/-)`,
+      `Migration file "${file}" has a bad name: expected NNNN_description.{ts,js,mjs,sql} (digits, underscore, letters/digits/_/-)`,
     );
   }
   const index = Number(match[1]);

@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MigrationFileError } from "./migration-file-error.ts";
 import { parseMigrationFileName } from "./file-name.ts";
+import { sqlMigration } from "./sql-file.ts";
 import { syntaxErrorIn } from "./syntax-error.ts";
 import type { LoadedMigration } from "./types.ts";
 import { validateMigration } from "./validate.ts";
@@ -13,7 +14,7 @@ export function checksumOf(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Imports one migration file by absolute path, validates it and computes its checksum. */
+/** Imports one migration file (a `.sql` file is read as its statements) by absolute path, validates it and computes its checksum. */
 export async function loadMigrationFile(path: string): Promise<LoadedMigration> {
   const file = basename(path);
   const { index, name } = parseMigrationFileName(file);
@@ -24,6 +25,7 @@ export async function loadMigrationFile(path: string): Promise<LoadedMigration> 
     throw new MigrationFileError(`Migration file "${file}" cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const checksum = checksumOf(bytes);
+  if (file.endsWith(".sql")) return { index, name, path, checksum, migration: sqlMigration(bytes.toString("utf8"), file) };
   // The checksum in the URL makes an edited file load anew in a long-lived thread (ESM caches by URL).
   const url = `${pathToFileURL(path).href}?v=${checksum.slice(0, 16)}`;
   let module: Record<string, unknown>;

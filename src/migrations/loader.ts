@@ -5,7 +5,7 @@ import { isIgnoredFile, parseMigrationFileName } from "./file-name.ts";
 import { loadMigrationFile } from "./load-file.ts";
 import type { LoadedMigration } from "./types.ts";
 
-/** Loads and validates every `NNNN_description.{ts,js,mjs}` in `dir`, sorted by index. */
+/** Loads and validates every `NNNN_description.{ts,js,mjs,sql}` in `dir`, sorted by index. */
 export async function loadMigrations(dir: string): Promise<LoadedMigration[]> {
   const root = resolve(dir);
   let files: string[];

@@ -93,6 +93,27 @@ for (const target of STORE_TARGETS) {
       expect(writesOf(await statsOf(service)).item!.backlog).toBe(0);
     });
 
+    it("a replayed row the database refuses fails finalize with the table, the key and the database's reason; the origin is as the application left it", async () => {
+      const { db, dir } = await fresh(target, ITEM_SCHEMA, {
+        "0001_blank.mjs": `export default { tables: ["item"], transform: { item: (row) => (row.name === "blank me" ? { ...row, name: null } : row) } };\n`,
+      });
+      const service = await startTestService(db, dir);
+      cleanups.push(() => service.close());
+      await service.post({ cmd: "migrate" });
+      await until(service, "finalization_required", (s) => s.status === "finalization_required");
+      await db.exec("INSERT INTO item (id, name, qty) VALUES (78, 'blank me', 1)");
+      const origin = await db.query("SELECT * FROM item ORDER BY id");
+
+      await service.post({ cmd: "finalize" });
+      const failed = await service.settle();
+      expect(failed.status).toBe("finalization_failed");
+      const reason = target.name === "postgres" ? 'null value in column "name" of relation "item" violates not-null constraint' : "NOT NULL constraint failed: item.name";
+      expect(failed.exception).toBe(`Table "item" refused the row with key (id) = (78): ${reason}`);
+      expect(await db.query("SELECT * FROM item ORDER BY id")).toEqual(origin);
+      await db.exec("UPDATE item SET qty = qty + 100 WHERE id = 78");
+      expect(await db.query("SELECT qty FROM item WHERE id = 78")).toEqual([{ qty: 101 }]);
+    });
+
     it("a dataDefinition that renames a column of a captured table is refused with the way out; writes: \"protect\" migrates it", async () => {
       const rename = (writes: string) => `export default {
   tables: ["item"],${writes}

@@ -29,14 +29,38 @@ describe("migrate failures", () => {
 
   it.each([
     ["a thrown error", `dataManipulation() { throw new Error("boom in dataManipulation"); }`, "boom in dataManipulation"],
-    [
-      "an unknown column from a transform",
-      `transform: { item: (row) => ({ ...row, colour: "red" }) }`,
-      'returned the key "colour", which is not a column of table "item"',
-    ],
     ["a changed primary key", `transform: { item: (row) => ({ ...row, id: row.id + 100 }) }`, 'changed the primary key column "id"'],
-    ["a transform that throws", `transform: { item: (row) => { if (row.id === 3) throw new Error("bad row 3"); return row; } }`, "bad row 3"],
     ["a transform on a missing table", `tables: ["item", "ghost"], transform: { ghost: (row) => row }`, '"ghost" does not exist'],
+    [
+      "a thrown error, with the row's key",
+      `transform: { item: (row) => { if (row.id === 3) throw new Error("bad row 3"); return row; } }`,
+      'The transform of table "item" failed on the row with key (id) = (3): bad row 3',
+    ],
+    [
+      "a transform that returns no row object, with the row's key",
+      `transform: { item: (row) => (row.id === 2 ? 42 : row) }`,
+      'The transform of table "item" failed on the row with key (id) = (2): it must return a row object or null, but returned 42',
+    ],
+    [
+      "an unknown column, with the row's key",
+      `transform: { item: (row) => (row.id === 4 ? { ...row, colour: "red" } : row) }`,
+      'The transform of table "item" failed on the row with key (id) = (4): it returned the key "colour", which is not a column of table "item"',
+    ],
+    [
+      "a value the database refuses, with the row's key and column",
+      `transform: { item: (row) => (row.id === 3 ? { ...row, name: null } : row) }`,
+      'Table "item" refused the row with key (id) = (3): NOT NULL constraint failed: item.name',
+    ],
+    [
+      "a refused statement in dataDefinition, shown with the step and the migration",
+      `dataDefinition: (db) => db.exec("ALTER TABLE item ADD COLUMN note TEXT; CREATE INDEX item_note ON item (nope)")`,
+      "dataDefinition of 0002_bad failed: no such column: nope\n  in: CREATE INDEX item_note ON item (nope)",
+    ],
+    [
+      "a refused query in checkPrerequisites",
+      `checkPrerequisites: async (db) => { await db.query("SELECT nope FROM item WHERE id = ?", [1]); }`,
+      "checkPrerequisites of 0002_bad failed: no such column: nope\n  in: SELECT nope FROM item WHERE id = ?",
+    ],
   ])("%s fails the migration with its message, lifts the protection and keeps the origin", async (_case, body, message) => {
     fx = new EngineFixture(ITEMS);
     fx.write("0001_ok.mjs", itemMigration(`transform: { item: (row) => ({ ...row, qty: row.qty * 10 }) }`));

@@ -1,7 +1,8 @@
 import type { Writable } from "node:stream";
-import type pg from "pg";
+import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Row } from "../../migrations/types.ts";
+import { keyText, RowRefusedError } from "../row-refusal.ts";
 import type { CopiedColumn } from "./copy-read.ts";
 import { copyText } from "./copy-text.ts";
 import { qualify, quoteIdent } from "./sql.ts";
@@ -16,6 +17,8 @@ export interface CopyTarget {
   writableColumns: readonly string[];
   /** Writable columns of JSON type. */
   jsonColumns: readonly string[];
+  /** Primary key columns, to name the row the database refuses. */
+  keyColumns?: readonly string[];
 }
 
 /** COPYs the non-null rows, one COPY per set of columns the rows set (a column a row leaves out gets its default). */
@@ -31,6 +34,8 @@ interface CopyGroup {
   parts: Buffer[];
   /** Rows that set no column (inserted with DEFAULT VALUES). */
   bare: number;
+  /** The key values of the rows COPYed, row after row. */
+  keys: RowKeys;
 }
 
 /**
@@ -63,23 +68,26 @@ export class PendingCopy {
     const { signature, columns, rows } = group;
     let pending = this.groups.get(signature);
     if (pending === undefined) {
-      pending = { columns, parts: [], bare: 0 };
+      pending = { columns, parts: [], bare: 0, keys: new RowKeys(this.target) };
       this.groups.set(signature, pending);
     }
     if (columns.length === 0) pending.bare += rows.length;
-    else pending.parts.push(Buffer.from(textOf(group, this.json, read)));
+    else {
+      pending.parts.push(Buffer.from(textOf(group, this.json, read)));
+      pending.keys.add(rows);
+    }
   }
 
   /** COPYs what was added, one COPY per set of columns. */
   async write(client: pg.Client): Promise<void> {
     const table = qualify(this.target.schema, this.target.table);
-    for (const { columns, parts, bare } of this.groups.values()) {
+    for (const { columns, parts, bare, keys } of this.groups.values()) {
       for (let i = 0; i < bare; i++) await client.query(`INSERT INTO ${table} DEFAULT VALUES`);
       if (parts.length === 0) continue;
       const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(", ")}) FROM STDIN`));
       await new Promise<void>((resolve, reject) => {
         stream.on("finish", resolve);
-        stream.on("error", reject);
+        stream.on("error", (error) => reject(keys.explain(error)));
         for (const part of parts) stream.write(part);
         stream.end();
       });
@@ -98,6 +106,7 @@ export class StreamingCopy {
   private done: Promise<void> = Promise.resolve();
   private readonly others: PendingCopy;
   private readonly json: ReadonlySet<string>;
+  private readonly keys: RowKeys;
 
   /** `same` as for PendingCopy. */
   constructor(
@@ -107,6 +116,7 @@ export class StreamingCopy {
   ) {
     this.others = new PendingCopy(target, same);
     this.json = new Set(target.jsonColumns);
+    this.keys = new RowKeys(target);
   }
 
   /** Writes the non-null `results`, read from `read` as in PendingCopy.add. */
@@ -118,6 +128,7 @@ export class StreamingCopy {
         this.others.addGroup(group, columns);
         continue;
       }
+      this.keys.add(group.rows);
       if (!this.stream!.write(textOf(group, this.json, columns))) {
         await Promise.race([new Promise((resolve) => this.stream!.once("drain", resolve)), this.done]);
       }
@@ -141,12 +152,46 @@ export class StreamingCopy {
     const stream = this.client.query(copyFrom(`COPY ${table} (${group.columns.map(quoteIdent).join(", ")}) FROM STDIN`));
     this.done = new Promise<void>((resolve, reject) => {
       stream.on("finish", resolve);
-      stream.on("error", reject);
+      stream.on("error", (error) => reject(this.keys.explain(error)));
     });
     // Awaited in finish; a failure before that surfaces through the write that waits on it.
     this.done.catch(() => {});
     this.stream = stream;
     this.signature = group.signature;
+  }
+}
+
+/** `COPY item, line 3, column qty: "abc"`: PostgreSQL's context of an error in a COPY's input. */
+const COPY_CONTEXT = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/;
+
+/**
+ * The keys of the rows one COPY sends, in order, flat (cheaper than an array per row), so that the row at the
+ * line a refusal names can be told by its key.
+ */
+class RowKeys {
+  private readonly values: unknown[] = [];
+  private readonly columns: readonly string[];
+
+  constructor(private readonly target: CopyTarget) {
+    this.columns = target.keyColumns ?? [];
+  }
+
+  /** Notes the keys of `rows`, sent in this order. */
+  add(rows: readonly Row[]): void {
+    const { columns, values } = this;
+    if (columns.length === 0) return;
+    for (const row of rows) for (const column of columns) values.push(row[column]);
+  }
+
+  /** A RowRefusedError for a database error at a line of the COPY's input; any other error as it is. */
+  explain(error: Error): Error {
+    if (!(error instanceof pg.DatabaseError) || error.where === undefined) return error;
+    const context = COPY_CONTEXT.exec(error.where);
+    if (context === null) return error;
+    const width = this.columns.length;
+    const at = (Number(context[1]) - 1) * width;
+    const key = width === 0 || at + width > this.values.length ? "" : keyText(this.columns, this.values.slice(at, at + width));
+    return new RowRefusedError(this.target.table, key, error.message, error.column ?? context[2], { cause: error });
   }
 }
 

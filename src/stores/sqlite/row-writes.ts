@@ -1,5 +1,6 @@
-import type { Statement } from "better-sqlite3";
+import Database, { type Statement } from "better-sqlite3";
 import type { Row } from "../../migrations/types.ts";
+import { keyText, RowRefusedError } from "../row-refusal.ts";
 import type { Connection } from "./connection.ts";
 import { quoteIdent, toBindable } from "./sql.ts";
 import type { SqliteShape } from "./table-shape.ts";
@@ -73,7 +74,8 @@ export class PendingInserts {
 
   /** Inserts what was added; call inside the write transaction. */
   write(db: Connection): void {
-    for (const { names, values, rows } of this.groups.values()) {
+    for (const group of this.groups.values()) {
+      const { names, values, rows } = group;
       if (names.length === 0) {
         const insert = statementOf(db, `INSERT INTO ${this.table} DEFAULT VALUES`);
         for (let i = 0; i < rows; i++) insert.run();
@@ -82,14 +84,40 @@ export class PendingInserts {
       const width = names.length;
       const perStatement = Math.max(1, Math.min(ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / width)));
       const many = statementOf(db, insertSql(this.table, names, perStatement));
+      const one = statementOf(db, insertSql(this.table, names, 1));
       let at = 0;
-      for (; at + perStatement * width <= values.length; at += perStatement * width) many.run(values.slice(at, at + perStatement * width));
-      if (at < values.length) {
-        const one = statementOf(db, insertSql(this.table, names, 1));
-        for (; at < values.length; at += width) one.run(values.slice(at, at + width));
+      try {
+        for (; at + perStatement * width <= values.length; at += perStatement * width) many.run(values.slice(at, at + perStatement * width));
+      } catch (error) {
+        // Which row the database refused: the failed statement stored none of them, so they go in one at a time.
+        if (!isRowRefusal(error)) throw error;
+        for (let end = at + perStatement * width; at < end; at += width) this.insertOne(one, group, values.slice(at, at + width));
+        throw error;
       }
+      for (; at < values.length; at += width) this.insertOne(one, group, values.slice(at, at + width));
     }
   }
+
+  /** Inserts one row's `values`; a refusal names the table and the row's key. */
+  private insertOne(one: Statement<unknown[]>, group: InsertGroup, values: unknown[]): void {
+    try {
+      one.run(values);
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error;
+      const { keyColumns, table } = this.shape;
+      const offset = group.keepRowid ? 1 : 0;
+      const key = keyColumns.length > 0 && keyColumns.every((k) => group.columns.includes(k))
+        ? keyText(keyColumns, keyColumns.map((k) => values[offset + group.columns.indexOf(k)]))
+        : group.keepRowid ? keyText(["rowid"], [values[0]]) : "";
+      // SQLite's message names the column itself (`NOT NULL constraint failed: item.name`).
+      throw new RowRefusedError(table, key, error.message, undefined, { cause: error });
+    }
+  }
+}
+
+/** A constraint or a value of the wrong type (STRICT tables): the row's fault, not the connection's (busy, I/O). */
+function isRowRefusal(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+  return error instanceof Database.SqliteError && (error.code.startsWith("SQLITE_CONSTRAINT") || error.code === "SQLITE_MISMATCH");
 }
 
 /** Which writable columns a row sets, and whether it keeps its rowid: a bit each (a string past 30 columns). */
