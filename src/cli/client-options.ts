@@ -14,7 +14,7 @@ export interface ClientOptions {
   password: string;
   /** Ask for detail lines in the output. */
   verbose: boolean;
-  /** Print JSON instead of text (stats). */
+  /** Print JSON instead of text (stats, list). */
   json: boolean;
   /** Print the command's help and do nothing else. */
   help: boolean;
@@ -23,12 +23,12 @@ export interface ClientOptions {
 }
 
 /** The help text shared by the client commands. */
-export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats [flags]
+export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats|list [flags]
 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
   --verbose              ask for detail lines (per table: rows, batches, durations)
-  --json                 print the result as JSON (stats)
+  --json                 print the result as JSON (stats, list)
   --max-rows-per-second N  migrate, finalize: the run's limit of rows per second
                          (default the service's); resume: the running one's new limit; 0: no limit
   -h, --help             show this help

@@ -4,6 +4,7 @@ import { CLIENT_USAGE, parseClientOptions } from "./client-options.ts";
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
 import { createMigrationClient } from "./migration-client.ts";
+import { listCommand } from "./list-command.ts";
 import { runCommand } from "./run-command.ts";
 import { statsCommand } from "./stats-command.ts";
 import { throttleCommand } from "./throttle-command.ts";
@@ -19,14 +20,15 @@ ${Object.entries(COMMAND_TABLE)
   .flatMap(([name, { help }]) => (help === null ? [] : [`  ${name.padEnd(10)} ${help}`]))
   .join("\n")}
   watch      follow the command that runs now, whoever started it, until it ends
+  list       list every migration: state, when it ran and was finalized, rows moved
 
 ${CLIENT_USAGE}`;
 
 /** The commands of the CLI: the server, the table's commands that have a help line, and `watch`. */
-const CLI_COMMANDS = ["serve", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch"];
+const CLI_COMMANDS = ["serve", ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [name])), "watch", "list"];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
-async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
+async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "watch" | "list", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const options = await parseClientOptions(argv, env);
   if (options.help) {
     terminal.out(CLIENT_USAGE.trimEnd());
@@ -36,6 +38,7 @@ async function clientCommand(name: RunCommand | ThrottleCommand | "stats" | "wat
   try {
     if (name === "stats") return await statsCommand(client, options, terminal);
     if (name === "watch") return await watchCommand(client, terminal);
+    if (name === "list") return await listCommand(client, options, terminal);
     if (isThrottleCommand(name)) return await throttleCommand(name, client, options, terminal);
     return await runCommand(name, client, options, terminal);
   } catch (error) {
@@ -55,6 +58,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
         return await (await import("./serve-command.ts")).serveCommand(rest, env, terminal);
       case "stats":
       case "watch":
+      case "list":
         return await clientCommand(command, rest, env, terminal);
       case undefined:
       case "help":

@@ -2,6 +2,7 @@ import type { CommandRecord, Snapshot, StateStore } from "./state-store.ts";
 import { isThrottleCommand, type ExecuteCommand, type RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";
+import { migrationList } from "./migration-list.ts";
 import { ConflictError } from "./errors.ts";
 import { runningMessage } from "./conflict-messages.ts";
 import { claimChanges, shadowChain } from "./claim-changes.ts";
@@ -142,6 +143,7 @@ export class MigrationManager implements MigrationApi {
       command: commandSummary(snapshot.command, Date.now()),
       writes: tableWrites(planTableWrites(shadowChain(view)), snapshot.guarded, this.replayRates.observe(Date.now(), new Map(snapshot.guarded.map((g) => [g.table, g.replayed])))),
       ...throttleIn(snapshot.command),
+      migrations: migrationList(this.options.registry, snapshot.migrations),
     };
   }
 

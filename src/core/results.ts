@@ -1,4 +1,5 @@
 import type { ExecuteCommand, RunCommand } from "./commands.ts";
+import type { MigrationInfo } from "./migration-list.ts";
 import type { MigrationState } from "./states.ts";
 import type { TableWrites } from "./table-writes.ts";
 
@@ -83,6 +84,8 @@ export interface Stats extends CommandResult {
   writes: TableWrites[];
   /** The pause and limit of the running migrate or finalize; absent when none runs. */
   throttle?: ThrottleState;
+  /** Every registered (or once registered) migration, by ascending index. */
+  migrations: MigrationInfo[];
 }
 
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */

@@ -136,7 +136,7 @@ export interface SwapPlan {
   owner: string;
   /** Tables named by the finalized migrations: swapped in when shadowed, dropped from the origin otherwise. */
   tables: readonly string[];
-  /** Migration records written in the same transaction (state `finalized`). */
+  /** Migration records written in the same transaction (state `finalized`), stamped with the swap's time as `finalizedAt`. */
   records: MigrationRecord[];
   /**
    * The finalized migrations' declared in-place steps, in order. Steps of a table the swap replaces are in its

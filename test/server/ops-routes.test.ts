@@ -6,7 +6,7 @@ import { sampleValue } from "./support/prometheus-text.ts";
 import { request1, request2 } from "./support/raw-http.ts";
 import { MemoryLogger } from "./support/start-server.ts";
 
-const STATS: Stats = {
+const STATS: Stats = { migrations: [],
   status: "migration_running",
   output: "migration started\n",
   currentMigrationIndex: 2,

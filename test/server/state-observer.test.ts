@@ -19,7 +19,7 @@ class ScriptedApi implements MigrationApi {
 }
 
 function stats(status: MigrationState, command: CommandSummary | null): Stats {
-  return {
+  return { migrations: [],
     status, output: "", currentMigrationIndex: 0, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command, writes: [],
   };
 }

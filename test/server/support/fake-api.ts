@@ -11,7 +11,7 @@ export class FakeApi implements MigrationApi {
   /** What execute() answers. */
   commandResult: CommandResult = { status: "finalization_required", output: "migration started\nmigration finished\n" };
   /** What stats() answers. */
-  statsResult: Stats = {
+  statsResult: Stats = { migrations: [],
     status: "finalization_required",
     output: "migration started\nmigration finished\n",
     currentMigrationIndex: 3,
