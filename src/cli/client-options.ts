@@ -14,7 +14,7 @@ export interface ClientOptions {
   password: string;
   /** Ask for detail lines in the output. */
   verbose: boolean;
-  /** Print JSON instead of text (stats, list). */
+  /** Print JSON instead of text (stats, plan, list). */
   json: boolean;
   /** Print the command's help and do nothing else. */
   help: boolean;
@@ -23,19 +23,20 @@ export interface ClientOptions {
 }
 
 /** The help text shared by the client commands. */
-export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats|list [flags]
+export const CLIENT_USAGE = `Usage: migrations migrate|finalize|reset|pause|resume|stats|plan|list [flags]
 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
   --verbose              ask for detail lines (per table: rows, batches, durations)
-  --json                 print the result as JSON (stats, list)
+  --json                 print the result as JSON (stats, plan, list)
   --max-rows-per-second N  migrate, finalize: the run's limit of rows per second
                          (default the service's); resume: the running one's new limit; 0: no limit
   -h, --help             show this help
 
 migrate and finalize follow the command until it ends; pause holds a running
 migrate at its next key range, on whichever replica runs it. Exit codes: 0 success,
-1 the command failed, 2 the request was rejected, 3 the service is unreachable.
+1 the command failed (plan: a prerequisite check refuses), 2 the request was
+rejected, 3 the service is unreachable.
 `;
 
 /** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */

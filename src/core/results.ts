@@ -1,5 +1,6 @@
 import type { ExecuteCommand, RunCommand } from "./commands.ts";
 import type { MigrationInfo } from "./migration-list.ts";
+import type { Plan } from "./plan.ts";
 import type { MigrationState } from "./states.ts";
 import type { TableWrites } from "./table-writes.ts";
 
@@ -97,4 +98,6 @@ export interface MigrationApi {
   execute(command: ExecuteCommand, verbose: boolean, options?: CommandOptions): Promise<CommandResult>;
   /** Where things stand; never throws a conflict. */
   stats(): Promise<Stats>;
+  /** What `migrate` would do now, in any state; changes nothing (no claim, no output, no protection, no shadow). */
+  plan(): Promise<Plan>;
 }

@@ -10,6 +10,7 @@ import {
   ResumeResponseSchema,
   WatchStatsResponseSchema,
 } from "../gen/migrations/v1/migrations_pb.ts";
+import { toPlanResponse } from "../wire/proto-plan.ts";
 import { commandFields, toStatsResponse } from "../wire/proto-stats.ts";
 import { watchStats } from "./stats-watch.ts";
 
@@ -31,6 +32,7 @@ export function createConnectRoutes(api: MigrationApi): (router: ConnectRouter) 
       pause: async () => create(PauseResponseSchema, commandFields(await api.execute("pause", false))),
       resume: async (req) => create(ResumeResponseSchema, commandFields(await api.execute("resume", false, limitOf(req)))),
       stats: async () => toStatsResponse(await api.stats()),
+      plan: async () => toPlanResponse(await api.plan()),
       async *watchStats(_req, context) {
         for await (const stats of watchStats(api, context.signal)) {
           yield create(WatchStatsResponseSchema, { stats: toStatsResponse(stats) });

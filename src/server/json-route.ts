@@ -4,6 +4,7 @@ import type { Authenticate } from "./auth.ts";
 import { describeError } from "./error-map.ts";
 import { discardBody, readBody, RequestAbortedError, type NodeRequest } from "./json-body.ts";
 import { parseRouteRequest } from "./json-request.ts";
+import { planBody } from "../wire/json-plan.ts";
 import { commandBody, errorBody, statsBody } from "../wire/json-results.ts";
 import type { Logger } from "./logger.ts";
 import { sendJson, type NodeResponse } from "./send-json.ts";
@@ -53,6 +54,9 @@ async function handle(options: JsonRouteOptions, req: NodeRequest, res: NodeResp
   const { cmd, verbose, maxRowsPerSecond } = parseRouteRequest(body);
   options.onCommand?.(req, cmd);
   const limit = maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond };
-  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose, limit));
+  const answer =
+    cmd === "stats" ? statsBody(await options.api.stats())
+    : cmd === "plan" ? planBody(await options.api.plan())
+    : commandBody(await options.api.execute(cmd, verbose, limit));
   sendJson(res, 200, answer);
 }

@@ -9,6 +9,7 @@ import { openDemoDb } from "../demo/open-demo-db.ts";
 import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
 import { CommandPool } from "../runner/command-pool.ts";
+import { SurveyPool } from "../runner/survey-pool.ts";
 import { openStore } from "../stores/open-store.ts";
 import { createHttpServer } from "./http-server.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -54,9 +55,10 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const refs = new Map(migrations.map(({ index, name, path, checksum }) => [index, { index, name, path, checksum }]));
   const pool = new CommandPool({
     databaseUrl: config.databaseUrl,
-    migrations: migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum })),
+    migrations: [...refs.values()],
     transformWorkers: config.workers,
     maxFinalizeBacklog: config.maxFinalizeBacklog ?? DEFAULT_MAX_FINALIZE_BACKLOG,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
@@ -65,11 +67,13 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       for (const line of text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
     },
   });
+  const surveyPool = new SurveyPool(config.databaseUrl);
   const manager = new MigrationManager({
     store,
     registry: migrations.map(registeredMigration),
     startRun: (command, verbose, lease, signal) => pool.run(command, verbose, lease, signal),
     startReplay: () => pool.replay(),
+    survey: (pending) => surveyPool.survey(pending.map((m) => refs.get(m.index)!)),
     replicaId,
     stallTimeoutMs: config.stallTimeoutMs,
     maxRowsPerSecond: config.maxRowsPerSecond,
@@ -84,6 +88,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   } catch (error) {
     // A taken port or an unreadable database must not leave threads and connections behind.
     await pool.close();
+    await surveyPool.close();
     await store.close();
     throw error;
   }
@@ -105,6 +110,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       await server.close();
       await manager.stop(graceMs, "because the service was shut down while it ran; reset and run it again");
       await pool.close();
+      await surveyPool.close();
       await store.close();
     },
   };

@@ -166,7 +166,7 @@ function writesJson(writes: TableWrites): TableWritesJson {
 }
 
 /** Rounded to 0.1; null stays null. */
-function tenths(value: number | null): number | null {
+export function tenths(value: number | null): number | null {
   return value === null ? null : Math.round(value * 10) / 10;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Plan } from "../../src/core/plan.ts";
 import type { CommandResult, CommandSummary, MigrationApi, Stats } from "../../src/core/results.ts";
 import type { MigrationState } from "../../src/core/states.ts";
 import { startStateObserver } from "../../src/server/state-observer.ts";
@@ -14,6 +15,9 @@ class ScriptedApi implements MigrationApi {
     return this.next;
   }
   execute(): Promise<CommandResult> {
+    return Promise.reject(new Error("not used"));
+  }
+  plan(): Promise<Plan> {
     return Promise.reject(new Error("not used"));
   }
 }
