@@ -12,6 +12,8 @@ export interface SurveyedTable {
   rows: number;
   /** How migrate brings it to its new shape. */
   route: TableRoute;
+  /** Whether migrate moves its rows here: false for a created table, in-place steps, and a copy an earlier pending migration made already. */
+  moves: boolean;
 }
 
 /** One pending migration as a read-only look at the database finds it now. */
@@ -30,7 +32,7 @@ export interface SurveyedMigration {
 export type SurveyMigrations = (pending: readonly RegisteredMigration[]) => Promise<SurveyedMigration[]>;
 
 /** One table of the plan. */
-export interface PlannedTable extends SurveyedTable {
+export interface PlannedTable extends Omit<SurveyedTable, "moves"> {
   /** Whether the application keeps writing it while it migrates. */
   writes: WritesMode;
   /** Why, in one sentence. */
@@ -89,9 +91,9 @@ export function buildPlan(status: MigrationState, surveyed: readonly SurveyedMig
   const byTable = new Map(writes.map((w) => [w.table, w]));
   const migrations = surveyed.map((migration): PlannedMigration => ({
     ...migration,
-    tables: migration.tables.map((table): PlannedTable => {
+    tables: migration.tables.map(({ moves, ...table }): PlannedTable => {
       const decided = table.route === "in_place" ? IN_PLACE_WRITES : (byTable.get(table.table) ?? IN_PLACE_WRITES);
-      return { ...table, writes: decided.mode, writesReason: decided.reason, estimatedSeconds: estimate(table, rate) };
+      return { ...table, writes: decided.mode, writesReason: decided.reason, estimatedSeconds: rate === null ? null : moves ? table.rows / rate : 0 };
     }),
   }));
   const seconds = migrations.flatMap((m) => m.tables.map((t) => t.estimatedSeconds));
@@ -101,10 +103,4 @@ export function buildPlan(status: MigrationState, surveyed: readonly SurveyedMig
     estimatedSeconds: rate === null ? null : seconds.reduce<number>((sum, s) => sum + (s ?? 0), 0),
     ready: migrations.every((m) => m.prerequisites === ""),
   };
-}
-
-/** Rows over the rate for a table whose rows move; 0 for one whose rows do not (created, changed in place). */
-function estimate(table: SurveyedTable, rate: number | null): number | null {
-  if (rate === null) return null;
-  return table.route === "create" || table.route === "in_place" ? 0 : table.rows / rate;
 }

@@ -22,8 +22,8 @@ describe("measuredRate", () => {
 
 describe("buildPlan", () => {
   const surveyed: SurveyedMigration[] = [
-    { index: 1, name: "0001_a", prerequisites: "", tables: [{ table: "t", rows: 500, route: "transform" }, { table: "n", rows: 0, route: "create" }] },
-    { index: 2, name: "0002_b", prerequisites: "no", tables: [{ table: "u", rows: 250, route: "sql" }, { table: "v", rows: 90, route: "in_place" }] },
+    { index: 1, name: "0001_a", prerequisites: "", tables: [{ table: "t", rows: 500, route: "transform", moves: true }, { table: "n", rows: 0, route: "create", moves: false }] },
+    { index: 2, name: "0002_b", prerequisites: "no", tables: [{ table: "u", rows: 250, route: "sql", moves: true }, { table: "v", rows: 90, route: "in_place", moves: false }, { table: "t", rows: 500, route: "copy", moves: false }] },
   ];
   const writes = [
     { table: "t", mode: "captured" as const, reason: "replayed" },
@@ -31,11 +31,11 @@ describe("buildPlan", () => {
     { table: "u", mode: "protected" as const, reason: "SQL" },
   ];
 
-  it("joins the writes decision per table, estimates rows over the rate (moving tables only) and is ready only when no check refuses", () => {
+  it("joins the writes decision per table, estimates rows over the rate (tables whose rows move only) and is ready only when no check refuses", () => {
     const plan = buildPlan("migration_required", surveyed, writes, 250);
     expect(plan.migrations.map((m) => m.tables.map((t) => [t.table, t.writes, t.writesReason.slice(0, 8), t.estimatedSeconds]))).toEqual([
       [["t", "captured", "replayed", 2], ["n", "captured", "replayed", 0]],
-      [["u", "protected", "SQL", 1], ["v", "captured", "only dec", 0]],
+      [["u", "protected", "SQL", 1], ["v", "captured", "only dec", 0], ["t", "captured", "replayed", 0]],
     ]);
     expect(plan).toMatchObject({ status: "migration_required", estimatedSeconds: 3, ready: false });
     expect(buildPlan("migration_required", [surveyed[0]!], writes, 250).ready).toBe(true);
@@ -44,6 +44,6 @@ describe("buildPlan", () => {
   it("leaves every estimate unset when no rate was measured", () => {
     const plan = buildPlan("migration_failed", surveyed, writes, null);
     expect(plan.estimatedSeconds).toBeNull();
-    expect(plan.migrations.flatMap((m) => m.tables.map((t) => t.estimatedSeconds))).toEqual([null, null, null, null]);
+    expect(plan.migrations.flatMap((m) => m.tables.map((t) => t.estimatedSeconds))).toEqual([null, null, null, null, null]);
   });
 });
