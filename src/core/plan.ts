@@ -86,13 +86,14 @@ export function measuredRate(records: readonly StoredMigration[]): number | null
 /** A table that only declared in-place steps change: nothing is copied, so nothing is protected or replayed. */
 const IN_PLACE_WRITES = { mode: "captured", reason: "only declared steps change it, on the original table at finalize: it stays writable and nothing is replayed" } as const;
 
-/** The plan from the survey, the writes decision of the shadow chain and the measured rate (rows per second, or null). */
+/** The plan from the survey, the writes decision of the shadow chain (`planTableWrites`) and the measured rate (rows per second, or null). */
 export function buildPlan(status: MigrationState, surveyed: readonly SurveyedMigration[], writes: readonly TableWritesPlan[], rate: number | null): Plan {
   const byTable = new Map(writes.map((w) => [w.table, w]));
   const migrations = surveyed.map((migration): PlannedMigration => ({
     ...migration,
     tables: migration.tables.map(({ moves, ...table }): PlannedTable => {
-      const decided = table.route === "in_place" ? IN_PLACE_WRITES : (byTable.get(table.table) ?? IN_PLACE_WRITES);
+      // `writes` covers every table of the shadow chain, which holds the pending migrations' `tables`.
+      const decided = table.route === "in_place" ? IN_PLACE_WRITES : byTable.get(table.table)!;
       return { ...table, writes: decided.mode, writesReason: decided.reason, estimatedSeconds: rate === null ? null : moves ? table.rows / rate : 0 };
     }),
   }));
