@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MigrationState, PlannedRoute, WritesMode } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { fromStatsResponse } from "../../src/wire/proto-stats.ts";
@@ -207,6 +209,30 @@ for (const target of STORE_TARGETS) {
 
       // With the data fixed the plan is ready.
       expect((await service().post({ cmd: "plan" })).body).toMatchObject({ plan: { ready: true } });
+    });
+
+    it("answers while a migrate runs, with the running migration as it stands, without waiting for it", async () => {
+      const gate = join(mkdtempSync(join(tmpdir(), "plan-gate-")), "open");
+      cleanups.push(async () => rmSync(dirname(gate), { recursive: true, force: true }));
+      const gated = `import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+        export default {
+          tables: ["orders"],
+          async dataManipulation() { while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 10)); },
+        };`;
+      const { service } = await setUp(target, { "0001_gated.mjs": gated });
+      expect((await service().post({ cmd: "migrate" })).status).toBe(200);
+      try {
+        const { body } = await service().post({ cmd: "plan" });
+        expect(body).toMatchObject({
+          success: true,
+          plan: { status: "migration_running", ready: true, migrations: [{ index: 1, tables: [{ table: "orders", rows: ORDERS, route: "copy", writes: "protected" }] }] },
+        });
+      } finally {
+        writeFileSync(gate, "go");
+      }
+      expect(await service().settle()).toMatchObject({ status: "finalization_required" });
     });
 
     it("a prerequisite check cannot write: the read-only transaction refuses it, and the table keeps its rows", async () => {
