@@ -69,17 +69,44 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       max_rows_per_second bigint NOT NULL DEFAULT 0,
       CHECK (NOT running OR owner IS NOT NULL)
     );
-    -- Added after the first release: a database created before has the table without them.
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_tables jsonb NOT NULL DEFAULT '[]';
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_at bigint;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
-    ALTER TABLE ${names.state} ADD COLUMN IF NOT EXISTS started_at bigint;
-    ALTER TABLE ${names.state} ADD COLUMN IF NOT EXISTS finished_at bigint;
-    ALTER TABLE ${names.state} ADD COLUMN IF NOT EXISTS finalized_at bigint;
-    ALTER TABLE ${names.state} ADD COLUMN IF NOT EXISTS rows_moved bigint NOT NULL DEFAULT 0;
-    INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
+  `);
+  await addMissingColumns(client, names);
+  await client.query(`INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING`);
+}
+
+/** Columns added after the first release, per table: a database created before has the tables without them. */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  [COMMAND_TABLE]: {
+    progress_tables: "jsonb NOT NULL DEFAULT '[]'",
+    progress_at: "bigint",
+    version: "bigint NOT NULL DEFAULT 0",
+    paused: "boolean NOT NULL DEFAULT false",
+    max_rows_per_second: "bigint NOT NULL DEFAULT 0",
+  },
+  [STATE_TABLE]: {
+    started_at: "bigint",
+    finished_at: "bigint",
+    finalized_at: "bigint",
+    rows_moved: "bigint NOT NULL DEFAULT 0",
+  },
+};
+
+/**
+ * Adds the columns a table lacks. Only those: ALTER TABLE takes its lock before it looks, even with IF NOT
+ * EXISTS, and would queue every reader of the table behind a running command's row locks (a store opened
+ * while a command runs: a replica starting, the survey of a plan).
+ */
+async function addMissingColumns(client: PoolClient, names: Bookkeeping): Promise<void> {
+  const { rows } = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name IN ($2, $3)`,
+    [names.schema, COMMAND_TABLE, STATE_TABLE],
+  );
+  const present = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
+  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+    for (const [column, definition] of Object.entries(columns)) {
+      if (!present.has(`${table}.${column}`)) await client.query(`ALTER TABLE ${qualify(names.schema, table)} ADD COLUMN ${column} ${definition}`);
+    }
+  }
 }
 
 /** Both tables in ONE statement, so the migrations and the command row come from the same MVCC snapshot. */
