@@ -4,6 +4,9 @@ import type { StoredMigration } from "./state-store.ts";
 import type { MigrationState } from "./states.ts";
 import type { TableWritesPlan, WritesMode } from "./table-writes.ts";
 
+/** How migrate brings a table to its new shape (the authoring rules' TableRoute), as the faces name it. */
+export type PlannedRoute = TableRoute;
+
 /** One table of a pending migration as a read-only look at the database finds it now. */
 export interface SurveyedTable {
   /** The table. */
@@ -11,7 +14,7 @@ export interface SurveyedTable {
   /** Its rows now (0 for a table that does not exist yet). */
   rows: number;
   /** How migrate brings it to its new shape. */
-  route: TableRoute;
+  route: PlannedRoute;
   /** Whether migrate moves its rows here: false for a created table, in-place steps, and a copy an earlier pending migration made already. */
   moves: boolean;
 }

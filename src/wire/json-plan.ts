@@ -1,7 +1,6 @@
-import type { Plan, PlannedTable } from "../core/plan.ts";
+import type { Plan, PlannedRoute, PlannedTable } from "../core/plan.ts";
 import type { MigrationState } from "../core/states.ts";
 import type { WritesMode } from "../core/table-writes.ts";
-import type { TableRoute } from "../migrations/table-route.ts";
 import { tenths } from "./json-results.ts";
 
 /** The route's `plan.migrations[].tables[]`. */
@@ -11,7 +10,7 @@ export interface PlannedTableJson {
   /** Its rows now. */
   rows: number;
   /** `copy`, `transform`, `sql`, `create` or `in_place`. */
-  route: TableRoute;
+  route: PlannedRoute;
   /** `captured` (stays writable) or `protected` (writes refused until finalize). */
   writes: WritesMode;
   /** Why, in one sentence. */

@@ -1,12 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import type { Plan } from "../core/plan.ts";
-import type { TableRoute } from "../migrations/table-route.ts";
+import type { Plan, PlannedRoute as CoreRoute } from "../core/plan.ts";
 import { PlannedRoute, type PlanResponse, PlanResponseSchema } from "../gen/migrations/v1/migrations_pb.ts";
 import { protoEnum } from "./proto-enum.ts";
 import { fromProtoState, toProtoState } from "./proto-state.ts";
 import { fromProtoWritesMode, toProtoWritesMode } from "./proto-writes-mode.ts";
 
-const ROUTES = protoEnum<TableRoute, PlannedRoute>(
+const ROUTES = protoEnum<CoreRoute, PlannedRoute>(
   { copy: PlannedRoute.COPY, transform: PlannedRoute.TRANSFORM, sql: PlannedRoute.SQL, create: PlannedRoute.CREATE, in_place: PlannedRoute.IN_PLACE },
   "planned route",
 );
