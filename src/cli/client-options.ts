@@ -15,7 +15,7 @@ export interface ClientOptions {
   password: string;
   /** Ask for detail lines in the output. */
   verbose: boolean;
-  /** Print JSON instead of text (stats). */
+  /** Print JSON instead of text (stats, plan, list). */
   json: boolean;
   /** Print the command's help and do nothing else. */
   help: boolean;
@@ -25,10 +25,11 @@ export interface ClientOptions {
   by?: string;
 }
 
-/** The client commands with their help lines: the command table's rows that have one, then `watch` (the CLI's own). */
+/** The client commands with their help lines: the command table's rows that have one, then `watch` and `list` (the CLI's own). */
 export const CLIENT_COMMANDS: ReadonlyArray<{ name: string; help: string }> = [
   ...Object.entries(COMMAND_TABLE).flatMap(([name, { help }]) => (help === null ? [] : [{ name, help }])),
   { name: "watch", help: "follow the command that runs now, whoever started it, until it ends" },
+  { name: "list", help: "list every migration: state, when it ran and was finalized, rows moved" },
 ];
 
 /** The help text shared by the client commands. */
@@ -37,7 +38,7 @@ export const CLIENT_USAGE = `Usage: migrations ${CLIENT_COMMANDS.map(({ name }) 
   --url URL              the service, default ${DEFAULT_URL}          [MIGRATIONS_URL]
   --password-file FILE   file holding the password, default "dev"      [INTERNAL_AUTH_PASSWORD_FILE]
   --verbose              ask for detail lines (per table: rows, batches, durations)
-  --json                 print the result as JSON (stats)
+  --json                 print the result as JSON (stats, plan, list)
   --max-rows-per-second N  migrate, finalize: the run's limit of rows per second
                          (default the service's); resume: the running one's new limit; 0: no limit
   --by NAME              cancel: who cancels, for "cancelled by NAME"; default $USER@hostname
@@ -46,8 +47,8 @@ export const CLIENT_USAGE = `Usage: migrations ${CLIENT_COMMANDS.map(({ name }) 
 migrate and finalize follow the command until it ends; pause holds a running
 migrate at its next key range, on whichever replica runs it; cancel stops it there
 and waits until it stopped. Exit codes: 0 success, 1 the command failed (cancel: it
-did not stop within 60 s), 2 the request was rejected, 3 the service or its
-database is unreachable.
+did not stop within 60 s; plan: a prerequisite check refuses), 2 the request was
+rejected, 3 the service or its database is unreachable.
 `;
 
 /** Parses the flags of a client command over the environment. Throws UsageError on a bad command line or password file. */

@@ -1,4 +1,4 @@
-import type { CommandJson, TableWritesJson, ThrottleJson } from "../wire/json-results.ts";
+import type { CommandJson, MigrationJson, TableWritesJson, ThrottleJson } from "../wire/json-results.ts";
 import type { CommandView, StatsView } from "./stats-view.ts";
 
 /** `12345` → `12,345`, for row counts. */
@@ -30,6 +30,7 @@ export function formatStats(view: StatsView): string[] {
   for (const [table, rows] of Object.entries(view.tables)) {
     lines.push(`  ${table}: ${formatCount(rows.migrated)} of ${formatCount(rows.count)}`);
   }
+  if (view.migrations.length > 0) lines.push(`Migrations:       ${migrationsLine(view.migrations)}`);
   if (view.command) lines.push(`Command:          ${commandLine(view.command)}`);
   if (view.throttle) lines.push(`Throttle:         ${throttleLine(view.throttle)}`);
   const writes = Object.entries(view.writes);
@@ -49,6 +50,15 @@ function commandLine(command: CommandJson): string {
   if (command.rows_per_second !== null) parts.push(`${formatCount(command.rows_per_second)} rows/s`);
   if (command.eta_seconds !== null) parts.push(`ETA ${Math.ceil(command.eta_seconds)} s`);
   return parts.join(", ");
+}
+
+/** `3: 1 finalized, 2 migration_required; 1 file changed (migrations list)`: how many are in each state. */
+function migrationsLine(migrations: readonly MigrationJson[]): string {
+  const byState = new Map<string, number>();
+  for (const m of migrations) byState.set(m.state, (byState.get(m.state) ?? 0) + 1);
+  const changed = migrations.filter((m) => m.file_changed).length;
+  const states = [...byState].map(([state, count]) => `${count} ${state}`).join(", ");
+  return `${migrations.length}: ${states}${changed > 0 ? `; ${changed} file(s) changed (migrations list)` : ""}`;
 }
 
 /** `paused, at most 5,000 rows/s` or `running, no limit`. */

@@ -6,6 +6,8 @@ import { CLIENT_COMMANDS, CLIENT_USAGE, parseClientOptions } from "./client-opti
 import { describeClientError } from "./client-error.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
 import { createMigrationClient } from "./migration-client.ts";
+import { listCommand } from "./list-command.ts";
+import { planCommand } from "./plan-command.ts";
 import { runCommand } from "./run-command.ts";
 import { statsCommand } from "./stats-command.ts";
 import { throttleCommand } from "./throttle-command.ts";
@@ -28,7 +30,7 @@ ${CLIENT_USAGE}`;
 const CLI_COMMANDS = ["serve", "create", ...CLIENT_COMMANDS.map(({ name }) => name)];
 
 /** Runs a client command against the service and maps client errors to exit codes 2 and 3. */
-async function clientCommand(name: RunCommand | ThrottleCommand | "cancel" | "stats" | "watch", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
+async function clientCommand(name: RunCommand | ThrottleCommand | "cancel" | "stats" | "plan" | "watch" | "list", argv: string[], env: NodeJS.ProcessEnv, terminal: Terminal): Promise<ExitCode> {
   const options = await parseClientOptions(argv, env);
   if (options.help) {
     terminal.out(CLIENT_USAGE.trimEnd());
@@ -39,6 +41,8 @@ async function clientCommand(name: RunCommand | ThrottleCommand | "cancel" | "st
     if (name === "stats") return await statsCommand(client, options, terminal);
     if (name === "watch") return await watchCommand(client, terminal);
     if (name === "cancel") return await cancelCommand(client, options, env, terminal);
+    if (name === "list") return await listCommand(client, options, terminal);
+    if (name === "plan") return await planCommand(client, options, terminal);
     if (isThrottleCommand(name)) return await throttleCommand(name, client, options, terminal);
     return await runCommand(name, client, options, terminal);
   } catch (error) {
@@ -60,7 +64,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, terminal: T
         return (await import("./create-command.ts")).createCommand(rest, env, terminal);
       case "stats":
       case "cancel":
+      case "plan":
       case "watch":
+      case "list":
         return await clientCommand(command, rest, env, terminal);
       case "--version":
       case "-v":

@@ -20,6 +20,7 @@ export const COMMAND_TABLE = {
   resume: { runs: false, help: "let a paused migrate go on; --max-rows-per-second N changes its limit" },
   cancel: { runs: false, help: "stop the running migrate (or finalize before its swap) within seconds; --by NAME says who" },
   stats: { runs: false, help: "show the state, progress and output" },
+  plan: { runs: false, help: "say what migrate would do now (tables, rows, routes, time, prerequisites), doing nothing" },
   progress: { runs: false, help: null },
 } as const satisfies Record<string, CommandSpec>;
 
@@ -29,8 +30,8 @@ export type Command = keyof typeof COMMAND_TABLE;
 /** The commands that change things; each runs in the worker pool. */
 export type RunCommand = { [K in Command]: (typeof COMMAND_TABLE)[K]["runs"] extends true ? K : never }[Command];
 
-/** What `MigrationApi.execute` takes: every command but `stats`, which has its own answer. */
-export type ExecuteCommand = Exclude<Command, "stats">;
+/** What `MigrationApi.execute` takes: every command but `stats` and `plan`, which have their own answers. */
+export type ExecuteCommand = Exclude<Command, "stats" | "plan">;
 
 /** The commands that change how the running migrate is held back, not what it does. */
 export type ThrottleCommand = "pause" | "resume";

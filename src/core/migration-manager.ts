@@ -3,6 +3,8 @@ import type { CommandRecord, Snapshot, StateStore } from "./state-store.ts";
 import { isThrottleCommand, type ExecuteCommand, type RunCommand } from "./commands.ts";
 import { planCommand } from "./command-plan.ts";
 import { commandSummary } from "./command-summary.ts";
+import { migrationList } from "./migration-list.ts";
+import { buildPlan, measuredRate, type Plan, type SurveyMigrations } from "./plan.ts";
 import { ConflictError } from "./errors.ts";
 import { runningMessage } from "./conflict-messages.ts";
 import { claimChanges, shadowChain } from "./claim-changes.ts";
@@ -47,6 +49,8 @@ export interface ManagerOptions {
   registry: readonly RegisteredMigration[];
   /** Runs a command in a worker. */
   startRun: StartRun;
+  /** Looks at the pending migrations for `plan`, read-only, off the main thread. */
+  survey: SurveyMigrations;
   /**
    * Replays the changes the application wrote to captured tables since migrate, on a worker, while no
    * command runs (finalization_required); resolves to the changes replayed. Absent: only commands replay.
@@ -150,7 +154,20 @@ export class MigrationManager implements MigrationApi {
       command: commandSummary(snapshot.command, Date.now()),
       writes: tableWrites(planTableWrites(shadowChain(view)), snapshot.guarded, this.replayRates.observe(Date.now(), new Map(snapshot.guarded.map((g) => [g.table, g.replayed])))),
       ...throttleIn(snapshot.command),
+      migrations: migrationList(this.options.registry, snapshot.migrations),
     };
+  }
+
+  /**
+   * {@inheritDoc MigrationApi.plan}
+   * Pending are the migrations migrate would run: required, running (as they stand) or failed (after a reset).
+   */
+  async plan(): Promise<Plan> {
+    const snapshot = await this.options.store.snapshot();
+    const view = deriveView(this.options.registry, snapshot);
+    const pending = migrationsIn(view, MigrationState.MIGRATION_REQUIRED, MigrationState.MIGRATION_RUNNING, MigrationState.MIGRATION_FAILED);
+    const surveyed = pending.length === 0 ? [] : await this.options.survey(pending);
+    return buildPlan(view.status, surveyed, planTableWrites(shadowChain(view)), measuredRate(snapshot.migrations));
   }
 
   /**

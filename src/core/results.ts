@@ -1,4 +1,6 @@
 import type { ExecuteCommand, RunCommand } from "./commands.ts";
+import type { MigrationInfo } from "./migration-list.ts";
+import type { Plan } from "./plan.ts";
 import type { MigrationState } from "./states.ts";
 import type { TableWrites } from "./table-writes.ts";
 
@@ -85,6 +87,8 @@ export interface Stats extends CommandResult {
   writes: TableWrites[];
   /** The pause and limit of the running migrate or finalize; absent when none runs. */
   throttle?: ThrottleState;
+  /** Every registered (or once registered) migration, by ascending index. */
+  migrations: MigrationInfo[];
 }
 
 /** The application face both the JSON route and the Connect service call: one behaviour, two faces. */
@@ -96,4 +100,6 @@ export interface MigrationApi {
   execute(command: ExecuteCommand, verbose: boolean, options?: CommandOptions): Promise<CommandResult>;
   /** Where things stand; never throws a conflict. */
   stats(): Promise<Stats>;
+  /** What `migrate` would do now, in any state; changes nothing (no claim, no output, no protection, no shadow). */
+  plan(): Promise<Plan>;
 }

@@ -46,7 +46,7 @@ export function deriveView(registry: readonly RegisteredMigration[], snapshot: S
   const finalized = snapshot.migrations.filter((r) => r.state === MigrationState.FINALIZED);
   const warnings = finalized.flatMap((record) => {
     const file = registry.find((m) => m.index === record.index);
-    return file && file.checksum !== record.checksum
+    return file && fileChanged(file, record)
       ? [`Migration ${file.name} is finalized, but its file changed since; the change is not applied.`]
       : [];
   });
@@ -59,6 +59,11 @@ export function deriveView(registry: readonly RegisteredMigration[], snapshot: S
     registered,
     warnings,
   };
+}
+
+/** Whether a migration's file (undefined: gone) is no longer the one whose checksum its record holds. */
+export function fileChanged(file: RegisteredMigration | undefined, record: MigrationRecord): boolean {
+  return file === undefined || file.checksum !== record.checksum;
 }
 
 /** Registered migrations in the given states, ascending. */

@@ -15,7 +15,18 @@ export interface MigrationRecord {
   checksum: string;
   /** Its state; a registered migration without a record is `migration_required`. */
   state: MigrationState;
+  /** Epoch ms when its last migrate started, null before (and after a reset); absent in a write: kept as stored. */
+  startedAt?: number | null;
+  /** Epoch ms when its last migrate finished (its shadow copies complete), null before; absent in a write: kept. */
+  finishedAt?: number | null;
+  /** Epoch ms when it was finalized, null before; absent in a write: kept. */
+  finalizedAt?: number | null;
+  /** Rows its last migrate moved into shadow copies (0 before); absent in a write: kept. */
+  rowsMoved?: number;
 }
+
+/** A migration record as a store reads it: every per-migration fact set. */
+export type StoredMigration = MigrationRecord & Required<Pick<MigrationRecord, "startedAt" | "finishedAt" | "finalizedAt" | "rowsMoved">>;
 
 /** The one command row: what runs or ran last, its output, exception and progress. */
 export interface CommandRecord {
@@ -99,7 +110,7 @@ export interface GuardedTable {
 /** Everything the core needs to answer any command, read in one consistent snapshot. */
 export interface Snapshot {
   /** Every migration record, by ascending index. */
-  migrations: MigrationRecord[];
+  migrations: StoredMigration[];
   /** The command row. */
   command: CommandRecord;
   /** The origin tables protected or captured now, by name. */

@@ -43,3 +43,11 @@ export interface ReplayTask {
   /** Registered migrations, by ascending index: those waiting for finalize give the transforms. */
   migrations: MigrationRef[];
 }
+
+/** The plain-data task of a `plan`: the pending migrations to survey, read-only. */
+export interface SurveyTask {
+  /** Where the worker opens its own store connection. */
+  databaseUrl: string;
+  /** The pending migrations, by ascending index. */
+  migrations: MigrationRef[];
+}

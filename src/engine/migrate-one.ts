@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { type AlterStep, describeStep, keepsColumns } from "../migrations/alter-steps.ts";
+import { MigrationState } from "../core/states.ts";
+import { type AlterStep, describeStep } from "../migrations/alter-steps.ts";
+import { streamsCopy } from "../migrations/table-route.ts";
 import { columnExpressionsOf, type LoadedMigration, type MigrationDb } from "../migrations/types.ts";
 import type { ShadowSession } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
@@ -7,10 +9,11 @@ import { PrerequisiteRefusal, runMigrationStep } from "./error-text.ts";
 import type { DeferredAlters } from "./deferred-alters.ts";
 import { fence } from "./fence.ts";
 import type { PassProgress } from "./progress-tracker.ts";
+import { recordRun } from "./record-states.ts";
 import { transformTable } from "./transform-table.ts";
 import type { CommandContext } from "./types.ts";
 
-/** Runs the steps of one migration on the shadow session, in the order of CONTRACT §7. */
+/** Runs the steps of one migration on the shadow session, in the order of CONTRACT §7; records when it started and finished and the rows it moved. */
 export async function migrateOne(
   ctx: CommandContext,
   session: ShadowSession,
@@ -21,7 +24,11 @@ export async function migrateOne(
   const { migration, name } = loaded;
   const prefix = `migration ${name}`;
   const started = performance.now();
+  await recordRun(ctx, loaded, MigrationState.MIGRATION_RUNNING, { startedAt: Date.now(), finishedAt: null, rowsMoved: 0 });
   ctx.out.detail(`${prefix}: started`);
+  // Rows that reached the shadow per table: a copy, then a transform of the same rows, counts them once.
+  const moved = new Map<string, number>();
+  const count = (table: string, rows: number) => moved.set(table, Math.max(moved.get(table) ?? 0, rows));
 
   await fence(ctx, `${prefix}: checkPrerequisites`);
   const refusal = await runMigrationStep("checkPrerequisites", name, () => migration.checkPrerequisites?.(session.db));
@@ -42,7 +49,7 @@ export async function migrateOne(
     const steps = [...deferred.take(table), ...(alters[table] ?? [])];
     altered.add(table);
     if (steps.length > 0) reshaped.add(table);
-    if (table in transforms && migration.dataDefinition === undefined && keepsColumns(steps)) {
+    if (streamsCopy(migration, table, steps)) {
       await session.createEmptyCopy(table);
       await applySteps(ctx, session, prefix, table, steps.filter((step) => "addColumn" in step));
       streamed.set(table, steps.filter((step) => !("addColumn" in step)));
@@ -50,6 +57,7 @@ export async function migrateOne(
     }
     const copyStarted = performance.now();
     const copied = await session.copyToShadow(table);
+    count(table, copied);
     ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows)`);
     ctx.out.detail(`${prefix}: copy of "${table}" took ${formatMs(performance.now() - copyStarted)}`);
     await applySteps(ctx, session, prefix, table, steps);
@@ -72,6 +80,7 @@ export async function migrateOne(
     const streamSteps = streamed.get(table);
     if (streamSteps !== undefined) {
       const copied = expressions ? await expressionStep(ctx, prefix, table, pass, () => session.fillFromOrigin(table, expressions)) : await transformTable(ctx, session, loaded, table, "stream", pass);
+      count(table, copied);
       await session.completeCopy(table);
       await applySteps(ctx, session, prefix, table, streamSteps);
       ctx.out.detail(`${prefix}: copied table "${table}" (${copied} rows) through its transform`);
@@ -79,8 +88,9 @@ export async function migrateOne(
       if ((await session.locate(table)) !== "shadow") {
         throw new Error(`The transform of table "${table}" has no table to work on: "${table}" does not exist after dataDefinition`);
       }
-      if (expressions) await expressionStep(ctx, prefix, table, pass, () => session.updateShadow(table, expressions));
-      else await transformTable(ctx, session, loaded, table, "in-place", pass);
+      count(table, expressions
+        ? await expressionStep(ctx, prefix, table, pass, () => session.updateShadow(table, expressions))
+        : await transformTable(ctx, session, loaded, table, "in-place", pass));
     }
     pass.finish();
   }
@@ -98,6 +108,8 @@ export async function migrateOne(
     await session.markDropped(table);
     if (location === "origin") ctx.out.detail(`${prefix}: dropped table "${table}"`);
   }
+  const rowsMoved = [...moved.values()].reduce((sum, rows) => sum + rows, 0);
+  await recordRun(ctx, loaded, MigrationState.MIGRATION_RUNNING, { finishedAt: Date.now(), rowsMoved });
   ctx.out.detail(`${prefix}: done`);
   ctx.out.detail(`${prefix}: took ${formatMs(performance.now() - started)}`);
 }

@@ -14,8 +14,20 @@ export function recordsIn(refs: readonly MigrationIdentity[], state: MigrationSt
 /** Writes `state` for each migration, conditioned on the task's owner; fails loudly when the lock is gone. */
 export async function setStates(ctx: CommandContext, refs: readonly MigrationIdentity[], state: MigrationState): Promise<void> {
   if (refs.length === 0) return;
-  if (!(await ctx.store.setMigrationStates(ctx.task.owner, recordsIn(refs, state)))) {
-    throw new Error(`The command lost its run lock (owner ${ctx.task.owner}) while setting migrations to ${state}`);
+  await writeRecords(ctx, recordsIn(refs, state), `setting migrations to ${state}`);
+}
+
+/** The per-migration facts of a run (times, rows moved) that a record write sets; the others stay as stored. */
+export type RunFacts = Pick<MigrationRecord, "startedAt" | "finishedAt" | "rowsMoved">;
+
+/** Writes one migration's state with facts of its run, conditioned on the task's owner. */
+export async function recordRun(ctx: CommandContext, ref: MigrationIdentity, state: MigrationState, facts: RunFacts): Promise<void> {
+  await writeRecords(ctx, [{ ...recordsIn([ref], state)[0]!, ...facts }], `recording the run of ${ref.name}`);
+}
+
+async function writeRecords(ctx: CommandContext, records: MigrationRecord[], what: string): Promise<void> {
+  if (!(await ctx.store.setMigrationStates(ctx.task.owner, records))) {
+    throw new Error(`The command lost its run lock (owner ${ctx.task.owner}) while ${what}`);
   }
 }
 

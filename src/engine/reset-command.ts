@@ -1,7 +1,7 @@
 import { MigrationState } from "../core/states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
-/** `reset`: drops the shadow work, lifts the write protection, and puts every unfinalized record back to required. */
+/** `reset`: drops the shadow work, lifts the write protection, and puts every unfinalized record back to required, without the facts of its run. */
 export async function resetCommand(ctx: CommandContext): Promise<PhaseResult> {
   await ctx.store.clearShadow(ctx.task.owner);
   ctx.out.detail("reset: shadow copies dropped");
@@ -10,5 +10,7 @@ export async function resetCommand(ctx: CommandContext): Promise<PhaseResult> {
   const unfinalized = migrations.filter((m) => m.state !== MigrationState.FINALIZED);
   for (const m of unfinalized) ctx.out.detail(`reset ${m.name}: ${m.state} → migration_required`);
   ctx.out.line("reset finished");
-  return { exception: null, records: unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED })), liftProtection: true };
+  // Their runs are thrown away with the shadow copies: the times and rows of a next migrate start afresh.
+  const records = unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED, startedAt: null, finishedAt: null, rowsMoved: 0 }));
+  return { exception: null, records, liftProtection: true };
 }

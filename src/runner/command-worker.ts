@@ -2,7 +2,9 @@ import type { MessagePort } from "node:worker_threads";
 import { runCommand } from "../engine/run-command.ts";
 import type { CommandOutcome } from "../engine/types.ts";
 import { openStore } from "../stores/open-store.ts";
-import type { CommandTask, ReplayTask } from "../engine/messages.ts";
+import type { CommandTask, ReplayTask, SurveyTask } from "../engine/messages.ts";
+import type { SurveyedMigration } from "../core/plan.ts";
+import { surveyMigrations } from "../engine/survey-migrations.ts";
 import { MigrationState } from "../core/states.ts";
 import { replayBetweenCommands } from "../engine/replay-captured.ts";
 import { loadMigrationFile } from "../migrations/load-file.ts";
@@ -17,6 +19,12 @@ export interface CommandWorkerInput {
   port: MessagePort;
 }
 
+/** What the survey pool sends for a `plan`. */
+export interface SurveyWorkerInput {
+  /** The survey. */
+  survey: SurveyTask;
+}
+
 /** What the command pool sends for a replay between commands. */
 export interface ReplayWorkerInput {
   /** The replay. */
@@ -28,8 +36,11 @@ export interface ReplayWorkerInput {
  * only when the store cannot be opened (nothing is recorded then; the main thread handles it). The
  * heartbeat is the main thread's: it says the process lives; a hung run shows as a lack of progress.
  */
-export default async function runCommandInWorker(input: CommandWorkerInput | ReplayWorkerInput): Promise<CommandOutcome | number> {
+export default async function runCommandInWorker(
+  input: CommandWorkerInput | ReplayWorkerInput | SurveyWorkerInput,
+): Promise<CommandOutcome | number | SurveyedMigration[]> {
   if ("replay" in input) return replayInWorker(input.replay);
+  if ("survey" in input) return surveyInWorker(input.survey);
   const { task, port } = input;
   try {
     const store = await openStore(task.databaseUrl);
@@ -55,6 +66,18 @@ async function replayInWorker(task: ReplayTask): Promise<number> {
     return await replayBetweenCommands(store, transformer, chain);
   } finally {
     await transformer.close();
+    await store.close();
+  }
+}
+
+/** Loads the pending migrations and surveys them for a `plan`, changing nothing (see surveyMigrations). */
+async function surveyInWorker(task: SurveyTask): Promise<SurveyedMigration[]> {
+  const store = await openStore(task.databaseUrl);
+  try {
+    const loaded = [];
+    for (const ref of task.migrations) loaded.push(await loadMigrationFile(ref.path));
+    return await surveyMigrations(store, loaded);
+  } finally {
     await store.close();
   }
 }

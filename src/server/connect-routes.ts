@@ -11,6 +11,7 @@ import {
   ResumeResponseSchema,
   WatchStatsResponseSchema,
 } from "../gen/migrations/v1/migrations_pb.ts";
+import { toPlanResponse } from "../wire/proto-plan.ts";
 import { commandFields, toStatsResponse } from "../wire/proto-stats.ts";
 import { watchStats } from "./stats-watch.ts";
 import { cancelBy, clientAddressKey } from "./cancel-by.ts";
@@ -35,6 +36,7 @@ export function createConnectRoutes(api: MigrationApi): (router: ConnectRouter) 
       cancel: async (req, context) =>
         create(CancelResponseSchema, commandFields(await api.execute("cancel", false, { by: cancelBy(req.by, context.values.get(clientAddressKey)) }))),
       stats: async () => toStatsResponse(await api.stats()),
+      plan: async () => toPlanResponse(await api.plan()),
       async *watchStats(_req, context) {
         for await (const stats of watchStats(api, context.signal)) {
           yield create(WatchStatsResponseSchema, { stats: toStatsResponse(stats) });

@@ -5,6 +5,7 @@ import { describeError } from "./error-map.ts";
 import { discardBody, readBody, RequestAbortedError, type NodeRequest } from "./json-body.ts";
 import { parseRouteRequest } from "./json-request.ts";
 import { cancelBy, clientAddress } from "./cancel-by.ts";
+import { planBody } from "../wire/json-plan.ts";
 import { commandBody, errorBody, statsBody } from "../wire/json-results.ts";
 import type { Logger } from "./logger.ts";
 import { sendJson, type NodeResponse } from "./send-json.ts";
@@ -54,6 +55,9 @@ async function handle(options: JsonRouteOptions, req: NodeRequest, res: NodeResp
   const { cmd, verbose, maxRowsPerSecond, by } = parseRouteRequest(body);
   options.onCommand?.(req, cmd);
   const extra = cmd === "cancel" ? { by: cancelBy(by, clientAddress(req)) } : maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond };
-  const answer = cmd === "stats" ? statsBody(await options.api.stats()) : commandBody(await options.api.execute(cmd, verbose, extra));
+  const answer =
+    cmd === "stats" ? statsBody(await options.api.stats())
+    : cmd === "plan" ? planBody(await options.api.plan())
+    : commandBody(await options.api.execute(cmd, verbose, extra));
   sendJson(res, 200, answer);
 }

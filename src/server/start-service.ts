@@ -12,6 +12,7 @@ import { seedDemo } from "../demo/seed-demo.ts";
 import { loadMigrations } from "../migrations/loader.ts";
 import { CommandPool } from "../runner/command-pool.ts";
 import { driverForUrl } from "../stores/drivers.ts";
+import { SurveyPool } from "../runner/survey-pool.ts";
 import { openStore } from "../stores/open-store.ts";
 import { createHttpServer } from "./http-server.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -58,9 +59,10 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   if (config.demo) await seedDemoData(config.databaseUrl, (line) => logger.info(line));
   const store = await openStore(config.databaseUrl);
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const refs = new Map(migrations.map(({ index, name, path, checksum }) => [index, { index, name, path, checksum }]));
   const pool = new CommandPool({
     databaseUrl: config.databaseUrl,
-    migrations: migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum })),
+    migrations: [...refs.values()],
     transformWorkers: config.workers,
     maxFinalizeBacklog: config.maxFinalizeBacklog ?? DEFAULT_MAX_FINALIZE_BACKLOG,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
@@ -80,11 +82,13 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     logCommandEnd(logger, end);
     metrics.observeCommandEnd(end.command, end.outcome, end.seconds);
   };
+  const surveyPool = new SurveyPool(config.databaseUrl);
   const manager = new MigrationManager({
     store,
     registry: migrations.map(registeredMigration),
     startRun: (command, verbose, lease, signal) => pool.run(command, verbose, lease, signal),
     startReplay: () => pool.replay(),
+    survey: (pending) => surveyPool.survey(pending.map((m) => refs.get(m.index)!)),
     replicaId,
     stallTimeoutMs: config.stallTimeoutMs,
     maxRowsPerSecond: config.maxRowsPerSecond,
@@ -99,6 +103,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   } catch (error) {
     // A taken port or an unreadable database must not leave threads and connections behind.
     await pool.close();
+    await surveyPool.close();
     await store.close();
     throw error;
   }
@@ -121,6 +126,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       await server.close();
       await manager.stop(graceMs, "because the service was shut down while it ran; reset and run it again");
       await pool.close();
+      await surveyPool.close();
       await store.close();
     },
   };

@@ -136,7 +136,7 @@ export interface SwapPlan {
   owner: string;
   /** Tables named by the finalized migrations: swapped in when shadowed, dropped from the origin otherwise. */
   tables: readonly string[];
-  /** Migration records written in the same transaction (state `finalized`). */
+  /** Migration records written in the same transaction (state `finalized`), stamped with the swap's time as `finalizedAt`. */
   records: MigrationRecord[];
   /**
    * The finalized migrations' declared in-place steps, in order. Steps of a table the swap replaces are in its
@@ -178,6 +178,16 @@ export interface SwapResult {
   replayed: number;
 }
 
+/** A read-only look at the origin, for `plan`: one transaction in which nothing can be written, rolled back after. */
+export interface OriginReader {
+  /** The `db` handed to checkPrerequisites: plain names are the origin tables (no shadow copies); writes fail. */
+  readonly db: MigrationDb;
+  /** Whether the origin has `table`. */
+  hasTable(table: string): Promise<boolean>;
+  /** Rows of the origin `table`; 0 when it does not exist. */
+  countRows(table: string): Promise<number>;
+}
+
 /** The shadow half of a store: shadow copies, write protection and the atomic swap, per dialect. */
 export interface ShadowStore {
   /** Drops all shadow work (tables, drop marks, staged leftovers) while `owner` holds the running command; throws LeaseLostError otherwise. */
@@ -191,6 +201,8 @@ export interface ShadowStore {
   openSession(options: SessionOptions): Promise<ShadowSession>;
   /** Swaps the shadow copies in, sets records and output and ends the command, in one transaction; then empties the shadow. */
   finalizeSwap(plan: SwapPlan): Promise<SwapResult>;
+  /** Runs `fn` on a read-only transaction of the origin that is rolled back after it (PostgreSQL: READ ONLY; SQLite: a read-only connection). */
+  readOrigin<T>(fn: (reader: OriginReader) => Promise<T>): Promise<T>;
 }
 
 /** A complete store: bookkeeping plus shadow work, as the worker's engine uses it. */

@@ -1,3 +1,4 @@
+import type { MigrationInfo } from "../core/migration-list.ts";
 import type { CommandResult, CommandSummary, Stats, ThrottleState } from "../core/results.ts";
 import type { MigrationState } from "../core/states.ts";
 import type { TableWrites, WritesMode } from "../core/table-writes.ts";
@@ -50,7 +51,29 @@ export interface ThrottleJson {
   max_rows_per_second: number;
 }
 
-/** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command`, `writes` and, while a migrate or finalize runs, `throttle` (CONTRACT §4 allows extra keys inside stats). */
+/** The route's `stats.migrations[]`: one registered (or once registered) migration. */
+export interface MigrationJson {
+  /** The NNNN index. */
+  index: number;
+  /** File name without extension. */
+  name: string;
+  /** Its state. */
+  state: MigrationState;
+  /** sha256 recorded when its state was last written (of the file now while it waits to migrate). */
+  checksum: string;
+  /** ISO 8601 start of its last migrate, or null. */
+  started_at: string | null;
+  /** ISO 8601 end of its last migrate, or null. */
+  finished_at: string | null;
+  /** ISO 8601 time it was finalized, or null. */
+  finalized_at: string | null;
+  /** Rows its last migrate moved into shadow copies. */
+  rows_moved: number;
+  /** True when its file differs from the one it ran with, or is gone. */
+  file_changed: boolean;
+}
+
+/** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command`, `writes`, `migrations` and, while a migrate or finalize runs, `throttle` (CONTRACT §4 allows extra keys inside stats). */
 export interface StatsJson extends CommandResultJson {
   /** Highest finalized index. */
   current_migration_index: number;
@@ -68,6 +91,8 @@ export interface StatsJson extends CommandResultJson {
   writes: Record<string, TableWritesJson>;
   /** The pause and limit of the running migrate or finalize; absent when none runs. */
   throttle?: ThrottleJson;
+  /** Every registered (or once registered) migration, by ascending index. */
+  migrations: MigrationJson[];
 }
 
 /** `{"success": true, "status", "output", "exception"?}`: the answer to migrate / finalize / reset / progress. */
@@ -75,7 +100,7 @@ export function commandBody(result: CommandResult): { success: true } & CommandR
   return { success: true, ...resultFields(result) };
 }
 
-/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables`, `command`, `writes` and `throttle` (while a migrate or finalize runs) inside `stats`. */
+/** `{"success": true, "stats": {…}}` with the documented snake_case keys, plus `warnings`, `tables`, `command`, `writes`, `migrations` and `throttle` (while a migrate or finalize runs) inside `stats`. */
 export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
   return {
     success: true,
@@ -92,6 +117,7 @@ export function statsBody(stats: Stats): { success: true; stats: StatsJson } {
       command: stats.command === null ? null : commandJson(stats.command),
       writes: Object.fromEntries(stats.writes.map((w) => [w.table, writesJson(w)])),
       ...(stats.throttle !== undefined && { throttle: throttleJson(stats.throttle) }),
+      migrations: stats.migrations.map(migrationJson),
     },
   };
 }
@@ -101,9 +127,28 @@ function throttleJson(throttle: ThrottleState): ThrottleJson {
   return { paused: throttle.paused, max_rows_per_second: throttle.maxRowsPerSecond };
 }
 
+/** One migration in snake_case; times as ISO 8601. */
+function migrationJson(info: MigrationInfo): MigrationJson {
+  return {
+    index: info.index,
+    name: info.name,
+    state: info.state,
+    checksum: info.checksum,
+    started_at: iso(info.startedAt),
+    finished_at: iso(info.finishedAt),
+    finalized_at: iso(info.finalizedAt),
+    rows_moved: info.rowsMoved,
+    file_changed: info.fileChanged,
+  };
+}
+
+/** Epoch ms as ISO 8601; null stays null. */
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
 /** The running or last command in snake_case; times as ISO 8601. */
 function commandJson(command: CommandSummary): CommandJson {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     name: command.name,
     running: command.running,
@@ -121,7 +166,7 @@ function writesJson(writes: TableWrites): TableWritesJson {
 }
 
 /** Rounded to 0.1; null stays null. */
-function tenths(value: number | null): number | null {
+export function tenths(value: number | null): number | null {
   return value === null ? null : Math.round(value * 10) / 10;
 }
 

@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { RunCommand } from "../core/commands.ts";
+import type { MigrationInfo } from "../core/migration-list.ts";
 import type { CommandResult, CommandSummary, Stats } from "../core/results.ts";
 import {
   type CommandInfo,
   CommandInfoSchema,
+  type MigrationInfo as ProtoMigrationInfo,
+  MigrationInfoSchema,
   type MigrationState as ProtoState,
   StatsResponseSchema,
   type StatsResponse,
@@ -42,7 +45,36 @@ export function toStatsResponse(stats: Stats): StatsResponse {
       ...(w.replayRate !== null && { replayRate: w.replayRate }),
     })),
     ...(stats.throttle !== undefined && { throttle: { paused: stats.throttle.paused, maxRowsPerSecond: stats.throttle.maxRowsPerSecond } }),
+    migrations: stats.migrations.map(migrationInfo),
   });
+}
+
+function migrationInfo(info: MigrationInfo): ProtoMigrationInfo {
+  return create(MigrationInfoSchema, {
+    index: info.index,
+    name: info.name,
+    state: toProtoState(info.state),
+    checksum: info.checksum,
+    ...(info.startedAt !== null && { startedAt: timestampFromMs(info.startedAt) }),
+    ...(info.finishedAt !== null && { finishedAt: timestampFromMs(info.finishedAt) }),
+    ...(info.finalizedAt !== null && { finalizedAt: timestampFromMs(info.finalizedAt) }),
+    rowsMoved: BigInt(info.rowsMoved),
+    fileChanged: info.fileChanged,
+  });
+}
+
+function fromMigrationInfo(info: ProtoMigrationInfo): MigrationInfo {
+  return {
+    index: info.index,
+    name: info.name,
+    state: fromProtoState(info.state),
+    checksum: info.checksum,
+    startedAt: info.startedAt ? timestampMs(info.startedAt) : null,
+    finishedAt: info.finishedAt ? timestampMs(info.finishedAt) : null,
+    finalizedAt: info.finalizedAt ? timestampMs(info.finalizedAt) : null,
+    rowsMoved: Number(info.rowsMoved),
+    fileChanged: info.fileChanged,
+  };
 }
 
 function commandInfo(command: CommandSummary): CommandInfo {
@@ -98,5 +130,6 @@ export function fromStatsResponse(response: StatsResponse): Stats {
       replayRate: w.replayRate ?? null,
     })),
     ...(response.throttle !== undefined && { throttle: { paused: response.throttle.paused, maxRowsPerSecond: response.throttle.maxRowsPerSecond } }),
+    migrations: response.migrations.map(fromMigrationInfo),
   };
 }

@@ -56,6 +56,20 @@ describe("migrations stats", () => {
     expect(idle.stdout).not.toContain("Throttle");
   });
 
+  it("prints how many migrations are in each state, and how many files changed", async () => {
+    const migrations = [
+      { index: 1, name: "0001_a", state: MigrationState.FINALIZED, checksum: "a", rowsMoved: 10n, fileChanged: true },
+      { index: 2, name: "0002_b", state: MigrationState.FINALIZATION_REQUIRED, checksum: "b", rowsMoved: 5n },
+      { index: 3, name: "0003_c", state: MigrationState.FINALIZATION_REQUIRED, checksum: "c", rowsMoved: 7n },
+    ];
+    const terminal = fakeTerminal(false);
+    await statsCommand(statsClient({ ...MIGRATED, migrations }), options(false), terminal);
+    expect(terminal.stdout).toContain("\nMigrations:       3: 1 finalized, 2 finalization_required; 1 file(s) changed (migrations list)\n");
+    const none = fakeTerminal(false);
+    await statsCommand(statsClient(MIGRATED), options(false), none);
+    expect(none.stdout).not.toContain("Migrations:");
+  });
+
   it("--json prints writes keyed by table, in snake_case", async () => {
     const terminal = fakeTerminal(false);
     await statsCommand(statsClient(MIGRATED), options(true), terminal);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { ITEM_SCHEMA, itemMigration, type ItemMigrationOptions } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
@@ -31,7 +32,7 @@ const stats = async (service: TestService) => (await service.post({ cmd: "stats"
 
 for (const target of STORE_TARGETS) {
   describe(`migrations change data as CONTRACT §1-3 promise (${target.name})`, () => {
-    it("stats before anything ran has the documented keys, plus warnings, tables and command", async () => {
+    it("stats before anything ran has the documented keys, plus warnings, tables, command, writes and migrations", async () => {
       const { service } = await setUp(target);
       const answer = await service().post({ cmd: "stats" });
       expect(answer.status).toBe(200);
@@ -54,6 +55,10 @@ for (const target of STORE_TARGETS) {
               replay_rate: null,
             },
           },
+          migrations: [{
+            index: 1, name: "0001_add_label", state: "migration_required", checksum: createHash("sha256").update(itemMigration({})).digest("hex"),
+            started_at: null, finished_at: null, finalized_at: null, rows_moved: 0, file_changed: false,
+          }],
         },
       });
     });

@@ -117,7 +117,7 @@ for (const target of STORE_TARGETS) {
       const idle = await service.post({ cmd: "stats", max_rows_per_second: "ignored, as any other key" });
       expect(idle.status).toBe(200);
       expect(Object.keys(idle.body.stats as object)).toEqual([
-        "status", "output", "current_migration_index", "target_migration_index", "migratable_models", "warnings", "tables", "command", "writes",
+        "status", "output", "current_migration_index", "target_migration_index", "migratable_models", "warnings", "tables", "command", "writes", "migrations",
       ]);
       expect(await service.post({ cmd: "progress" })).toEqual({ status: 200, body: { success: true, status: "migration_required", output: "" } });
       expect(await service.post({ cmd: "drop" })).toEqual({ status: 400, body: { success: false, message: "Unknown command: drop" } });

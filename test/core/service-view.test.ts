@@ -6,6 +6,7 @@ const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,
   count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false,
 };
+const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 };
 const PLAIN = { dataDefinition: false, dataManipulation: false, cleanup: false, sqlTransforms: [] };
 const registry = [
   { index: 1, name: "0001_a", checksum: "a", tables: ["t"], traits: PLAIN },
@@ -15,7 +16,7 @@ const registry = [
 describe("deriveView", () => {
   it("derives status, indexes and a warning for a changed finalized file", () => {
     const snapshot: Snapshot = {
-      migrations: [{ index: 1, name: "0001_a", checksum: "old", state: "finalized" }],
+      migrations: [{ index: 1, name: "0001_a", checksum: "old", state: "finalized", ...NO_RUN }],
       command: idle,
       guarded: [],
     };
@@ -26,7 +27,7 @@ describe("deriveView", () => {
 
   it("reports migration_running while a reset (which moves no records) runs", () => {
     const snapshot: Snapshot = {
-      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "migration_failed" }],
+      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "migration_failed", ...NO_RUN }],
       command: { ...idle, command: "reset", running: true, owner: "h:1:x" },
       guarded: [],
     };
@@ -35,7 +36,7 @@ describe("deriveView", () => {
 
   it("keeps a recorded running state as it is", () => {
     const snapshot: Snapshot = {
-      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "finalization_running" }],
+      migrations: [{ index: 1, name: "0001_a", checksum: "a", state: "finalization_running", ...NO_RUN }],
       command: { ...idle, command: "finalize", running: true, owner: "h:1:x" },
       guarded: [],
     };

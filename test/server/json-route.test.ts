@@ -143,7 +143,7 @@ describe("success shapes", () => {
     expect(json(await post('{"cmd":"reset"}'))).toStrictEqual({ success: true, status: "migration_failed", output: "", exception: "Error: boom" });
   });
 
-  it("stats → the documented keys, plus warnings, tables, command and writes inside stats", async () => {
+  it("stats → the documented keys, plus warnings, tables, command, writes and migrations inside stats", async () => {
     t.api.statsResult = {
       status: "migration_failed",
       output: "migration started\n",
@@ -160,6 +160,13 @@ describe("success shapes", () => {
       writes: [
         { table: "customer", mode: "captured", reason: "its rows reach the shadow copy through copy and transform only, so each write is replayed", backlog: 12, replayRate: 340.46 },
         { table: "order", mode: "protected", reason: "migration 0003_x changes rows with dataManipulation, which cannot be replayed row by row", backlog: 0, replayRate: null },
+      ],
+      migrations: [
+        {
+          index: 1, name: "0001_a", state: "finalized", checksum: "c1", startedAt: Date.UTC(2026, 0, 1, 0, 0, 1), finishedAt: Date.UTC(2026, 0, 1, 0, 0, 3),
+          finalizedAt: Date.UTC(2026, 0, 1, 0, 0, 4), rowsMoved: 2000, fileChanged: true,
+        },
+        { index: 2, name: "0002_b", state: "migration_failed", checksum: "c2", startedAt: Date.UTC(2026, 0, 2, 3, 4, 5), finishedAt: null, finalizedAt: null, rowsMoved: 0, fileChanged: false },
       ],
     };
     const response = await post('{"cmd":"stats"}');
@@ -183,17 +190,24 @@ describe("success shapes", () => {
           customer: { mode: "captured", reason: "its rows reach the shadow copy through copy and transform only, so each write is replayed", backlog: 12, replay_rate: 340.5 },
           order: { mode: "protected", reason: "migration 0003_x changes rows with dataManipulation, which cannot be replayed row by row", backlog: 0, replay_rate: null },
         },
+        migrations: [
+          {
+            index: 1, name: "0001_a", state: "finalized", checksum: "c1", started_at: "2026-01-01T00:00:01.000Z", finished_at: "2026-01-01T00:00:03.000Z",
+            finalized_at: "2026-01-01T00:00:04.000Z", rows_moved: 2000, file_changed: true,
+          },
+          { index: 2, name: "0002_b", state: "migration_failed", checksum: "c2", started_at: "2026-01-02T03:04:05.000Z", finished_at: null, finalized_at: null, rows_moved: 0, file_changed: false },
+        ],
       },
     });
     expect(t.api.calls).toEqual([{ command: "stats" }]);
   });
 
   it("stats without exception leaves that key out; output is there, empty", async () => {
-    t.api.statsResult = {
+    t.api.statsResult = { migrations: [],
       status: "finalized", output: "", currentMigrationIndex: 0, targetMigrationIndex: 0, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null, writes: [],
     };
     const { stats } = json(await post('{"cmd":"stats"}')) as { stats: Record<string, unknown> };
-    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "output", "status", "tables", "target_migration_index", "warnings", "writes"]);
+    expect(Object.keys(stats).sort()).toEqual(["command", "current_migration_index", "migratable_models", "migrations", "output", "status", "tables", "target_migration_index", "warnings", "writes"]);
     expect(stats.output).toBe("");
     expect(stats).toMatchObject({ command: null, tables: {}, writes: {} });
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/core/plan.ts";
 import type { CommandResult, MigrationApi, Stats } from "../../src/core/results.ts";
 import { createHttpServer, type HttpServer } from "../../src/server/http-server.ts";
 import { createSecretRedactor } from "../../src/server/redact-secrets.ts";
@@ -6,7 +7,7 @@ import { sampleValue } from "./support/prometheus-text.ts";
 import { request1, request2 } from "./support/raw-http.ts";
 import { MemoryLogger } from "./support/start-server.ts";
 
-const STATS: Stats = {
+const STATS: Stats = { migrations: [],
   status: "migration_running",
   output: "migration started\n",
   currentMigrationIndex: 2,
@@ -32,6 +33,9 @@ class ScriptedApi implements MigrationApi {
     return Promise.resolve(structuredClone(this.answer));
   }
   execute(): Promise<CommandResult> {
+    return Promise.reject(new Error("not used"));
+  }
+  plan(): Promise<Plan> {
     return Promise.reject(new Error("not used"));
   }
 }

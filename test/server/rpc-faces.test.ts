@@ -33,7 +33,7 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
   const client = () => createClient(MigrationService, transport(t.baseUrl));
 
   it("Stats maps state to the enum and counts to bigint", async () => {
-    t.api.statsResult = {
+    t.api.statsResult = { migrations: [],
       status: "migration_running",
       output: "migration started\n",
       currentMigrationIndex: 2,
@@ -124,7 +124,7 @@ describe("Connect protocol details", () => {
   });
 
   it("a plain JSON POST in the Connect protocol works (curl-friendly)", async () => {
-    t.api.statsResult = {
+    t.api.statsResult = { migrations: [],
       status: "finalized", output: "", currentMigrationIndex: 1, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command: null, writes: [],
     };
     const response = await request1(t.port, {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Plan } from "../../src/core/plan.ts";
 import type { CommandResult, CommandSummary, MigrationApi, Stats } from "../../src/core/results.ts";
 import type { MigrationState } from "../../src/core/states.ts";
 import { startStateObserver } from "../../src/server/state-observer.ts";
@@ -16,10 +17,13 @@ class ScriptedApi implements MigrationApi {
   execute(): Promise<CommandResult> {
     return Promise.reject(new Error("not used"));
   }
+  plan(): Promise<Plan> {
+    return Promise.reject(new Error("not used"));
+  }
 }
 
 function stats(status: MigrationState, command: CommandSummary | null): Stats {
-  return {
+  return { migrations: [],
     status, output: "", currentMigrationIndex: 0, targetMigrationIndex: 1, migratableModels: { count: 0, migrated: 0 }, warnings: [], tables: [], command, writes: [],
   };
 }

@@ -1,7 +1,6 @@
 import type { RunCommand } from "../../core/commands.ts";
 import type { TableProgress } from "../../core/results.ts";
-import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, GuardedTable, MigrationRecord, RunControl, Snapshot } from "../../core/state-store.ts";
+import type { CommandRecord, GuardedTable, MigrationRecord, RunControl, Snapshot, StoredMigration } from "../../core/state-store.ts";
 import type { PoolClient } from "./pg-pool.ts";
 import { CAPTURE_NAME, CHANGES_TABLE, PROTECT_NAME, REPLAYED_TABLE } from "./guard-names.ts";
 import { qualify, quoteLiteral, toNumber, toNumberOrNull } from "./sql.ts";
@@ -43,7 +42,11 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       idx integer PRIMARY KEY CHECK (idx > 0),
       name text NOT NULL,
       checksum text NOT NULL,
-      state text NOT NULL
+      state text NOT NULL,
+      started_at bigint,
+      finished_at bigint,
+      finalized_at bigint,
+      rows_moved bigint NOT NULL DEFAULT 0
     );
     CREATE TABLE IF NOT EXISTS ${names.command} (
       id integer PRIMARY KEY CHECK (id = 1),
@@ -70,23 +73,55 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       swapping boolean NOT NULL DEFAULT false,
       CHECK (NOT running OR owner IS NOT NULL)
     );
-    -- Added after the first release: a database created before has the table without them.
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_tables jsonb NOT NULL DEFAULT '[]';
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS progress_at bigint;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS max_rows_per_second bigint NOT NULL DEFAULT 0;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_at bigint;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS rate_base_migrated bigint;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS cancelled_by text;
-    ALTER TABLE ${names.command} ADD COLUMN IF NOT EXISTS swapping boolean NOT NULL DEFAULT false;
-    INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;`);
+  `);
+  await addMissingColumns(client, names);
+  await client.query(`INSERT INTO ${names.command} (id) VALUES (1) ON CONFLICT (id) DO NOTHING`);
+}
+
+/** Columns added after the first release, per table: a database created before has the tables without them. */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  [COMMAND_TABLE]: {
+    progress_tables: "jsonb NOT NULL DEFAULT '[]'",
+    progress_at: "bigint",
+    version: "bigint NOT NULL DEFAULT 0",
+    paused: "boolean NOT NULL DEFAULT false",
+    max_rows_per_second: "bigint NOT NULL DEFAULT 0",
+    rate_base_at: "bigint",
+    rate_base_migrated: "bigint",
+    cancelled_by: "text",
+    swapping: "boolean NOT NULL DEFAULT false",
+  },
+  [STATE_TABLE]: {
+    started_at: "bigint",
+    finished_at: "bigint",
+    finalized_at: "bigint",
+    rows_moved: "bigint NOT NULL DEFAULT 0",
+  },
+};
+
+/**
+ * Adds the columns a table lacks. Only those: ALTER TABLE takes its lock before it looks, even with IF NOT
+ * EXISTS, and would queue every reader of the table behind a running command's row locks (a store opened
+ * while a command runs: a replica starting, the survey of a plan).
+ */
+async function addMissingColumns(client: PoolClient, names: Bookkeeping): Promise<void> {
+  const { rows } = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name IN ($2, $3)`,
+    [names.schema, COMMAND_TABLE, STATE_TABLE],
+  );
+  const present = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
+  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+    for (const [column, definition] of Object.entries(columns)) {
+      if (!present.has(`${table}.${column}`)) await client.query(`ALTER TABLE ${qualify(names.schema, table)} ADD COLUMN ${column} ${definition}`);
+    }
+  }
 }
 
 /** Both tables in ONE statement, so the migrations and the command row come from the same MVCC snapshot. */
 export async function readSnapshot(client: PoolClient, names: Bookkeeping): Promise<Snapshot> {
   const { rows } = await client.query(
-    `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('index', s.idx, 'name', s.name, 'checksum', s.checksum, 'state', s.state)
+    `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('index', s.idx, 'name', s.name, 'checksum', s.checksum, 'state', s.state,
+                    'startedAt', s.started_at, 'finishedAt', s.finished_at, 'finalizedAt', s.finalized_at, 'rowsMoved', s.rows_moved)
                   ORDER BY s.idx), '[]'::json) FROM ${names.state} s) AS migrations,
        (SELECT coalesce(json_agg(json_build_object('table', g.relname, 'mode', g.mode,
                   'backlog', (SELECT count(*) FROM ${names.changes} ch WHERE ch.tbl = g.relname),
@@ -100,7 +135,18 @@ export async function readSnapshot(client: PoolClient, names: Bookkeeping): Prom
   );
   const row = rows[0] as Record<string, unknown>;
   const guarded = (row.guarded as GuardedTable[]).map((g) => ({ ...g, backlog: toNumber(g.backlog), replayed: toNumber(g.replayed) }));
-  return { migrations: row.migrations as MigrationRecord[], command: commandRecord(row), guarded };
+  return { migrations: (row.migrations as StoredMigration[]).map(storedMigration), command: commandRecord(row), guarded };
+}
+
+/** A record as json_build_object gave it, its bigints as numbers. */
+function storedMigration(record: StoredMigration): StoredMigration {
+  return {
+    ...record,
+    startedAt: toNumberOrNull(record.startedAt),
+    finishedAt: toNumberOrNull(record.finishedAt),
+    finalizedAt: toNumberOrNull(record.finalizedAt),
+    rowsMoved: toNumber(record.rowsMoved),
+  };
 }
 
 function commandRecord(row: Record<string, unknown>): CommandRecord {
@@ -138,14 +184,19 @@ export async function readThrottleRow(client: PoolClient, names: Bookkeeping, ow
   return row === undefined ? null : { paused: row.paused, maxRowsPerSecond: toNumber(row.max_rows_per_second), cancelledBy: row.cancelled_by };
 }
 
-/** Inserts or replaces migration records in one statement. */
+/** Inserts or replaces migration records in one statement; a fact a record leaves out keeps its stored value (JSON drops undefined keys). */
 export async function upsertMigrations(client: PoolClient, names: Bookkeeping, records: readonly MigrationRecord[]): Promise<void> {
   if (records.length === 0) return;
+  const kept = (key: string, column: string) => `CASE WHEN r ? '${key}' THEN (r->>'${key}')::bigint ELSE s.${column} END`;
   await client.query(
-    `INSERT INTO ${names.state} (idx, name, checksum, state)
-     SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[])
-     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state`,
-    [records.map((r) => r.index), records.map((r) => r.name), records.map((r) => r.checksum), records.map((r) => r.state as MigrationState)],
+    `INSERT INTO ${names.state} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved)
+     SELECT (r->>'index')::integer, r->>'name', r->>'checksum', r->>'state',
+            ${kept("startedAt", "started_at")}, ${kept("finishedAt", "finished_at")}, ${kept("finalizedAt", "finalized_at")},
+            coalesce(${kept("rowsMoved", "rows_moved")}, 0)
+     FROM jsonb_array_elements($1::jsonb) r LEFT JOIN ${names.state} s ON s.idx = (r->>'index')::integer
+     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state,
+       started_at = excluded.started_at, finished_at = excluded.finished_at, finalized_at = excluded.finalized_at, rows_moved = excluded.rows_moved`,
+    [JSON.stringify(records)],
   );
 }
 

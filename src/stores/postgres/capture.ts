@@ -9,8 +9,11 @@ export async function createCapture(client: PoolClient, schema: string): Promise
   const changes = qualify(schema, CHANGES_TABLE);
   await client.query(`
     CREATE TABLE IF NOT EXISTS ${changes} (seq bigserial PRIMARY KEY, tbl text NOT NULL, key text[] NOT NULL, kind "char" NOT NULL);
-    CREATE INDEX IF NOT EXISTS ${CHANGES_TABLE}_tbl ON ${changes} (tbl, seq);
     CREATE TABLE IF NOT EXISTS ${qualify(schema, REPLAYED_TABLE)} (tbl text PRIMARY KEY, replayed bigint NOT NULL DEFAULT 0);`);
+  // CREATE INDEX locks the log before it looks, even with IF NOT EXISTS: a store opened while the application
+  // writes captured tables (a replica starting, a replay, a plan) would hold those writes up behind it.
+  const { rows } = await client.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [qualify(schema, `${CHANGES_TABLE}_tbl`)]);
+  if (!rows[0]!.found) await client.query(`CREATE INDEX IF NOT EXISTS ${CHANGES_TABLE}_tbl ON ${changes} (tbl, seq)`);
   // SECURITY DEFINER: the application's role needs no privilege on the log. The key travels as the
   // text of each key column (TG_ARGV names them), which casts back to the column's type on replay.
   await client.query(

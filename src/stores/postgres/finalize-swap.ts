@@ -56,7 +56,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     const replayed = await replayRest(client, target.schemas, target.names, tables.shadowed, plan.replayMapper);
     const result = { ...(await swapTables(client, target, tables, oids)), replayed };
     await applyLockedSteps(client, target.schemas.origin, steps.locked);
-    await upsertMigrations(client, target.names, plan.records);
+    await upsertMigrations(client, target.names, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
     const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, replayed, lockWindowMs: performance.now() - lockedAt });
     await appendOutputRow(client, target.names, plan.owner, output);
     await finishCommandRow(client, target.names, plan.owner, null);

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
+import type { OriginReader, SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
 import type { CommandClaim, CommandRecord, MigrationRecord, RunControl, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry
 import { asUnavailable, checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
 import { createCapture } from "./capture.ts";
+import { readOriginOn } from "./origin-reader.ts";
 import { createProtectFunction, dropLiftedProtection, protectTable } from "./protection.ts";
 import { RunLock, runLockKey } from "./run-lock.ts";
 import { countLocated, dropShadowSchema, type Schemas, shadowSchemaFor } from "./shadow-schema.ts";
@@ -204,6 +205,11 @@ export class PostgresStore implements Store {
   async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
     const { names, schemas } = this.ready();
     return finalizeSwapOn({ pool: this.pool, names, schemas, lockPolicy: this.lockPolicy }, plan);
+  }
+
+  /** See ShadowStore.readOrigin. */
+  async readOrigin<T>(fn: (reader: OriginReader) => Promise<T>): Promise<T> {
+    return readOriginOn(this.pool, this.ready().schemas.origin, fn);
   }
 
   /** Releases the run lock if held and ends the pool. */

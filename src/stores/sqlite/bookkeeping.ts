@@ -1,7 +1,7 @@
 import type { RunCommand } from "../../core/commands.ts";
 import type { TableProgress } from "../../core/results.ts";
 import type { MigrationState } from "../../core/states.ts";
-import type { CommandRecord, MigrationRecord, RunControl } from "../../core/state-store.ts";
+import type { CommandRecord, MigrationRecord, RunControl, StoredMigration } from "../../core/state-store.ts";
 import type { Connection } from "./connection.ts";
 
 /** Per-migration state table in the origin database. */
@@ -14,7 +14,11 @@ CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
   idx INTEGER PRIMARY KEY CHECK (idx > 0),
   name TEXT NOT NULL,
   checksum TEXT NOT NULL,
-  state TEXT NOT NULL
+  state TEXT NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  finalized_at INTEGER,
+  rows_moved INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -44,25 +48,35 @@ CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
 INSERT OR IGNORE INTO ${COMMAND_TABLE} (id) VALUES (1);
 `;
 
-/** Columns added after the first release: a database created before has the table without them. */
-const ADDED_COLUMNS: Record<string, string> = {
-  progress_tables: "TEXT NOT NULL DEFAULT '[]'",
-  progress_at: "INTEGER",
-  version: "INTEGER NOT NULL DEFAULT 0",
-  paused: "INTEGER NOT NULL DEFAULT 0",
-  max_rows_per_second: "INTEGER NOT NULL DEFAULT 0",
-  rate_base_at: "INTEGER",
-  rate_base_migrated: "INTEGER",
-  cancelled_by: "TEXT",
-  swapping: "INTEGER NOT NULL DEFAULT 0",
+/** Columns added after the first release, per table: a database created before has the tables without them. */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  [COMMAND_TABLE]: {
+    progress_tables: "TEXT NOT NULL DEFAULT '[]'",
+    progress_at: "INTEGER",
+    version: "INTEGER NOT NULL DEFAULT 0",
+    paused: "INTEGER NOT NULL DEFAULT 0",
+    max_rows_per_second: "INTEGER NOT NULL DEFAULT 0",
+    rate_base_at: "INTEGER",
+    rate_base_migrated: "INTEGER",
+    cancelled_by: "TEXT",
+    swapping: "INTEGER NOT NULL DEFAULT 0",
+  },
+  [STATE_TABLE]: {
+    started_at: "INTEGER",
+    finished_at: "INTEGER",
+    finalized_at: "INTEGER",
+    rows_moved: "INTEGER NOT NULL DEFAULT 0",
+  },
 };
 
-/** Creates the bookkeeping tables and the command row when missing. */
+/** Creates the bookkeeping tables and the command row when missing, and adds the columns of later releases. */
 export function createBookkeeping(db: Connection): void {
   db.exec(SCHEMA);
-  const columns = new Set((db.prepare(`SELECT name FROM pragma_table_info('${COMMAND_TABLE}')`).all() as { name: string }[]).map((c) => c.name));
-  for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
-    if (!columns.has(name)) db.exec(`ALTER TABLE ${COMMAND_TABLE} ADD COLUMN ${name} ${definition}`);
+  for (const [table, added] of Object.entries(ADDED_COLUMNS)) {
+    const columns = new Set((db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, definition] of Object.entries(added)) {
+      if (!columns.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+    }
   }
 }
 
@@ -125,23 +139,47 @@ export function readThrottleRow(db: Connection, owner: string): RunControl | nul
 }
 
 /** Reads every migration record by ascending index. */
-export function readMigrations(db: Connection): MigrationRecord[] {
-  const rows = db.prepare(`SELECT idx, name, checksum, state FROM ${STATE_TABLE} ORDER BY idx`).all() as {
+export function readMigrations(db: Connection): StoredMigration[] {
+  const rows = db.prepare(`SELECT idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved FROM ${STATE_TABLE} ORDER BY idx`).all() as {
     idx: number;
     name: string;
     checksum: string;
     state: string;
+    started_at: number | null;
+    finished_at: number | null;
+    finalized_at: number | null;
+    rows_moved: number;
   }[];
-  return rows.map((r) => ({ index: r.idx, name: r.name, checksum: r.checksum, state: r.state as MigrationState }));
+  return rows.map((r) => ({
+    index: r.idx,
+    name: r.name,
+    checksum: r.checksum,
+    state: r.state as MigrationState,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    finalizedAt: r.finalized_at,
+    rowsMoved: r.rows_moved,
+  }));
 }
 
-/** Inserts or replaces migration records. */
+/** Inserts or replaces migration records; a fact a record leaves out (undefined) keeps its stored value. */
 export function upsertMigrations(db: Connection, records: readonly MigrationRecord[]): void {
+  const kept = (column: string) => `${column} = CASE WHEN @set_${column} THEN excluded.${column} ELSE ${column} END`;
   const stmt = db.prepare(
-    `INSERT INTO ${STATE_TABLE} (idx, name, checksum, state) VALUES (?, ?, ?, ?)
-     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state`,
+    `INSERT INTO ${STATE_TABLE} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved)
+     VALUES (@idx, @name, @checksum, @state, @started_at, @finished_at, @finalized_at, coalesce(@rows_moved, 0))
+     ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state,
+       ${kept("started_at")}, ${kept("finished_at")}, ${kept("finalized_at")}, ${kept("rows_moved")}`,
   );
-  for (const r of records) stmt.run(r.index, r.name, r.checksum, r.state);
+  for (const r of records) {
+    stmt.run({
+      idx: r.index, name: r.name, checksum: r.checksum, state: r.state,
+      started_at: r.startedAt ?? null, set_started_at: r.startedAt === undefined ? 0 : 1,
+      finished_at: r.finishedAt ?? null, set_finished_at: r.finishedAt === undefined ? 0 : 1,
+      finalized_at: r.finalizedAt ?? null, set_finalized_at: r.finalizedAt === undefined ? 0 : 1,
+      rows_moved: r.rowsMoved ?? null, set_rows_moved: r.rowsMoved === undefined ? 0 : 1,
+    });
+  }
 }
 
 /** True when `owner` holds the run lock right now (`schema`: where the bookkeeping lives on this connection). */

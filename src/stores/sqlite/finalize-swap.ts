@@ -165,7 +165,7 @@ function swapTables(
   liftAllGuards(db);
   // The rows were checked before the lock; only those replayed since can break a key of their table now.
   checkForeignKeyRows(db, afterRenames(keyChecks).filter((fk) => swapped.includes(fk.child)), replayed);
-  upsertMigrations(db, plan.records);
+  upsertMigrations(db, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
   return { swapped, dropped, retired };
 }
 

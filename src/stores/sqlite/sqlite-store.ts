@@ -1,5 +1,5 @@
 import { StartupError } from "../../core/errors.ts";
-import type { SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
+import type { OriginReader, SessionOptions, ShadowSession, Store, SwapPlan, SwapResult } from "../store.ts";
 import type { CommandClaim, CommandRecord, MigrationRecord, RunControl, RunProgress, Snapshot, ThrottleChange } from "../../core/state-store.ts";
 import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
@@ -8,6 +8,7 @@ import { clearShadowFiles } from "./clear-shadow.ts";
 import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
 import { FilePresence } from "./file-presence.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
+import { readOriginAt } from "./origin-reader.ts";
 import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
 import { SqliteShadowSession } from "./shadow-session.ts";
@@ -152,6 +153,11 @@ export class SqliteStore implements Store {
   /** The atomic swap on this store's origin connection. */
   async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
     return finalizeSwapOn(this.db, this.shadowPath, plan);
+  }
+
+  /** See ShadowStore.readOrigin. */
+  async readOrigin<T>(fn: (reader: OriginReader) => Promise<T>): Promise<T> {
+    return readOriginAt(this.path, fn);
   }
 
   /** Closes the connection. */

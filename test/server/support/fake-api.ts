@@ -1,8 +1,9 @@
 import type { ExecuteCommand } from "../../../src/core/commands.ts";
+import type { Plan } from "../../../src/core/plan.ts";
 import type { CommandOptions, CommandResult, MigrationApi, Stats } from "../../../src/core/results.ts";
 
 /** The commands the fake records, in call order. */
-export type FakeCall = { command: ExecuteCommand; verbose: boolean; options?: CommandOptions } | { command: "stats" };
+export type FakeCall = { command: ExecuteCommand; verbose: boolean; options?: CommandOptions } | { command: "stats" } | { command: "plan" };
 
 /** An in-memory MigrationApi: answers what it is told, or throws what it is told, and records the calls. */
 export class FakeApi implements MigrationApi {
@@ -11,7 +12,7 @@ export class FakeApi implements MigrationApi {
   /** What execute() answers. */
   commandResult: CommandResult = { status: "finalization_required", output: "migration started\nmigration finished\n" };
   /** What stats() answers. */
-  statsResult: Stats = {
+  statsResult: Stats = { migrations: [],
     status: "finalization_required",
     output: "migration started\nmigration finished\n",
     currentMigrationIndex: 3,
@@ -22,7 +23,9 @@ export class FakeApi implements MigrationApi {
     command: null,
     writes: [],
   };
-  /** When set, execute() and stats() throw it. */
+  /** What plan() answers. */
+  planResult: Plan = { status: "migration_required", migrations: [], estimatedSeconds: null, ready: true };
+  /** When set, execute(), stats() and plan() throw it. */
   failWith: unknown = undefined;
 
   /** Records the call, then answers or throws. */
@@ -37,5 +40,12 @@ export class FakeApi implements MigrationApi {
     this.calls.push({ command: "stats" });
     if (this.failWith !== undefined) throw this.failWith;
     return { ...this.statsResult };
+  }
+
+  /** Records the call, then answers or throws. */
+  async plan(): Promise<Plan> {
+    this.calls.push({ command: "plan" });
+    if (this.failWith !== undefined) throw this.failWith;
+    return structuredClone(this.planResult);
   }
 }

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/stores/open-store.ts";
+import type { Store } from "../../src/stores/store.ts";
+import { claimOn } from "../helpers/claim.ts";
+import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function storeOn(target: (typeof STORE_TARGETS)[number], before?: (db: TestDatabase) => Promise<void>): Promise<{ store: Store; db: TestDatabase }> {
+  const db = await target.create();
+  cleanups.push(() => db.drop());
+  await before?.(db);
+  const store = await openStore(db.url);
+  cleanups.push(() => store.close());
+  return { store, db };
+}
+
+/** The migration records table as the releases before the per-migration facts created it, with a finalized migration. */
+const OLD_STATE_TABLE: Record<string, string> = {
+  sqlite: `CREATE TABLE _migration_state (idx INTEGER PRIMARY KEY CHECK (idx > 0), name TEXT NOT NULL, checksum TEXT NOT NULL, state TEXT NOT NULL);
+           INSERT INTO _migration_state VALUES (1, '0001_a', 'sum-a', 'finalized');`,
+  postgres: `CREATE TABLE _migration_state (idx integer PRIMARY KEY CHECK (idx > 0), name text NOT NULL, checksum text NOT NULL, state text NOT NULL);
+             INSERT INTO _migration_state VALUES (1, '0001_a', 'sum-a', 'finalized');`,
+};
+
+const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 };
+
+for (const target of STORE_TARGETS) {
+  describe(`per-migration facts in the records (${target.name})`, () => {
+    it("a database whose records table predates them gains the columns on start, its records kept without facts", async () => {
+      const { store } = await storeOn(target, (db) => db.exec(OLD_STATE_TABLE[target.name]!));
+      expect((await store.snapshot()).migrations).toEqual([{ index: 1, name: "0001_a", checksum: "sum-a", state: "finalized", ...NO_RUN }]);
+      expect(await claimOn(store, "h:1:x.1")).toBe(true);
+      expect(await store.setMigrationStates("h:1:x.1", [{ index: 2, name: "0002_b", checksum: "sum-b", state: "migration_running", startedAt: 1_700_000_000_123 }])).toBe(true);
+      expect((await store.snapshot()).migrations[1]).toEqual({ index: 2, name: "0002_b", checksum: "sum-b", state: "migration_running", ...NO_RUN, startedAt: 1_700_000_000_123 });
+    });
+
+    it("a write keeps the facts it leaves out, and sets those it gives, null included", async () => {
+      const { store } = await storeOn(target);
+      expect(await claimOn(store, "h:1:x.1")).toBe(true);
+      const identity = { index: 1, name: "0001_a", checksum: "sum-a" };
+      await store.setMigrationStates("h:1:x.1", [{ ...identity, state: "migration_running", startedAt: 1000, finishedAt: null, rowsMoved: 0 }]);
+      await store.setMigrationStates("h:1:x.1", [{ ...identity, state: "migration_running", finishedAt: 4000, rowsMoved: 12_345 }]);
+      expect(await store.completeCommand("h:1:x.1", [{ ...identity, state: "finalization_required" }], null, false)).toBe(true);
+      expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "finalization_required", startedAt: 1000, finishedAt: 4000, finalizedAt: null, rowsMoved: 12_345 }]);
+      await store.releaseRunLock("h:1:x.1");
+
+      expect(await claimOn(store, "h:1:x.2", { command: "reset" })).toBe(true);
+      expect(await store.completeCommand("h:1:x.2", [{ ...identity, state: "migration_required", startedAt: null, finishedAt: null, rowsMoved: 0 }], null, true)).toBe(true);
+      expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "migration_required", ...NO_RUN }]);
+    });
+
+    it("readOrigin sees the origin's tables and rows in a transaction where writes fail, and rolls back", async () => {
+      const { store, db } = await storeOn(target, (db) => db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY); INSERT INTO item VALUES (1), (2), (3);"));
+      const seen = await store.readOrigin(async (origin) => ({
+        item: await origin.hasTable("item"),
+        missing: await origin.hasTable("missing"),
+        rows: await origin.countRows("item"),
+        none: await origin.countRows("missing"),
+        write: await origin.db.exec("INSERT INTO item VALUES (4)").then(() => "written", (error: Error) => error.message),
+      }));
+      expect(seen).toMatchObject({ item: true, missing: false, rows: 3, none: 0 });
+      expect(seen.write).toMatch(/read[- ]?only/i);
+      expect((await db.query("SELECT count(*) AS n FROM item"))[0]!.n).toEqual(target.name === "sqlite" ? 3 : "3");
+    });
+  });
+}
