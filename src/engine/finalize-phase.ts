@@ -4,6 +4,7 @@ import type { MigrationRef } from "./messages.ts";
 import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
+import { SwapLocksBusyError } from "../stores/swap-locks-busy.ts";
 import { errorText } from "./error-text.ts";
 import { fence } from "./fence.ts";
 import { inlineMapper, loggedTables, replayCaptured, reportReplayed } from "./replay-captured.ts";
@@ -12,7 +13,9 @@ import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
  * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
- * which also sets the records `finalized` and ends the command (`ctx.finished`).
+ * which also sets the records `finalized` and ends the command (`ctx.finished`). A swap that could not get its
+ * locks in time changed nothing: the migrations go back to `finalization_required` with their shadow copies,
+ * capture and protection as they were, and no exception, so the next `finalize` simply tries again.
  */
 export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   const finalizing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED, MigrationState.FINALIZATION_RUNNING]);
@@ -36,6 +39,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
       alters: loaded.flatMap((m) => Object.entries(m.migration.alter ?? {}).map(([table, steps]) => ({ table, steps }))),
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
       replayMapper: inlineMapper(loaded),
+      lockWaitMs: ctx.task.finalizeLockWaitMs,
       closingOutput: (summary) => {
         closing = closingLines(loaded, summary);
         return (ctx.task.verbose ? closing.details : "") + closing.finished;
@@ -47,9 +51,41 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     return { exception: null, records: [], liftProtection: false };
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;
+    if (error instanceof SwapLocksBusyError) return keepFinalizationRequired(ctx, finalizing, error);
     const exception = errorText(error);
     ctx.out.line(current ? `finalization ${current.name} failed: ${exception}` : `finalization failed: ${exception}`);
     return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED), liftProtection: true };
+  }
+}
+
+/** Attempts of each write that ends a finalize which could not lock (each waits for locks itself, up to about 10 s). */
+const KEEP_WRITE_ATTEMPTS = 6;
+
+/**
+ * Ends a finalize whose swap could not get its locks: the reason goes to the output and the migrations back to
+ * `finalization_required`, without an exception and keeping protection and capture. The transaction that held
+ * the locks may hold them a while longer (on SQLite it blocks every write to the file), so these two writes are
+ * retried rather than turning a retryable finalize into a failed one.
+ */
+async function keepFinalizationRequired(ctx: CommandContext, finalizing: readonly MigrationRef[], busy: SwapLocksBusyError): Promise<PhaseResult> {
+  const line = `finalization not done: ${busy.message}\n`;
+  const records = recordsIn(finalizing, MigrationState.FINALIZATION_REQUIRED);
+  ctx.out.announce(line);
+  await persistently(() => ctx.store.appendOutput(ctx.task.owner, line));
+  await persistently(() => ctx.store.completeCommand(ctx.task.owner, records, null, false));
+  ctx.finished = true;
+  return { exception: null, records, liftProtection: false };
+}
+
+/** Runs a store write again after a short pause while it fails, KEEP_WRITE_ATTEMPTS times at most; a lost lease is final at once. */
+async function persistently<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof LeaseLostError || attempt >= KEEP_WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }
 

@@ -156,6 +156,11 @@ export interface SwapPlan {
    * written before the locks is missing from the swapped-in table.
    */
   replayMapper(shape: TableShape): RowMapper;
+  /**
+   * How long the swap waits for its locks in all, in ms, before it gives up with a SwapLocksBusyError and
+   * changes nothing (default: the store's own, about 8 s on PostgreSQL, 10 s on SQLite).
+   */
+  lockWaitMs?: number;
 }
 
 /** Declared in-place steps of one table. */
