@@ -28,7 +28,11 @@ export function swapPrerequisiteProblems(conn: Connection, changes: SwapChanges)
   if (shadowed.length === 0 && dropped.length === 0) return [];
   const created: string[] = [];
   try {
-    return [...viewProblems(conn, shadowed, dropped, changes, created), ...triggerProblems(conn, shadowed, dropped, changes, created)];
+    return [
+      ...viewProblems(conn, shadowed, dropped, changes, created),
+      ...triggerProblems(conn, shadowed, dropped, changes, created),
+      ...foreignKeyProblems(conn, shadowed, dropped, changes),
+    ];
   } finally {
     for (const statement of created.reverse()) conn.exec(statement);
   }
@@ -67,6 +71,56 @@ function triggerProblems(conn: Connection, shadowed: readonly string[], dropped:
     }
   }
   return problems;
+}
+
+/** One foreign key of an origin table, from `pragma_foreign_key_list` (one row per column). */
+interface ForeignKeyColumn {
+  id: number;
+  table: string;
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Foreign keys of tables the migrations leave alone into a swapped or dropped table: after the swap they name
+ * the copy, so its referenced columns must be there and be its primary key or unique together (SQLite reports
+ * a "foreign key mismatch" on every write otherwise).
+ */
+function foreignKeyProblems(conn: Connection, shadowed: readonly string[], dropped: readonly string[], changes: SwapChanges): string[] {
+  const others = (conn.prepare("SELECT name FROM origin.sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[])
+    .filter((t) => !t.startsWith("sqlite_") && !t.startsWith("_migration_") && !shadowed.includes(t) && !dropped.includes(t));
+  const problems: string[] = [];
+  for (const child of others) {
+    const columns = conn.prepare("SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?, 'origin') ORDER BY id, seq").all(child) as ForeignKeyColumn[];
+    for (const id of new Set(columns.map((c) => c.id))) {
+      const key = columns.filter((c) => c.id === id);
+      const parent = key[0]!.table;
+      const named = `foreign key (${key.map((c) => c.from).join(", ")}) of table "${child}"`;
+      if (dropped.includes(parent)) problems.push(`${named} references table "${parent}", which ${changedByText(changes, parent)} drops`);
+      if (!shadowed.includes(parent)) continue;
+      const by = changedByText(changes, parent);
+      const referenced = key.every((c) => c.to !== null) ? key.map((c) => c.to!) : primaryKey(conn, "origin", parent);
+      // A key that did not fit the original either (SQLite accepts any declaration) is not the migration's doing.
+      if (!referenced.every((c) => hasColumn(conn, "origin", parent, c)) || !uniqueOn(conn, "origin", parent, referenced)) continue;
+      const missing = referenced.find((c) => !hasColumn(conn, "main", parent, c));
+      if (missing !== undefined) problems.push(`${named} references column ${parent}.${missing}, which ${by} drops or renames`);
+      else if (!uniqueOn(conn, "main", parent, referenced)) problems.push(`${named} references ${parent} (${referenced.join(", ")}), which is no longer a primary key or unique after ${by}`);
+    }
+  }
+  return problems;
+}
+
+function primaryKey(conn: Connection, schema: string, table: string): string[] {
+  return conn.prepare("SELECT name FROM pragma_table_xinfo(?, ?) WHERE pk > 0 ORDER BY pk").pluck().all(table, schema) as string[];
+}
+
+/** Whether `schema`'s `table` has a primary key or a full unique index on exactly `columns`. */
+function uniqueOn(conn: Connection, schema: string, table: string, columns: readonly string[]): boolean {
+  const wanted = [...new Set(columns)].sort().join("\u0000");
+  const same = (names: string[]) => [...new Set(names)].sort().join("\u0000") === wanted;
+  if (same(primaryKey(conn, schema, table))) return true;
+  const indexes = conn.prepare("SELECT name FROM pragma_index_list(?, ?) WHERE \"unique\" = 1 AND partial = 0").pluck().all(table, schema) as string[];
+  return indexes.some((index) => same(conn.prepare("SELECT name FROM pragma_index_info(?, ?)").pluck().all(index, schema) as string[]));
 }
 
 /** The object's own CREATE statement as a TEMP one (`CREATE VIEW v …` → `CREATE TEMP VIEW v …`). */
