@@ -43,6 +43,7 @@ function viewProblems(conn: Connection, shadowed: readonly string[], dropped: re
   const problems: string[] = [];
   for (const view of views) {
     const name = `temp.${quoteIdent(view.name)}`;
+    if (!compiles(conn, [`SELECT * FROM origin.${quoteIdent(view.name)}`])) continue;
     try {
       conn.exec(asTemp(view.sql, "VIEW"));
       created.push(`DROP VIEW IF EXISTS ${name}`);
@@ -62,6 +63,7 @@ function triggerProblems(conn: Connection, shadowed: readonly string[], dropped:
   for (const trigger of triggers) {
     // The temp trigger lands on the table its plain name means here: the shadow copy of a swapped table, else the original.
     const schema = shadowed.includes(trigger.tbl_name) ? "main" : "origin";
+    if (!compiles(conn, firingStatements(conn, "origin", trigger.tbl_name))) continue;
     try {
       conn.exec(asTemp(trigger.sql, "TRIGGER"));
       created.push(`DROP TRIGGER IF EXISTS temp.${quoteIdent(trigger.name)}`);
@@ -121,6 +123,16 @@ function uniqueOn(conn: Connection, schema: string, table: string, columns: read
   if (same(primaryKey(conn, schema, table))) return true;
   const indexes = conn.prepare("SELECT name FROM pragma_index_list(?, ?) WHERE \"unique\" = 1 AND partial = 0").pluck().all(table, schema) as string[];
   return indexes.some((index) => same(conn.prepare("SELECT name FROM pragma_index_info(?, ?)").pluck().all(index, schema) as string[]));
+}
+
+/** Whether every statement compiles; a view or trigger that does not work on the originals either is not the migration's doing. */
+function compiles(conn: Connection, statements: readonly string[]): boolean {
+  try {
+    for (const statement of statements) conn.prepare(statement);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The object's own CREATE statement as a TEMP one (`CREATE VIEW v …` → `CREATE TEMP VIEW v …`). */
