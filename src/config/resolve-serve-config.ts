@@ -68,6 +68,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? DEFAULT_MAX_FINALIZE_BACKLOG
     : parsePositiveInt(backlogText, flags["max-finalize-backlog"] !== undefined ? "--max-finalize-backlog" : "MIGRATION_MAX_FINALIZE_BACKLOG");
 
+  const lockWaitText = firstSet(flags["finalize-lock-wait"], env.MIGRATION_FINALIZE_LOCK_WAIT);
+  const finalizeLockWaitMs = lockWaitText === undefined
+    ? undefined
+    : 1000 * parsePositiveInt(lockWaitText, flags["finalize-lock-wait"] !== undefined ? "--finalize-lock-wait" : "MIGRATION_FINALIZE_LOCK_WAIT");
+
   const rateText = firstSet(flags["max-rows-per-second"], env.MIGRATION_MAX_ROWS_PER_SECOND);
   const maxRowsPerSecond = rateText === undefined
     ? 0
@@ -98,6 +103,6 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
 
   const host = dev ? DEFAULT_HOST : firstSet(flags.host, env.HOST) ?? DEFAULT_HOST;
   return {
-    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, finalizeLockWaitMs, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

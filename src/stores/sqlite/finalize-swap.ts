@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { appendOutputRow, COMMAND_TABLE, holdsRunLock, upsertMigrations } from "./bookkeeping.ts";
 import { finishCommandRow } from "./state-writes.ts";
-import { BUSY_TIMEOUT_MS, type Connection, openConnection } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, type Connection, isBusy, openConnection } from "./connection.ts";
 import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../swap-locks-busy.ts";
 import { CAPTURE_PREFIX, isCaptured, liftAllGuards } from "./capture.ts";
 import { isProtected, PROTECT_PREFIX } from "./protection.ts";
@@ -185,12 +185,6 @@ function swapTables(
 function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
   for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
   db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
-}
-
-/** True for SQLITE_BUSY (and its extended codes): another connection held the write lock for longer than the busy timeout. */
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
 /** The retryable refusal of a swap that waited `lockWaitMs` for the database's write lock in vain. */

@@ -6,7 +6,7 @@ import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
 import { createCapture, readGuarded } from "./capture.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";
-import { type Connection, openConnection, shadowPathOf } from "./connection.ts";
+import { type Connection, isBusy, openConnection, shadowPathOf } from "./connection.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
@@ -96,7 +96,7 @@ export class SqliteStore implements Store {
     try {
       writes.heartbeatRow(this.db, owner, Date.now());
     } catch (error) {
-      if (!String((error as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw error;
+      if (!isBusy(error)) throw error;
     } finally {
       this.db.pragma(`busy_timeout = ${busyTimeout}`);
     }
