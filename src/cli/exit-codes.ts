@@ -2,7 +2,7 @@
 export const ExitCode = {
   /** The command succeeded (for migrate/finalize: it ended in a state that is not failed). */
   OK: 0,
-  /** `serve` could not start, the followed command ended in `migration_failed` / `finalization_failed`, or a `plan` prerequisite check refuses. */
+  /** `serve` could not start, the followed command ended in `migration_failed` / `finalization_failed`, a finalize ended without finalizing, or a `plan` prerequisite check refuses. */
   FAILED: 1,
   /** The server rejected the request (bad state, auth, input), or the command line was wrong. */
   REQUEST_ERROR: 2,

@@ -1,6 +1,6 @@
 import { planCommand } from "../core/command-plan.ts";
 import type { RunCommand } from "../core/commands.ts";
-import { isFailedState, isRunningState } from "../core/states.ts";
+import { isFailedState, isRunningState, MigrationState } from "../core/states.ts";
 import type { ClientOptions } from "./client-options.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { followCommand } from "./follow-command.ts";
@@ -55,14 +55,21 @@ export async function runCommand(
     return ExitCode.OK;
   }
   const final = await followCommand(client, response, terminal, { command, showOutput: command !== "reset" });
-  return reportEnd(final, terminal);
+  return reportEnd(final, terminal, command);
 }
 
-/** Prints the final status line (and the exception of a failed command); exit 0, or 1 when it failed. */
-export function reportEnd(final: StatsView, terminal: Terminal): ExitCode {
+/**
+ * Prints the final status line (and the exception of a failed command); exit 0, or 1 when it failed or when
+ * the `followed` finalize ended without finalizing (it could not get its locks; its output says why).
+ */
+export function reportEnd(final: StatsView, terminal: Terminal, followed?: RunCommand): ExitCode {
   terminal.out(statusLine(final));
   if (isFailedState(final.status)) {
     terminal.err(`Exception: ${final.exception ?? "(none reported)"}`);
+    return ExitCode.FAILED;
+  }
+  if (followed === "finalize" && final.status === MigrationState.FINALIZATION_REQUIRED) {
+    terminal.err("Not finalized: the finalize ended without swapping the tables (the output above says why); nothing was lost, run `migrations finalize` again.");
     return ExitCode.FAILED;
   }
   return ExitCode.OK;

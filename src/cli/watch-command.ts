@@ -17,5 +17,5 @@ export async function watchCommand(client: MigrationClient, terminal: Terminal):
   if (!isRunningState(now.status)) return reportEnd(now, terminal);
   const command = (now.command?.name ?? "migrate") as RunCommand;
   const final = await followCommand(client, now, terminal, { command, showOutput: command !== "reset" });
-  return reportEnd(final, terminal);
+  return reportEnd(final, terminal, command);
 }

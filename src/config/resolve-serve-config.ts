@@ -68,6 +68,11 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
     ? DEFAULT_MAX_FINALIZE_BACKLOG
     : parsePositiveInt(backlogText, flags["max-finalize-backlog"] !== undefined ? "--max-finalize-backlog" : "MIGRATION_MAX_FINALIZE_BACKLOG");
 
+  const lockWaitText = firstSet(flags["finalize-lock-wait"], env.MIGRATION_FINALIZE_LOCK_WAIT);
+  const finalizeLockWaitMs = lockWaitText === undefined
+    ? undefined
+    : 1000 * parsePositiveInt(lockWaitText, flags["finalize-lock-wait"] !== undefined ? "--finalize-lock-wait" : "MIGRATION_FINALIZE_LOCK_WAIT");
+
   const rateText = firstSet(flags["max-rows-per-second"], env.MIGRATION_MAX_ROWS_PER_SECOND);
   const maxRowsPerSecond = rateText === undefined
     ? 0
@@ -100,6 +105,6 @@ export async function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv)
   // `npm start` on a fresh clone has no ./data yet: --demo creates it, even when --migrations replaces the demo's.
   const createDatabase = flags.create === true || flags.demo === true;
   return {
-    databaseUrl, createDatabase, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
+    databaseUrl, createDatabase, migrationsDir, host, port, password, passwordForms, workers, stallTimeoutMs, shutdownGraceMs, maxFinalizeBacklog, finalizeLockWaitMs, maxRowsPerSecond, dev, demo, bodyLimit, logLevel, warnings,
   };
 }

@@ -12,6 +12,7 @@ export const SERVE_OPTIONS = {
   "stall-timeout": { type: "string" },
   "shutdown-grace": { type: "string" },
   "max-finalize-backlog": { type: "string" },
+  "finalize-lock-wait": { type: "string" },
   "max-rows-per-second": { type: "string" },
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
@@ -46,6 +47,9 @@ Connect/gRPC/gRPC-Web MigrationService on one port. Flags win over environment.
                          run before it is stopped and recorded failed, default 10
   --max-finalize-backlog N  most captured changes finalize replays while it   [MIGRATION_MAX_FINALIZE_BACKLOG]
                          holds the tables locked; above it, it replays on first, default 1000
+  --finalize-lock-wait SEC  how long finalize waits for its table locks     [MIGRATION_FINALIZE_LOCK_WAIT]
+                         before it gives up, changing nothing (finalize may be
+                         run again), default about 8 (PostgreSQL), 10 (SQLite)
   --max-rows-per-second N  most rows per second a migrate's transforms move  [MIGRATION_MAX_ROWS_PER_SECOND]
                          (a request or resume may change it), default 0: no limit
   --body-limit BYTES     largest accepted request body, default 65536

@@ -30,6 +30,8 @@ export interface ServiceConfig {
   shutdownGraceMs?: number;
   /** Most captured changes finalize replays under its locks; default 1000. */
   maxFinalizeBacklog?: number;
+  /** How long the finalize swap waits for its table locks before it gives up and keeps finalization_required, in ms; default the store's (about 8 s on PostgreSQL, 10 s on SQLite). */
+  finalizeLockWaitMs?: number;
   /** Rows per second a migrate's transforms move unless its request or a resume says otherwise; 0 or absent: no limit. */
   maxRowsPerSecond?: number;
   /** Things the operator should know at start-up (e.g. a password file every user may read); logged as warnings. */

@@ -4,6 +4,7 @@ import type { MigrationRef } from "./messages.ts";
 import type { SwapResult } from "../stores/store.ts";
 import { formatMs } from "./command-output.ts";
 import { LeaseLostError } from "../stores/lease-lost.ts";
+import { SwapLocksBusyError } from "../stores/swap-locks-busy.ts";
 import { CancelledError } from "./cancelled.ts";
 import { errorText, runMigrationStep } from "./error-text.ts";
 import { fence } from "./fence.ts";
@@ -15,7 +16,9 @@ import type { CommandContext, PhaseResult } from "./types.ts";
  * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
  * which also sets the records `finalized` and ends the command (`ctx.finished`). A cancel before the swap
  * puts the records back to `finalization_required` with the shadow copies and the writes' guard kept (the
- * next finalize tries again); once the swap is entered it is not interrupted.
+ * next finalize tries again); once the swap is entered it is not interrupted. A swap that could not get its
+ * locks in time changed nothing: the migrations go back to `finalization_required` likewise, with no
+ * exception, so the next `finalize` simply tries again.
  */
 export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
   const finalizing = await migrationsIn(ctx, [MigrationState.FINALIZATION_REQUIRED, MigrationState.FINALIZATION_RUNNING]);
@@ -40,6 +43,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
       alters: loaded.flatMap((m) => Object.entries(m.migration.alter ?? {}).map(([table, steps]) => ({ table, steps }))),
       records: loaded.map((m) => ({ index: m.index, name: m.name, checksum: m.checksum, state: MigrationState.FINALIZED })),
       replayMapper: inlineMapper(loaded),
+      lockWaitMs: ctx.task.finalizeLockWaitMs,
       closingOutput: (summary) => {
         closing = closingLines(loaded, summary);
         return (ctx.task.verbose ? closing.details : "") + closing.finished;
@@ -51,6 +55,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     return { exception: null, records: [], liftProtection: false };
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;
+    if (error instanceof SwapLocksBusyError) return keepFinalizationRequired(ctx, finalizing, error);
     const exception = errorText(error);
     if (error instanceof CancelledError) {
       ctx.out.line(`finalization ${exception}: back to finalization_required, the shadow copies are kept; finalize again to retry`);
@@ -67,6 +72,37 @@ async function enterSwap(ctx: CommandContext): Promise<void> {
   const control = await ctx.store.readThrottle(ctx.task.owner);
   if (control === null) throw new LeaseLostError(ctx.task.owner, "the swap");
   throw new CancelledError(control.cancelledBy ?? "unknown");
+}
+
+/** Attempts of each write that ends a finalize which could not lock (each waits for locks itself, up to about 10 s). */
+const KEEP_WRITE_ATTEMPTS = 6;
+
+/**
+ * Ends a finalize whose swap could not get its locks: the reason goes to the output and the migrations back to
+ * `finalization_required`, without an exception and keeping protection and capture. The transaction that held
+ * the locks may hold them a while longer (on SQLite it blocks every write to the file), so these two writes are
+ * retried rather than turning a retryable finalize into a failed one.
+ */
+async function keepFinalizationRequired(ctx: CommandContext, finalizing: readonly MigrationRef[], busy: SwapLocksBusyError): Promise<PhaseResult> {
+  const line = `finalization not done: ${busy.message}\n`;
+  const records = recordsIn(finalizing, MigrationState.FINALIZATION_REQUIRED);
+  ctx.out.announce(line);
+  await persistently(() => ctx.store.appendOutput(ctx.task.owner, line));
+  await persistently(() => ctx.store.completeCommand(ctx.task.owner, records, null, false));
+  ctx.finished = true;
+  return { exception: null, records, liftProtection: false };
+}
+
+/** Runs a store write again after a short pause while it fails, KEEP_WRITE_ATTEMPTS times at most; a lost lease is final at once. */
+async function persistently<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof LeaseLostError || attempt >= KEEP_WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** The lines that close a finalize: the detail lines (stored only when verbose) and `finalization finished`. */

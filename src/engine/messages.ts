@@ -28,6 +28,8 @@ export interface CommandTask {
   transformWorkers: number;
   /** Most logged changes of captured tables that finalize leaves for its lock window; above it, it replays on. */
   maxFinalizeBacklog: number;
+  /** How long the finalize swap waits for its locks before it gives up, keeping finalization_required, in ms (default: the store's). */
+  finalizeLockWaitMs?: number;
 }
 
 /**

@@ -45,6 +45,10 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
     }
     current = null;
     reportReplayed(ctx, "while migrating", await replayCaptured(replay, [...earlier, ...loaded]));
+    // A failure here is the migrate's as a whole; the last migration carries it.
+    current = loaded.at(-1) ?? null;
+    await checkSwapPrerequisites(ctx, session, [...earlier, ...loaded]);
+    current = null;
     // The claim protected the other tables already; the message now says what they wait for.
     const lastMigrationOf = new Map(loaded.flatMap((m) => m.migration.tables.map((table) => [table, m.name] as const)));
     for (const [table, name] of lastMigrationOf) {
@@ -67,6 +71,19 @@ export async function migratePhase(ctx: CommandContext): Promise<PhaseResult> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Finds now, not in the maintenance window, what finalize's swap would trip over (views, triggers and foreign
+ * keys that the new shape breaks): throws with every problem, so the migrate fails with its originals untouched.
+ */
+async function checkSwapPrerequisites(ctx: CommandContext, session: ShadowSession, chain: readonly LoadedMigration[]): Promise<void> {
+  const changes = new Map(chain.flatMap((m) => m.migration.tables.map((table) => [table, m.name] as const)));
+  const problems = await session.checkSwapPrerequisites(changes);
+  if (problems.length > 0) {
+    throw new Error(`Finalize could not swap the migrated tables in: ${problems.join("; ")}. Change the migration, or drop or redefine what it breaks in the release first; then reset and migrate again`);
+  }
+  ctx.out.detail("migration: finalize prerequisites ok (the views, triggers and foreign keys over the migrated tables fit their new shape)");
 }
 
 /** Each table of the pending migrations once, with the rows it holds now (shadow copy if any, else origin) and its passes. */

@@ -14,6 +14,8 @@ export interface CommandPoolOptions {
   transformWorkers: number;
   /** Most captured changes finalize leaves for its lock window. */
   maxFinalizeBacklog: number;
+  /** How long the finalize swap waits for its locks, in ms (default: the store's). */
+  finalizeLockWaitMs?: number;
   /** Hears every output line of the running command (detail lines too). */
   onOutput?: OutputListener;
   /** Receives pool-level errors (a worker that failed to start). */
@@ -49,6 +51,7 @@ export class CommandPool {
       migrations: this.options.migrations,
       transformWorkers: this.options.transformWorkers,
       maxFinalizeBacklog: this.options.maxFinalizeBacklog,
+      finalizeLockWaitMs: this.options.finalizeLockWaitMs,
     };
     const { port1, port2 } = new MessageChannel();
     port1.on("message", (text: string) => this.options.onOutput?.(text));

@@ -65,6 +65,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     migrations: [...refs.values()],
     transformWorkers: config.workers,
     maxFinalizeBacklog: config.maxFinalizeBacklog ?? DEFAULT_MAX_FINALIZE_BACKLOG,
+    finalizeLockWaitMs: config.finalizeLockWaitMs,
     onError: (error) => logger.error({ msg: "worker pool error", error: error.stack ?? String(error) }),
     // Every output line, detail lines too: the operator's log has what a non-verbose output leaves out.
     onOutput: (text) => {

@@ -2,6 +2,7 @@ import type { MigrationRecord, StateStore } from "../core/state-store.ts";
 import type { AlterStep } from "../migrations/alter-steps.ts";
 import type { ColumnExpressions } from "../migrations/sql-expression.ts";
 import type { Dialect, MigrationDb, Row } from "../migrations/types.ts";
+import type { SwapChanges } from "./swap-prerequisites.ts";
 
 /** Where a plain table name points for a migration's `db`: its shadow copy, the origin, or nothing. */
 export type TableLocation = "shadow" | "origin" | "none";
@@ -116,6 +117,13 @@ export interface ShadowSession {
   replayPlan(table: string, owner: string | null): Promise<ReplayPlan>;
   /** The columns of `table` in the origin and in the shadow copy, with their SQL types. */
   columns(table: string): Promise<{ origin: ColumnType[]; shadow: ColumnType[] }>;
+  /**
+   * What finalize's swap would trip over with the shadow copies as they are now, one readable line per problem
+   * (empty: none): views and triggers over a swapped or dropped table that its new shape breaks, foreign keys of
+   * other tables into it that no longer fit. Changes nothing and locks no original table exclusively.
+   * `changes` names, per table, the migration that changes it, for the messages.
+   */
+  checkSwapPrerequisites(changes: SwapChanges): Promise<string[]>;
   /** The key of the `rows`-th row after `after` in the plan's source table, or null when fewer rows remain. */
   rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null>;
   /** Closes the connection. */
@@ -156,6 +164,11 @@ export interface SwapPlan {
    * written before the locks is missing from the swapped-in table.
    */
   replayMapper(shape: TableShape): RowMapper;
+  /**
+   * How long the swap waits for its locks in all, in ms, before it gives up with a SwapLocksBusyError and
+   * changes nothing (default: the store's own, about 8 s on PostgreSQL, 10 s on SQLite).
+   */
+  lockWaitMs?: number;
 }
 
 /** Declared in-place steps of one table. */

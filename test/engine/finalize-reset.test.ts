@@ -100,11 +100,12 @@ describe("finalize", () => {
     expect(fx.rows("SELECT name FROM sqlite_schema WHERE name LIKE '\\_migration\\_staged\\_%' ESCAPE '\\' OR name LIKE '\\_migration\\_old\\_%' ESCAPE '\\'")).toEqual([]);
   });
 
-  it("fails clearly when a kept trigger names a dropped column", async () => {
+  it("fails clearly, at the end of the migrate part, when a kept trigger names a renamed column", async () => {
     fx = new EngineFixture(SHOP);
     fx.write("0001_drop_total.mjs", `export default { tables: ["order"], writes: "protect", dataDefinition: (db) => db.exec('DROP INDEX order_customer; ALTER TABLE "order" RENAME COLUMN id TO order_id') };`);
     const run = await fx.run("finalize");
-    expect(run.exception).toMatch(/Cannot re-create trigger "order_logged" on table "order" after the swap: .*no such column/);
+    expect(run.exception).toMatch(/^Finalize could not swap the migrated tables in: trigger "order_logged" on table "order" uses column order\.id, which migration 0001_drop_total drops or renames/);
+    expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["migration_failed"]);
     expect(fx.rows('SELECT count(*) AS n FROM "order"')).toEqual([{ n: 3 }]);
   });
 

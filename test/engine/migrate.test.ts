@@ -38,7 +38,7 @@ describe("migrate", () => {
     expect(output).toContain('migration 0001_add_full_name: copied table "user" (1200 rows)\n');
     expect(output).toContain("audit rows 1, user columns id,first_name,last_name,street,city,full_name\n");
     expect(output).toContain('migration 0001_add_full_name: transformed 1200 rows of "user"\n');
-    expect(output).toMatch(/migration 0001_add_full_name: done\nmigration 0001_add_full_name: took [\d.]+ ms\nmigration finished\n$/);
+    expect(output).toMatch(/migration 0001_add_full_name: done\nmigration 0001_add_full_name: took [\d.]+ ms\nmigration: finalize prerequisites ok \(.*\)\nmigration finished\n$/);
     // The origin is untouched until finalize.
     expect(fx.rows("SELECT name FROM pragma_table_info('user')").map((c) => c.name)).not.toContain("full_name");
     expect(run.snapshot.command).toMatchObject({ count: 1200, migrated: 1200 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MigrationService } from "../../src/gen/migrations/v1/migrations_pb.ts";
-import { startService } from "../../src/server/start-service.ts";
+import { startService, type StartOptions } from "../../src/server/start-service.ts";
 import type { ServiceConfig } from "../../src/config/service-config.ts";
 import type { StoreTarget, TestDatabase } from "./store-targets.ts";
 
@@ -45,8 +45,10 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts the real service in this process on 127.0.0.1:0 against `db` and `migrationsDir`. */
-export async function startTestService(db: TestDatabase, migrationsDir: string, overrides: Partial<ServiceConfig> = {}): Promise<TestService> {
+/** Starts the real service in this process on 127.0.0.1:0 against `db` and `migrationsDir`; its log goes to `options.log` (default nowhere). */
+export async function startTestService(
+  db: TestDatabase, migrationsDir: string, overrides: Partial<ServiceConfig> = {}, options: StartOptions = {},
+): Promise<TestService> {
   const service = await startService({
     databaseUrl: db.url,
     migrationsDir,
@@ -58,7 +60,7 @@ export async function startTestService(db: TestDatabase, migrationsDir: string, 
     demo: false,
     bodyLimit: 64 * 1024,
     ...overrides,
-  }, { log: () => undefined });
+  }, { log: () => undefined, ...options });
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const authorization = Buffer.from(TEST_PASSWORD).toString("base64");
   const auth = { interceptors: [authInterceptor(authorization)] };

@@ -2,7 +2,9 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
-import { type LockPolicy, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
+import { type LockPolicy, LockTimeoutError, lockPolicyWithin, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
+import { describeHolders, lockHolders } from "./lock-holders.ts";
+import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../swap-locks-busy.ts";
 import { type PoolClient, withClient } from "./pg-pool.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
 import { isGuarded, liftAllProtection } from "./protection.ts";
@@ -46,7 +48,8 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
   });
   await buildIndexesConcurrently(target.pool, target.schemas.origin, steps.early);
   let lockedAt = 0;
-  const swap = await withLockRetry(target.pool, target.lockPolicy, "Finalize", async (client) => {
+  const policy = plan.lockWaitMs === undefined ? target.lockPolicy : lockPolicyWithin(plan.lockWaitMs);
+  const swap = await withBusyLocksReported(target, plan, policy, () => withLockRetry(target.pool, policy, "Finalize", async (client) => {
     await client.query(`SET LOCAL search_path TO ${quoteIdent(target.schemas.origin)}`);
     if (!(await lockOwnedCommand(client, target.names, plan.owner))) throw new Error("The finalize lost its run lock; nothing was swapped");
     const tables = await touchedTables(client, target.schemas, plan.tables);
@@ -61,13 +64,31 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     await appendOutputRow(client, target.names, plan.owner, output);
     await finishCommandRow(client, target.names, plan.owner, null);
     return result;
-  });
+  }));
   const lockWindowMs = performance.now() - lockedAt;
   await validateForeignKeys(target.pool, target.names, plan.owner, swap.foreignKeys);
   await withClient(target.pool, (client) => dropShadowSchema(client, target.schemas)).catch(() => {
     // Committed already; leftovers are dropped when the next migrate starts.
   });
   return { swapped: swap.swapped, dropped: swap.dropped, replayed: swap.replayed, lockWindowMs };
+}
+
+/**
+ * Runs the swap transaction; when every attempt timed out waiting for a lock (it rolled back, nothing
+ * changed), a SwapLocksBusyError saying who holds the locks now, so the engine keeps finalization_required.
+ */
+async function withBusyLocksReported<T>(target: SwapTarget, plan: SwapPlan, policy: LockPolicy, swap: () => Promise<T>): Promise<T> {
+  try {
+    return await swap();
+  } catch (error) {
+    if (!(error instanceof LockTimeoutError)) throw error;
+    const holders = await withClient(target.pool, (client) => lockHolders(client, target.schemas.origin, plan.tables)).catch(() => null);
+    const who = holders === null ? "who holds them could not be read" : describeHolders(holders);
+    throw new SwapLocksBusyError(
+      `Finalize could not lock its tables in ${policy.attempts} attempt(s) of ${policy.lockTimeoutMs} ms: ${who}; ${RETRY_FINALIZE_HINT}`,
+      { cause: error },
+    );
+  }
 }
 
 /** The shadow's tables, the drop marks, and both with the plan's tables, each once. */

@@ -21,6 +21,22 @@ export interface LockPolicy {
  */
 export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 800, attempts: 6, backoffMs: 100 };
 
+/**
+ * The policy that waits about `waitMs` in all: attempts of DEFAULT_LOCK_POLICY's lock_timeout (less when
+ * `waitMs` is shorter) with its doubling pauses, as many as fit (at least one).
+ */
+export function lockPolicyWithin(waitMs: number): LockPolicy {
+  const lockTimeoutMs = Math.max(1, Math.min(DEFAULT_LOCK_POLICY.lockTimeoutMs, waitMs));
+  const backoffMs = Math.min(DEFAULT_LOCK_POLICY.backoffMs, lockTimeoutMs);
+  let attempts = 1;
+  let spent = lockTimeoutMs;
+  for (let pause = backoffMs; spent + pause + lockTimeoutMs <= waitMs; pause *= 2) {
+    spent += pause + lockTimeoutMs;
+    attempts++;
+  }
+  return { lockTimeoutMs, attempts, backoffMs };
+}
+
 /** Raised when every attempt timed out waiting for a lock. */
 export class LockTimeoutError extends Error {
   override readonly name = "LockTimeoutError";

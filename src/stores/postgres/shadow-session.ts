@@ -11,6 +11,8 @@ import { buildReplayPlan } from "./replay.ts";
 import { columnTypes } from "./table-shape.ts";
 import { countLocated, ensureShadowSchema, locateTable, markTableDropped, type Schemas } from "./shadow-schema.ts";
 import { quoteIdent } from "./sql.ts";
+import { swapPrerequisiteProblems } from "./prerequisite-checks.ts";
+import type { SwapChanges } from "../swap-prerequisites.ts";
 import { completeShadowTable, copyTableToShadow, createEmptyShadowTable } from "./table-copy.ts";
 
 /**
@@ -115,6 +117,11 @@ export class PostgresShadowSession implements ShadowSession {
   /** An index scan of `rows` keys past `after`. */
   async rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
     return this.serialized((client) => rangeEndOf(client, plan as PgRangePlan, after, rows));
+  }
+
+  /** Tries what the swap will do in a transaction that is rolled back (see swapPrerequisiteProblems). */
+  async checkSwapPrerequisites(changes: SwapChanges): Promise<string[]> {
+    return this.serialized((client) => swapPrerequisiteProblems(client, this.schemas, changes));
   }
 
   /** Waits for pending calls, then destroys the connection: its search path and any session settings a migration made die with it. */

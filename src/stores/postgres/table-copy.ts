@@ -42,7 +42,8 @@ async function copyKeysAndIndexes(client: PoolClient, schemas: Schemas, table: s
   for (const c of constraints) await client.query(`ALTER TABLE ${shadow} ADD CONSTRAINT ${quoteIdent(c.conname)} ${c.def}`);
   const { rows: indexes } = await client.query<{ def: string }>(
     `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
-     WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+     WHERE i.indrelid = $1::regclass
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
      ORDER BY i.indexrelid`,
     [qualify(schemas.origin, table)],
   );

@@ -37,6 +37,12 @@ export function openConnection(path: string): Connection {
   return db;
 }
 
+/** True for SQLITE_BUSY (and its extended codes): another connection held the write lock for longer than the busy timeout. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
 /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it throws. */
 export function inWriteTransaction<T>(db: Connection, fn: () => T): T {
   return db.transaction(fn).immediate();

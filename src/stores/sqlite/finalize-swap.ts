@@ -2,7 +2,8 @@ import { performance } from "node:perf_hooks";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { appendOutputRow, COMMAND_TABLE, holdsRunLock, upsertMigrations } from "./bookkeeping.ts";
 import { finishCommandRow } from "./state-writes.ts";
-import { type Connection, openConnection } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, type Connection, isBusy, openConnection } from "./connection.ts";
+import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../swap-locks-busy.ts";
 import { CAPTURE_PREFIX, isCaptured, liftAllGuards } from "./capture.ts";
 import { isProtected, PROTECT_PREFIX } from "./protection.ts";
 import { droppedTables, emptyShadowSchema, schemaHasTable, userTables } from "./shadow-file.ts";
@@ -39,18 +40,25 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
   // keep naming the table, and so point at its replacement once it has the name.
   db.pragma("legacy_alter_table = ON");
   db.prepare("ATTACH DATABASE ? AS shadow").run(shadowPath);
+  const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
+  const lockWaitMs = plan.lockWaitMs ?? BUSY_TIMEOUT_MS;
+  // Each of the swap's write transactions waits at most this long for an application's write transaction.
+  db.pragma(`busy_timeout = ${Math.max(1, Math.round(lockWaitMs))}`);
   try {
-    await dropLeftoversInPieces(db);
-    if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
     let prepared: Prepared;
     let swap: Swapped;
     try {
+      await dropLeftoversInPieces(db);
+      if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
       prepared = await prepareSwap(db, plan);
       swap = await swapUnderLock(db, plan, prepared);
     } catch (error) {
       // The staged copies go; should that fail, the next finalize or reset drops them, and the cause is this error.
       await dropLeftoversInPieces(db).catch(() => {});
+      if (isBusy(error)) throw busyLocks(lockWaitMs, error);
       throw error;
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`);
     }
     try {
       // The command has ended: the shadow file is emptied at once, before another command can start on it.
@@ -177,6 +185,15 @@ function swapTables(
 function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
   for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
   db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
+}
+
+/** The retryable refusal of a swap that waited `lockWaitMs` for the database's write lock in vain. */
+function busyLocks(lockWaitMs: number, cause: unknown): SwapLocksBusyError {
+  return new SwapLocksBusyError(
+    `Finalize could not get the write lock of the database within ${Math.round(lockWaitMs)} ms: another connection holds a write transaction open ` +
+      `(SQLite does not say which); ${RETRY_FINALIZE_HINT}`,
+    { cause },
+  );
 }
 
 /** Empties the shadow file on a connection of its own, whose write transactions lock that file only, never the database. */

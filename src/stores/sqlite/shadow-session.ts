@@ -10,6 +10,8 @@ import { buildReplayPlan } from "./replay.ts";
 import { completeTableInMain, copyTableIntoMain, createEmptyTableInMain } from "./table-copy.ts";
 import { droppedTables, markTableDropped, schemaHasTable } from "./shadow-file.ts";
 import { quoteIdent } from "./sql.ts";
+import { swapPrerequisiteProblems } from "./prerequisite-checks.ts";
+import type { SwapChanges } from "../swap-prerequisites.ts";
 
 /**
  * A connection whose main database is the shadow file, with the origin attached as `origin`: SQLite
@@ -102,6 +104,11 @@ export class SqliteShadowSession implements ShadowSession {
   /** An index scan of `rows` keys past `after`. */
   async rangeEnd(plan: RangePlan, after: unknown[] | null, rows: number): Promise<unknown[] | null> {
     return rangeEndOf(this.conn, plan as SqliteRangePlan, after, rows);
+  }
+
+  /** Creates each view and trigger again as a TEMP object over the shadow copies and compiles it (see swapPrerequisiteProblems). */
+  async checkSwapPrerequisites(changes: SwapChanges): Promise<string[]> {
+    return swapPrerequisiteProblems(this.conn, changes);
   }
 
   /** Closes the connection. */
