@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/stores/open-store.ts";
 import { HEARTBEAT_TIMEOUT_MS } from "../../src/stores/owner-liveness.ts";
 import type { Store } from "../../src/stores/store.ts";
-import type { CommandRecord, MigrationRecord } from "../../src/core/state-store.ts";
+import type { CommandRecord, MigrationRecord, StoredMigration } from "../../src/core/state-store.ts";
 import { claimOn } from "../helpers/claim.ts";
 import { makeTempDir } from "../helpers/migration-fixtures.ts";
 
@@ -14,6 +14,8 @@ let dir: string;
 let store: Store;
 const me = `${hostname()}:${process.pid}:abc`;
 const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
+/** A record as a snapshot reads it back: with its facts, none of them set by these writes. */
+const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 });
 
 beforeEach(async () => {
   dir = makeTempDir("mig-store-");
@@ -37,7 +39,7 @@ describe("SQLite state store", () => {
     expect(await claimOn(store, me, claim)).toBe(true);
     expect(await claimOn(store, "other:1:x", claim)).toBe(false);
     const { migrations, command } = await store.snapshot();
-    expect(migrations).toEqual([record(1, "migration_running")]);
+    expect(migrations).toEqual([stored(1, "migration_running")]);
     expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0, output: "migration started\n" });
     expect(command.startedAt).toBeTypeOf("number");
   });
@@ -58,7 +60,7 @@ describe("SQLite state store", () => {
       output: "a\nb\n", count: 10, migrated: 6, running: true, rateBase: { at: 5_000, migrated: 2 },
       tables: [{ table: "a", count: 4, migrated: 4 }, { table: "b", count: 6, migrated: 0 }],
     });
-    expect(snap.migrations).toEqual([record(1, "finalization_required")]);
+    expect(snap.migrations).toEqual([stored(1, "finalization_required")]);
     expect(await store.completeCommand(me, [], "it broke", false)).toBe(true);
     snap = await store.snapshot();
     expect(snap.command).toMatchObject({ running: false, exception: "it broke" });
@@ -70,10 +72,10 @@ describe("SQLite state store", () => {
   it("completes a command and writes its last records in one step, only for the owner", async () => {
     await claimOn(store, me, { migrations: [record(1, "migration_running")] });
     expect(await store.completeCommand("other:1:x", [record(1, "finalized")], null, false)).toBe(false);
-    expect((await store.snapshot()).migrations).toEqual([record(1, "migration_running")]);
+    expect((await store.snapshot()).migrations).toEqual([stored(1, "migration_running")]);
     expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom", false)).toBe(true);
     const { migrations, command } = await store.snapshot();
-    expect(migrations).toEqual([record(1, "migration_failed")]);
+    expect(migrations).toEqual([stored(1, "migration_failed")]);
     expect(command).toMatchObject({ running: false, exception: "boom" });
     expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(false);
   });
@@ -84,7 +86,7 @@ describe("SQLite state store", () => {
     expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(true);
     const stale = { command: "finalize" as const, owner: "other:1:x", verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [], output: "" };
     expect(await store.claimCommand({ ...stale, version })).toBe(false);
-    expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
+    expect((await store.snapshot()).migrations).toEqual([stored(1, "finalized")]);
   });
 
   it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../../src/stores/open-store.ts";
 import { PROTECTION_SQLSTATE } from "../../../src/stores/postgres/protection.ts";
 import type { PostgresStore } from "../../../src/stores/postgres/postgres-store.ts";
-import type { CommandRecord, MigrationRecord } from "../../../src/core/state-store.ts";
+import type { CommandRecord, MigrationRecord, StoredMigration } from "../../../src/core/state-store.ts";
 import { claimOn } from "../../helpers/claim.ts";
 import { failure, PgEngineFixture } from "./pg-engine-fixture.ts";
 
@@ -11,6 +11,8 @@ let store: PostgresStore;
 const me = "host-a:101:abc";
 const other = "host-b:202:xyz";
 const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
+/** A record as a snapshot reads it back: with its facts, none of them set by these writes. */
+const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 });
 
 beforeEach(async () => {
   fx = await PgEngineFixture.create("CREATE TABLE item (id integer PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a'), (2, 'b');");
@@ -32,7 +34,7 @@ describe("PostgreSQL state store", () => {
     const second = await fx.openStore();
     expect(await claimOn(second, other)).toBe(false);
     const { migrations, command } = await store.snapshot();
-    expect(migrations).toEqual([record(1, "migration_running")]);
+    expect(migrations).toEqual([stored(1, "migration_running")]);
     expect(command).toMatchObject({ command: "migrate", running: true, owner: me, verbose: true, count: 7, migrated: 0, output: "migration started\n" });
     expect(command.startedAt).toBeTypeOf("number");
   });
@@ -65,7 +67,7 @@ describe("PostgreSQL state store", () => {
     expect(await store.completeCommand(other, [record(1, "finalized")], null, false)).toBe(false);
     expect(await store.completeCommand(me, [record(1, "migration_failed")], "boom", false)).toBe(true);
     const { migrations, command } = await store.snapshot();
-    expect(migrations).toEqual([record(1, "migration_failed")]);
+    expect(migrations).toEqual([stored(1, "migration_failed")]);
     expect(command).toMatchObject({ running: false, exception: "boom" });
     expect(await store.completeCommand(me, [record(1, "finalized")], null, false)).toBe(false);
   });
@@ -77,7 +79,7 @@ describe("PostgreSQL state store", () => {
     await store.releaseRunLock(me);
     const stale = { command: "finalize" as const, owner: other, verbose: false, migrations: [record(1, "finalization_running")], count: 0, protect: [], output: "" };
     expect(await store.claimCommand({ ...stale, version })).toBe(false);
-    expect((await store.snapshot()).migrations).toEqual([record(1, "finalized")]);
+    expect((await store.snapshot()).migrations).toEqual([stored(1, "finalized")]);
   });
 
   it("a claim protects its tables in its own transaction; lifting goes with the end of the command, and only for the owner", async () => {
