@@ -68,7 +68,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
 
 /** From here the swap runs to its end: a cancel recorded first stops the finalize instead (CancelledError). */
 async function enterSwap(ctx: CommandContext): Promise<void> {
-  if (await ctx.store.enterSwap(ctx.task.owner)) return;
+  if (await ctx.store.enterSwap(ctx.task.owner, ctx.task.finalizeLockWaitMs)) return;
   const control = await ctx.store.readThrottle(ctx.task.owner);
   if (control === null) throw new LeaseLostError(ctx.task.owner, "the swap");
   throw new CancelledError(control.cancelledBy ?? "unknown");

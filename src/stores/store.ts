@@ -230,7 +230,9 @@ export interface Store extends StateStore, ShadowStore {
   completeCommand(owner: string, records: MigrationRecord[], exception: string | null, liftProtection: boolean): Promise<boolean>;
   /**
    * Marks the finalize `owner` runs as swapping, from when a cancel no longer stops it; false, changing
-   * nothing, when it was cancelled first or `owner` no longer runs it (`readThrottle` tells which).
+   * nothing, when it was cancelled first or `owner` no longer runs it (`readThrottle` tells which). Where that
+   * write waits for a lock the application holds (SQLite's one write lock), it waits `lockWaitMs` at most (as
+   * SwapPlan's) and then throws a SwapLocksBusyError, as the swap would.
    */
-  enterSwap(owner: string): Promise<boolean>;
+  enterSwap(owner: string, lockWaitMs?: number): Promise<boolean>;
 }

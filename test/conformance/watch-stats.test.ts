@@ -52,7 +52,7 @@ const stateOf = (s: StatsResponse) => s.status;
 /** What the service compares to decide a message is news: everything but the rate and ETA, which move with the clock. */
 const newsOf = (s: StatsResponse) =>
   JSON.stringify(
-    [s.status, s.output, s.exception, s.migratableModels, s.tables, s.warnings, s.command && [s.command.running, s.command.endedAt, s.command.name]],
+    [s.status, s.output, s.exception, s.migratableModels, s.tables, s.warnings, s.command && [s.command.running, s.command.endedAt, s.command.name], s.writes, s.throttle, s.migrations],
     (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value),
   );
 

@@ -59,6 +59,7 @@ describe("verbose output of a migrate", () => {
       'migration 0002_tag_both: transform of "item" took T ms in 12 batches',
       "migration 0002_tag_both: done",
       "migration 0002_tag_both: took T ms",
+      "migration: finalize prerequisites ok (the views, triggers and foreign keys over the migrated tables fit their new shape)",
       "migration finished",
     ]);
   });

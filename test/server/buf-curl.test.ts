@@ -42,9 +42,11 @@ describe.skipIf(!existsSync(BUF))("buf curl against the shared port", () => {
     const { stdout: methods } = await run(BUF, ["curl", "--http2-prior-knowledge", "--list-methods", t.baseUrl]);
     expect(methods.trim().split("\n")).toEqual([
       "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+      "migrations.v1.MigrationService/Cancel",
       "migrations.v1.MigrationService/Finalize",
       "migrations.v1.MigrationService/Migrate",
       "migrations.v1.MigrationService/Pause",
+      "migrations.v1.MigrationService/Plan",
       "migrations.v1.MigrationService/Reset",
       "migrations.v1.MigrationService/Resume",
       "migrations.v1.MigrationService/Stats",

@@ -188,7 +188,7 @@ function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigge
 }
 
 /** The retryable refusal of a swap that waited `lockWaitMs` for the database's write lock in vain. */
-function busyLocks(lockWaitMs: number, cause: unknown): SwapLocksBusyError {
+export function busyLocks(lockWaitMs: number, cause: unknown): SwapLocksBusyError {
   return new SwapLocksBusyError(
     `Finalize could not get the write lock of the database within ${Math.round(lockWaitMs)} ms: another connection holds a write transaction open ` +
       `(SQLite does not say which); ${RETRY_FINALIZE_HINT}`,

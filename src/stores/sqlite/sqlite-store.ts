@@ -5,9 +5,9 @@ import { ownerAliveByHeartbeat } from "../owner-liveness.ts";
 import { createBookkeeping, holdsRunLock, readCommand, readMigrations, readThrottleRow } from "./bookkeeping.ts";
 import { createCapture, readGuarded } from "./capture.ts";
 import { clearShadowFiles } from "./clear-shadow.ts";
-import { type Connection, isBusy, openConnection, shadowPathOf } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, type Connection, isBusy, openConnection, shadowPathOf } from "./connection.ts";
 import { FilePresence } from "./file-presence.ts";
-import { finalizeSwapOn } from "./finalize-swap.ts";
+import { busyLocks, finalizeSwapOn } from "./finalize-swap.ts";
 import { readOriginAt } from "./origin-reader.ts";
 import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
@@ -125,9 +125,21 @@ export class SqliteStore implements Store {
     return writes.requestCancelRow(this.db, owner, by);
   }
 
-  /** See Store.enterSwap. */
-  async enterSwap(owner: string): Promise<boolean> {
-    return writes.enterSwapRow(this.db, owner);
+  /**
+   * See Store.enterSwap. Marking the swap writes the command row, which waits for the database's one write
+   * lock: behind an application's write transaction it is the swap's lock wait, and as retryable.
+   */
+  async enterSwap(owner: string, lockWaitMs = BUSY_TIMEOUT_MS): Promise<boolean> {
+    const busyTimeout = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${Math.max(1, Math.round(lockWaitMs))}`);
+    try {
+      return writes.enterSwapRow(this.db, owner);
+    } catch (error) {
+      if (isBusy(error)) throw busyLocks(lockWaitMs, error);
+      throw error;
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
   }
 
   /** Same host: pid probe plus heartbeat age; other host: heartbeat age. */
