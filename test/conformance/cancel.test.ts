@@ -7,6 +7,7 @@ import { MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { ITEM_SCHEMA, itemMigration } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS, type StoreTarget } from "../helpers/store-targets.ts";
 import { serveFresh, type TestService } from "../helpers/test-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -37,16 +38,7 @@ interface Stats {
 
 const stats = async (service: TestService): Promise<Stats> => (await service.post({ cmd: "stats" })).body.stats as Stats;
 
-/** Polls stats until `done` holds (generous deadline: the machine may be loaded). */
-async function until(service: TestService, what: string, done: (s: Stats) => boolean): Promise<Stats> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const s = await stats(service);
-    if (done(s)) return s;
-    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s: ${JSON.stringify({ ...s, output: s.output.slice(-500) })}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilStats<Stats>;
 
 /** Rows of `big` whose name starts with `prefix` (case-sensitive on both stores: SQLite's LIKE is not), as a number. */
 async function countNames(db: { query(sql: string): Promise<unknown[]> }, prefix: string): Promise<number> {

@@ -4,6 +4,7 @@ import { startChildService, type ChildService } from "../helpers/child-service.t
 import { ITEM_SCHEMA } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
 import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -16,16 +17,7 @@ async function statsOf(service: Poster): Promise<Record<string, unknown>> {
   return (await service.post({ cmd: "stats" })).body.stats as Record<string, unknown>;
 }
 
-/** Polls stats until `done` holds (generous deadline: the machine may be busy); returns those stats. */
-async function until(service: Poster, what: string, done: (stats: Record<string, unknown>) => boolean, ms = 60_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const stats = await statsOf(service);
-    if (done(stats)) return stats;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(stats)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilStats<Record<string, unknown>>;
 
 async function fresh(target: (typeof STORE_TARGETS)[number], schema: string, migrations: Record<string, string>): Promise<{ db: TestDatabase; dir: string }> {
   const db = await target.create();

@@ -3,24 +3,16 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ITEM_SCHEMA } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS } from "../helpers/store-targets.ts";
-import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
+import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
 import { holdWriteTransaction } from "../helpers/write-holder.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** Polls stats until `done` holds (generous deadline: the machine may be busy); returns those stats. */
-async function until(service: TestService, what: string, done: (stats: Record<string, unknown>) => boolean, ms = 60_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const stats = (await service.post({ cmd: "stats" })).body.stats as Record<string, unknown>;
-    if (done(stats)) return stats;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(stats)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilStats<Record<string, unknown>>;
 
 /** Resolves when `lines` holds a log line matching `pattern`. */
 async function logged(lines: string[], pattern: RegExp, ms = 60_000): Promise<string> {

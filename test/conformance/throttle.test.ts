@@ -3,6 +3,7 @@ import { MigrationState } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { ITEM_SCHEMA } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS, type StoreTarget, type TestDatabase } from "../helpers/store-targets.ts";
 import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -46,16 +47,7 @@ async function setUp(target: StoreTarget, schema: string, files: Record<string, 
 
 const stats = async (service: TestService): Promise<Stats> => (await service.post({ cmd: "stats" })).body.stats as Stats;
 
-/** Polls stats until `done` holds (generous deadline: the machine may be loaded). */
-async function until(service: TestService, what: string, done: (s: Stats) => boolean): Promise<Stats> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const s = await stats(service);
-    if (done(s)) return s;
-    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s: ${JSON.stringify({ ...s, output: s.output.slice(-500) })}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilStats<Stats>;
 
 for (const target of STORE_TARGETS) {
   describe(`pause, resume and the rows-per-second limit of a running migrate (${target.name})`, () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createPostgresDatabase } from "../helpers/postgres-target.ts";
-import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
+import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const ROWS = 40_000;
 
@@ -16,15 +17,7 @@ interface Stats {
   throttle?: { paused: boolean; max_rows_per_second: number };
 }
 
-async function until(service: TestService, what: string, done: (s: Stats) => boolean): Promise<Stats> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const s = (await service.post({ cmd: "stats" })).body.stats as Stats;
-    if (done(s)) return s;
-    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s: ${JSON.stringify(s.migratable_models)} ${s.output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = untilStats<Stats>;
 
 describe("pause and resume reach the migrate on another replica (PostgreSQL: replicas share the database)", () => {
   it("a migrate started on replica A is paused, re-limited and resumed through replica B", async () => {
