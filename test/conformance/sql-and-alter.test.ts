@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_TARGETS, type StoreTarget } from "../helpers/store-targets.ts";
 import { serveFresh } from "../helpers/test-service.ts";
+import { personTable } from "../helpers/person-table.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -9,15 +10,8 @@ afterEach(async () => {
 
 const ROWS = 3_000;
 
-const PERSON: Record<string, string> = {
-  sqlite: `CREATE TABLE person (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL);
-           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS})
-           INSERT INTO person (id, first_name, last_name) SELECT i, 'Ann' || i, 'O''Neil' FROM n;`,
-  postgres: `CREATE TABLE person (id integer PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL);
-             INSERT INTO person (id, first_name, last_name) SELECT i, 'Ann' || i, 'O''Neil' FROM generate_series(1, ${ROWS}) i;`,
-};
 
-const setUp = (target: StoreTarget, files: Record<string, string>) => serveFresh(target, PERSON[target.name]!, files, cleanups);
+const setUp = (target: StoreTarget, files: Record<string, string>) => serveFresh(target, personTable(target, ROWS), files, cleanups);
 
 const columnsOf = async (db: { query(sql: string): Promise<Record<string, unknown>[]> }, target: StoreTarget) =>
   target.name === "sqlite"

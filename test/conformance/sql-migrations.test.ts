@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_TARGETS, type StoreTarget, type TestDatabase } from "../helpers/store-targets.ts";
 import { removeDir, serveFresh, startTestService, writeMigrations } from "../helpers/test-service.ts";
+import { personTable } from "../helpers/person-table.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -9,13 +10,6 @@ afterEach(async () => {
 
 const ROWS = 2_000;
 
-const PERSON: Record<string, string> = {
-  sqlite: `CREATE TABLE person (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL);
-           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS})
-           INSERT INTO person (id, first_name, last_name) SELECT i, 'Ann' || i, 'O''Neil' FROM n;`,
-  postgres: `CREATE TABLE person (id integer PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL);
-             INSERT INTO person (id, first_name, last_name) SELECT i, 'Ann' || i, 'O''Neil' FROM generate_series(1, ${ROWS}) i;`,
-};
 
 const ADD_EMAIL = `-- 0001_add_email.sql: a column and an index
 ALTER TABLE "person" ADD COLUMN email TEXT DEFAULT 'none; yet';  -- a semicolon in a literal
@@ -39,7 +33,7 @@ const rowsOf = (db: TestDatabase) => db.query("SELECT id, first_name, last_name 
 for (const target of STORE_TARGETS) {
   describe(`plain .sql migrations (${target.name})`, () => {
     it("a .sql file adds a column and an index through migrate and finalize; its table stays writable as a .ts one's would", async () => {
-      const { db, service } = await serveFresh(target, PERSON[target.name]!, { "0001_add_email.sql": ADD_EMAIL }, cleanups);
+      const { db, service } = await serveFresh(target, personTable(target, ROWS), { "0001_add_email.sql": ADD_EMAIL }, cleanups);
       const before = await rowsOf(db);
       expect(before).toHaveLength(ROWS);
 
@@ -60,7 +54,7 @@ for (const target of STORE_TARGETS) {
 
     it("a .sql file with a data change stops the start, naming the file, line and statement; the database is as it was", async () => {
       const db = await target.create();
-      await db.exec(PERSON[target.name]!);
+      await db.exec(personTable(target, ROWS));
       const dir = writeMigrations({
         "0001_add_email.sql": ADD_EMAIL,
         "0002_fill_email.sql": "ALTER TABLE person ADD COLUMN phone TEXT;\n\nUPDATE person SET email = first_name || '@example.com';\n",
@@ -78,7 +72,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("a statement the database refuses fails migrate with the statement and its line in the file; the original stays as it was and writable", async () => {
-      const { db, service } = await serveFresh(target, PERSON[target.name]!, {
+      const { db, service } = await serveFresh(target, personTable(target, ROWS), {
         "0001_bad_index.sql": "ALTER TABLE person ADD COLUMN email TEXT;\n\nCREATE INDEX person_email\n  ON person (email,);\n",
       }, cleanups);
       const before = await rowsOf(db);
@@ -95,7 +89,7 @@ for (const target of STORE_TARGETS) {
       expect(await rowsOf(db)).toEqual([{ ...before[0], last_name: "Written" }, ...before.slice(1)]);
     });
     it("a unique index the data breaks: the database's reason, and on PostgreSQL its detail", async () => {
-      const { service } = await serveFresh(target, PERSON[target.name]!, { "0001_unique_last_name.sql": "CREATE UNIQUE INDEX person_last_name ON person (last_name);\n" }, cleanups);
+      const { service } = await serveFresh(target, personTable(target, ROWS), { "0001_unique_last_name.sql": "CREATE UNIQUE INDEX person_last_name ON person (last_name);\n" }, cleanups);
       await service.post({ cmd: "migrate" });
       const failed = await service.settle();
       const reason = target.name === "postgres"
@@ -107,7 +101,7 @@ for (const target of STORE_TARGETS) {
 
   describe(`a statement the database refuses in a .ts migration (${target.name})`, () => {
     it("the exception names the function and the migration and shows the statement (PostgreSQL: where in it)", async () => {
-      const { db, service } = await serveFresh(target, PERSON[target.name]!, {
+      const { db, service } = await serveFresh(target, personTable(target, ROWS), {
         "0001_fill.mjs": `export default {
           tables: ["person"],
           async dataManipulation(db) { await db.exec("UPDATE person SET first_name = last_name;\\nUPDATE person\\n   SET nope = 1"); },

@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/stores/open-store.ts";
-import type { Store } from "../../src/stores/store.ts";
 import { claimOn } from "../helpers/claim.ts";
-import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+import { STORE_TARGETS } from "../helpers/store-targets.ts";
+import { openTestStore } from "../helpers/open-test-store.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function storeOn(target: (typeof STORE_TARGETS)[number], before?: (db: TestDatabase) => Promise<void>): Promise<Store> {
-  const db = await target.create();
-  cleanups.push(() => db.drop());
-  await before?.(db);
-  const store = await openStore(db.url);
-  cleanups.push(() => store.close());
-  return store;
-}
 
 /** The command table as the release before cancel created it (throttle columns, no `cancelled_by`, no `swapping`), with a finished migrate. */
 const OLD_COMMAND_TABLE: Record<string, string> = {
@@ -37,7 +28,7 @@ const OLD_COMMAND_TABLE: Record<string, string> = {
 for (const target of STORE_TARGETS) {
   describe(`the cancel request in the command row (${target.name})`, () => {
     it("a cancel reaches readThrottle and the snapshot; a second one keeps the first name; the next claim clears it", async () => {
-      const store = await storeOn(target);
+      const { store } = await openTestStore(target, cleanups);
       expect(await store.requestCancel("h:1:x.1", "alice")).toBe(false);
       expect(await claimOn(store, "h:1:x.1")).toBe(true);
       expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 0, cancelledBy: null });
@@ -56,7 +47,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("a finalize that entered its swap can no longer be cancelled; one cancelled first cannot enter it", async () => {
-      const store = await storeOn(target);
+      const { store } = await openTestStore(target, cleanups);
       expect(await claimOn(store, "h:1:x.1", { command: "finalize" })).toBe(true);
       expect(await store.enterSwap("h:1:x.2")).toBe(false);
       expect(await store.enterSwap("h:1:x.1")).toBe(true);
@@ -72,7 +63,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("a database whose command table predates cancel gets its columns on start, its last command kept", async () => {
-      const store = await storeOn(target, (db) => db.exec(OLD_COMMAND_TABLE[target.name]!));
+      const { store } = await openTestStore(target, cleanups, (db) => db.exec(OLD_COMMAND_TABLE[target.name]!));
       const { command } = await store.snapshot();
       expect(command).toMatchObject({ command: "migrate", output: "migration started\nmigration finished\n", version: 4, cancelledBy: null, swapping: false });
       expect(await claimOn(store, "h:1:x.2")).toBe(true);

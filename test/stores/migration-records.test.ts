@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/stores/open-store.ts";
-import type { Store } from "../../src/stores/store.ts";
 import { claimOn } from "../helpers/claim.ts";
-import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+import { STORE_TARGETS } from "../helpers/store-targets.ts";
+import { openTestStore } from "../helpers/open-test-store.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function storeOn(target: (typeof STORE_TARGETS)[number], before?: (db: TestDatabase) => Promise<void>): Promise<{ store: Store; db: TestDatabase }> {
-  const db = await target.create();
-  cleanups.push(() => db.drop());
-  await before?.(db);
-  const store = await openStore(db.url);
-  cleanups.push(() => store.close());
-  return { store, db };
-}
 
 /** The migration records table as the releases before the per-migration facts created it, with a finalized migration. */
 const OLD_STATE_TABLE: Record<string, string> = {
@@ -31,7 +22,7 @@ const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved
 for (const target of STORE_TARGETS) {
   describe(`per-migration facts in the records (${target.name})`, () => {
     it("a database whose records table predates them gains the columns on start, its records kept without facts", async () => {
-      const { store } = await storeOn(target, (db) => db.exec(OLD_STATE_TABLE[target.name]!));
+      const { store } = await openTestStore(target, cleanups, (db) => db.exec(OLD_STATE_TABLE[target.name]!));
       expect((await store.snapshot()).migrations).toEqual([{ index: 1, name: "0001_a", checksum: "sum-a", state: "finalized", ...NO_RUN }]);
       expect(await claimOn(store, "h:1:x.1")).toBe(true);
       expect(await store.setMigrationStates("h:1:x.1", [{ index: 2, name: "0002_b", checksum: "sum-b", state: "migration_running", startedAt: 1_700_000_000_123 }])).toBe(true);
@@ -39,7 +30,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("a write keeps the facts it leaves out, and sets those it gives, null included", async () => {
-      const { store } = await storeOn(target);
+      const { store } = await openTestStore(target, cleanups);
       expect(await claimOn(store, "h:1:x.1")).toBe(true);
       const identity = { index: 1, name: "0001_a", checksum: "sum-a" };
       await store.setMigrationStates("h:1:x.1", [{ ...identity, state: "migration_running", startedAt: 1000, finishedAt: null, rowsMoved: 0 }]);
@@ -54,7 +45,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("readOrigin sees the origin's tables and rows in a transaction where writes fail, and rolls back", async () => {
-      const { store, db } = await storeOn(target, (db) => db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY); INSERT INTO item VALUES (1), (2), (3);"));
+      const { store, db } = await openTestStore(target, cleanups, (db) => db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY); INSERT INTO item VALUES (1), (2), (3);"));
       const seen = await store.readOrigin(async (origin) => ({
         item: await origin.hasTable("item"),
         missing: await origin.hasTable("missing"),

@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/stores/open-store.ts";
-import type { Store } from "../../src/stores/store.ts";
 import { claimOn } from "../helpers/claim.ts";
-import { STORE_TARGETS, type TestDatabase } from "../helpers/store-targets.ts";
+import { STORE_TARGETS } from "../helpers/store-targets.ts";
+import { openTestStore } from "../helpers/open-test-store.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function storeOn(target: (typeof STORE_TARGETS)[number], before?: (db: TestDatabase) => Promise<void>): Promise<Store> {
-  const db = await target.create();
-  cleanups.push(() => db.drop());
-  await before?.(db);
-  const store = await openStore(db.url);
-  cleanups.push(() => store.close());
-  return store;
-}
 
 /** The command table as the release before the throttle created it (no `paused`, no `max_rows_per_second`), with a finished migrate. */
 const OLD_COMMAND_TABLE: Record<string, string> = {
@@ -35,7 +26,7 @@ const OLD_COMMAND_TABLE: Record<string, string> = {
 for (const target of STORE_TARGETS) {
   describe(`the throttle in the command row (${target.name})`, () => {
     it("a claim sets the run's limit and clears a pause; pause, resume and a new limit reach readThrottle; a resume counts as progress", async () => {
-      const store = await storeOn(target);
+      const { store } = await openTestStore(target, cleanups);
       expect(await claimOn(store, "h:1:x.1", { maxRowsPerSecond: 300 })).toBe(true);
       expect(await store.readThrottle("h:1:x.1")).toEqual({ paused: false, maxRowsPerSecond: 300, cancelledBy: null });
 
@@ -64,7 +55,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("only the running command's lease reads or changes it", async () => {
-      const store = await storeOn(target);
+      const { store } = await openTestStore(target, cleanups);
       expect(await store.setThrottle("h:1:x.1", { paused: true })).toBe(false);
       expect(await claimOn(store, "h:1:x.1")).toBe(true);
       expect(await store.readThrottle("h:1:x.2")).toBeNull();
@@ -75,7 +66,7 @@ for (const target of STORE_TARGETS) {
     });
 
     it("a database whose command table predates the throttle gets its columns on start, its last command kept", async () => {
-      const store = await storeOn(target, (db) => db.exec(OLD_COMMAND_TABLE[target.name]!));
+      const { store } = await openTestStore(target, cleanups, (db) => db.exec(OLD_COMMAND_TABLE[target.name]!));
       const { command } = await store.snapshot();
       expect(command).toMatchObject({ command: "migrate", output: "migration started\nmigration finished\n", version: 4, paused: false, maxRowsPerSecond: 0 });
       expect(await claimOn(store, "h:1:x.2", { maxRowsPerSecond: 7 })).toBe(true);
