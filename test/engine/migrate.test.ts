@@ -85,7 +85,7 @@ describe("migrate", () => {
     ]);
     expect(fx.rows("SELECT name FROM sqlite_schema WHERE name = 'legacy'")).toEqual([]);
     expect(fx.rows("SELECT note FROM audit")).toEqual([{ note: "kept" }]);
-    expect(finalized.snapshot.command.output).toMatch(/finalization: lock window [\d.]+ ms\nfinalization 0001_split_address: finalized\nfinalization finished\n$/);
+    expect(finalized.snapshot.command.output).toMatch(/finalization 0001_split_address: finalized\nfinalization finished\nfinalization: lock window [\d.]+ ms\n$/);
   });
 
   it("runs several pending migrations in index order, each seeing the previous one's result", async () => {
