@@ -111,7 +111,7 @@ describe("migrate", () => {
     expect(run.exception).toBeNull();
     const output = run.snapshot.command.output;
     expect(output.indexOf("migration 0001_add_score: done")).toBeLessThan(output.indexOf("migration 0002_use_score: started"));
-    expect(output).toMatch(/^migration started\n[\s\S]*migration finished\nfinalization started\n[\s\S]*finalization finished\n$/);
+    expect(output).toMatch(/^migration started\n[\s\S]*migration finished\nfinalization started\n[\s\S]*finalization finished\nfinalization: lock window [\d.]+ ms\n$/);
     expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalized", "finalized"]);
     expect(fx.rows("SELECT v FROM stats")).toEqual([{ v: 600 }]);
     expect(fx.rows('SELECT score FROM "user" WHERE id = 3')).toEqual([{ score: 7 }]);
