@@ -25,6 +25,30 @@ function ended(command: RunCommand, state: MigrationState, stableMs: number, set
   return true;
 }
 
+/** How long a followed finalize, once finalized, waits for its lock window (and its verbose line), in ms. */
+const LOCK_WINDOW_WAIT_MS = 2000;
+
+/**
+ * True while the migration this finalize finalized last has no lock window yet: it is recorded, with the
+ * verbose `finalization: lock window` line, just after the swap's COMMIT, a moment after `finalized`.
+ */
+function awaitsLockWindow(view: StatsView): boolean {
+  const startedAt = view.command?.started_at;
+  if (view.status !== MigrationState.FINALIZED || !startedAt) return false;
+  const finalized = view.migrations.filter((m) => m.finalized_at !== null && m.finalized_at >= startedAt);
+  return finalized.some((m) => m.lock_window_ms === undefined);
+}
+
+/** The stats once `awaitsLockWindow` no longer holds, or after LOCK_WINDOW_WAIT_MS (a failed write only loses the figure). */
+async function withLockWindow(client: MigrationClient, view: StatsView): Promise<StatsView> {
+  const deadline = Date.now() + LOCK_WINDOW_WAIT_MS;
+  while (awaitsLockWindow(view) && Date.now() < deadline) {
+    await sleep(50);
+    view = statsView(await client.stats({}));
+  }
+  return view;
+}
+
 /** The next stream message, or "timeout" after `waitMs` (no limit when undefined). */
 async function nextWithin<T>(stream: AsyncIterator<T>, waitMs: number | undefined): Promise<IteratorResult<T> | "timeout"> {
   const next = stream.next();
@@ -73,6 +97,7 @@ export async function followCommand(
     }
   }
   view ??= statsView(await client.stats({}));
+  if (command === "finalize") view = await withLockWindow(client, view);
   follower.finish(view.output);
   return view;
 }
