@@ -25,8 +25,11 @@ function ended(command: RunCommand, state: MigrationState, stableMs: number, set
   return true;
 }
 
-/** How long a followed finalize, once finalized, waits for its lock window (and its verbose line), in ms. */
-const LOCK_WINDOW_WAIT_MS = 2000;
+/**
+ * How long a followed finalize, once finalized, waits for its lock window (and its verbose line), in ms: the
+ * store writes it once `finalizeSwap` returned, after the post-COMMIT work (PostgreSQL validates foreign keys).
+ */
+const LOCK_WINDOW_WAIT_MS = 10_000;
 
 /**
  * True while the migration this finalize finalized last has no lock window yet: it is recorded, with the
