@@ -15,6 +15,8 @@ export interface FollowOptions {
   showOutput?: boolean;
   /** How long `finalize` accepts `finalization_required` as its end state before stopping; default 2000 ms. */
   settleMs?: number;
+  /** The command runs verbose: a finalize then also waits for its last line, the lock window; default false. */
+  verbose?: boolean;
 }
 
 /** True when the followed command can be taken as ended in `state`, given since when that state was seen. */
@@ -26,23 +28,17 @@ function ended(command: RunCommand, state: MigrationState, stableMs: number, set
 }
 
 /**
- * How long a followed finalize, once finalized, waits for its lock window (and its verbose line), in ms: the
- * store writes it once `finalizeSwap` returned, after the post-COMMIT work (PostgreSQL validates foreign keys).
+ * How long a followed verbose finalize, once finalized, waits for its lock window line, in ms: the line is
+ * written once the store's swap returned, after its post-COMMIT work (PostgreSQL validates foreign keys).
  */
 const LOCK_WINDOW_WAIT_MS = 10_000;
 
-/**
- * True while the migration this finalize finalized last has no lock window yet: it is recorded, with the
- * verbose `finalization: lock window` line, just after the swap's COMMIT, a moment after `finalized`.
- */
+/** True while a finalized verbose finalize's output lacks its lock window line, written just after the swap's COMMIT. */
 function awaitsLockWindow(view: StatsView): boolean {
-  const startedAt = view.command?.started_at;
-  if (view.status !== MigrationState.FINALIZED || !startedAt) return false;
-  const finalized = view.migrations.filter((m) => m.finalized_at !== null && m.finalized_at >= startedAt);
-  return finalized.some((m) => m.lock_window_ms === undefined);
+  return view.status === MigrationState.FINALIZED && !(view.output ?? "").includes("\nfinalization: lock window ");
 }
 
-/** The stats once `awaitsLockWindow` no longer holds, or after LOCK_WINDOW_WAIT_MS (a failed write only loses the figure). */
+/** The stats once `awaitsLockWindow` no longer holds, or after LOCK_WINDOW_WAIT_MS (a failed write only loses the line). */
 async function withLockWindow(client: MigrationClient, view: StatsView): Promise<StatsView> {
   const deadline = Date.now() + LOCK_WINDOW_WAIT_MS;
   while (awaitsLockWindow(view) && Date.now() < deadline) {
@@ -73,7 +69,7 @@ export async function followCommand(
   terminal: Terminal,
   options: FollowOptions,
 ): Promise<StatsView> {
-  const { command, showOutput = true, settleMs = 2000 } = options;
+  const { command, showOutput = true, settleMs = 2000, verbose = false } = options;
   const follower = new OutputFollower(terminal, showOutput);
   const bar = new ProgressBar(terminal.columns);
   let state = first.status;
@@ -100,7 +96,7 @@ export async function followCommand(
     }
   }
   view ??= statsView(await client.stats({}));
-  if (command === "finalize") view = await withLockWindow(client, view);
+  if (command === "finalize" && verbose) view = await withLockWindow(client, view);
   follower.finish(view.output);
   return view;
 }

@@ -114,12 +114,9 @@ describe("followCommand", () => {
     expect(final.status).toBe("finalized");
   });
 
-  it("finalize, once finalized, waits for the lock window recorded after the COMMIT and prints its line", async () => {
-    const started = { seconds: 1_700_000_000n, nanos: 0 };
-    const finalizedAt = { seconds: 1_700_000_001n, nanos: 0 };
-    const command = { name: "finalize", running: false, runner: "h:1:x", startedAt: started, endedAt: finalizedAt };
-    const migration = { index: 1, name: "0001_a", state: MigrationState.FINALIZED, checksum: "c", finalizedAt };
-    const ended = { status: MigrationState.FINALIZED, command, output: "finalization started\nfinalization finished\n", migrations: [migration] };
+  it("a verbose finalize, once finalized, waits for the lock window line written after the COMMIT and prints it", async () => {
+    const migration = { index: 1, name: "0001_a", state: MigrationState.FINALIZED, checksum: "c", finalizedAt: { seconds: 1_700_000_001n, nanos: 0 } };
+    const ended = { status: MigrationState.FINALIZED, output: "finalization started\nfinalization finished\n", migrations: [migration] };
     const client = scriptedClient([{ status: MigrationState.FINALIZATION_RUNNING, output: "finalization started\n" }, ended]);
     // The stream showed `finalized` before the lock window was written; the next reads have it.
     let reads = 0;
@@ -129,7 +126,7 @@ describe("followCommand", () => {
       return create(StatsResponseSchema, { targetMigrationIndex: 1, ...answer });
     };
     const terminal = fakeTerminal(false);
-    const final = await followCommand(client, { status: "finalization_running", output: "" }, terminal, { command: "finalize" });
+    const final = await followCommand(client, { status: "finalization_running", output: "" }, terminal, { command: "finalize", verbose: true });
     expect(final.migrations[0]!.lock_window_ms).toBe(3.5);
     expect(terminal.stdout).toBe("finalization started\nfinalization finished\nfinalization: lock window 3.5 ms\n");
   });
