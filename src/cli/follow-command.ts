@@ -15,6 +15,8 @@ export interface FollowOptions {
   showOutput?: boolean;
   /** How long `finalize` accepts `finalization_required` as its end state before stopping; default 2000 ms. */
   settleMs?: number;
+  /** The command runs verbose: a finalize then also waits for its last line, the lock window; default false. */
+  verbose?: boolean;
 }
 
 /** True when the followed command can be taken as ended in `state`, given since when that state was seen. */
@@ -23,6 +25,27 @@ function ended(command: RunCommand, state: MigrationState, stableMs: number, set
   // finalize from migration_required migrates first; between its phases the state may read finalization_required.
   if (command === "finalize" && state === MigrationState.FINALIZATION_REQUIRED) return stableMs >= settleMs;
   return true;
+}
+
+/**
+ * How long a followed verbose finalize, once finalized, waits for its lock window line, in ms: the line is
+ * written once the store's swap returned, after its post-COMMIT work (PostgreSQL validates foreign keys).
+ */
+const LOCK_WINDOW_WAIT_MS = 10_000;
+
+/** True while a finalized verbose finalize's output lacks its lock window line, written just after the swap's COMMIT. */
+function awaitsLockWindow(view: StatsView): boolean {
+  return view.status === MigrationState.FINALIZED && !(view.output ?? "").includes("\nfinalization: lock window ");
+}
+
+/** The stats once `awaitsLockWindow` no longer holds, or after LOCK_WINDOW_WAIT_MS (a failed write only loses the line). */
+async function withLockWindow(client: MigrationClient, view: StatsView): Promise<StatsView> {
+  const deadline = Date.now() + LOCK_WINDOW_WAIT_MS;
+  while (awaitsLockWindow(view) && Date.now() < deadline) {
+    await sleep(50);
+    view = statsView(await client.stats({}));
+  }
+  return view;
 }
 
 /** The next stream message, or "timeout" after `waitMs` (no limit when undefined). */
@@ -46,7 +69,7 @@ export async function followCommand(
   terminal: Terminal,
   options: FollowOptions,
 ): Promise<StatsView> {
-  const { command, showOutput = true, settleMs = 2000 } = options;
+  const { command, showOutput = true, settleMs = 2000, verbose = false } = options;
   const follower = new OutputFollower(terminal, showOutput);
   const bar = new ProgressBar(terminal.columns);
   let state = first.status;
@@ -73,6 +96,7 @@ export async function followCommand(
     }
   }
   view ??= statsView(await client.stats({}));
+  if (command === "finalize" && verbose) view = await withLockWindow(client, view);
   follower.finish(view.output);
   return view;
 }

@@ -7,7 +7,7 @@ import { statsView } from "./stats-view.ts";
 import { textTable } from "./text-table.ts";
 import type { Terminal } from "./terminal.ts";
 
-/** `migrations list`: every migration with its state, times and rows (`stats.migrations`); `--json` prints that array. Exit 0 once answered. */
+/** `migrations list`: every migration with its state, times, rows and lock window (`stats.migrations`); `--json` prints that array. Exit 0 once answered. */
 export async function listCommand(client: MigrationClient, options: ClientOptions, terminal: Terminal): Promise<ExitCode> {
   const { migrations } = statsView(await client.stats({}));
   if (options.json) terminal.out(JSON.stringify(migrations, null, 2));
@@ -18,9 +18,10 @@ export async function listCommand(client: MigrationClient, options: ClientOption
 /** The table `migrations list` prints: one row per migration, and a note under it when a file changed. */
 export function formatList(migrations: readonly MigrationJson[]): string[] {
   if (migrations.length === 0) return ["No migrations registered or recorded."];
-  const header = ["INDEX", "NAME", "STATE", "STARTED", "FINISHED", "FINALIZED", "ROWS", "FILE"];
+  const header = ["INDEX", "NAME", "STATE", "STARTED", "FINISHED", "FINALIZED", "ROWS", "LOCK WINDOW", "FILE"];
   const rows = migrations.map((m) => [
-    String(m.index), m.name, m.state, time(m.started_at), time(m.finished_at), time(m.finalized_at), formatCount(m.rows_moved), m.file_changed ? "changed" : "",
+    String(m.index), m.name, m.state, time(m.started_at), time(m.finished_at), time(m.finalized_at), formatCount(m.rows_moved),
+    m.lock_window_ms === undefined ? "-" : `${m.lock_window_ms} ms`, m.file_changed ? "changed" : "",
   ]);
   const lines = textTable([header, ...rows]);
   if (migrations.some((m) => m.file_changed)) lines.push("", "changed: the file differs from the one the migration ran with, or is gone.");

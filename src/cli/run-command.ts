@@ -54,7 +54,7 @@ export async function runCommand(
     terminal.out(`Nothing to ${command}. ${statusLine({ ...before, status: response.status })}`);
     return ExitCode.OK;
   }
-  const final = await followCommand(client, response, terminal, { command, showOutput: command !== "reset" });
+  const final = await followCommand(client, response, terminal, { command, showOutput: command !== "reset", verbose: options.verbose });
   return reportEnd(final, terminal, command);
 }
 

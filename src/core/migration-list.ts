@@ -20,6 +20,8 @@ export interface MigrationInfo {
   finalizedAt: number | null;
   /** Rows its last migrate moved into shadow copies. */
   rowsMoved: number;
+  /** Milliseconds its finalize held the locks (first lock request to COMMIT), or null: not finalized, or by an older release. */
+  lockWindowMs: number | null;
   /** True when its file differs from the one it ran with, or is gone. */
   fileChanged: boolean;
 }
@@ -42,7 +44,7 @@ export function migrationList(registry: readonly RegisteredMigration[], records:
     return {
       index, name: record.name, state: record.state, checksum: record.checksum,
       startedAt: record.startedAt, finishedAt: record.finishedAt, finalizedAt: record.finalizedAt, rowsMoved: record.rowsMoved,
-      fileChanged: fileChanged(file, record),
+      lockWindowMs: record.lockWindowMs, fileChanged: fileChanged(file, record),
     };
   });
 }
@@ -50,6 +52,6 @@ export function migrationList(registry: readonly RegisteredMigration[], records:
 function neverRun(file: RegisteredMigration): MigrationInfo {
   return {
     index: file.index, name: file.name, state: MigrationState.MIGRATION_REQUIRED, checksum: file.checksum,
-    startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, fileChanged: false,
+    startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null, fileChanged: false,
   };
 }

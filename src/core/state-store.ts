@@ -23,10 +23,16 @@ export interface MigrationRecord {
   finalizedAt?: number | null;
   /** Rows its last migrate moved into shadow copies (0 before); absent in a write: kept. */
   rowsMoved?: number;
+  /**
+   * Milliseconds its finalize held the locks, from the first lock request to the COMMIT's return; null before
+   * (and for a migration an older release finalized); absent in a write: kept. Set by `Store.recordLockWindow`.
+   */
+  lockWindowMs?: number | null;
 }
 
 /** A migration record as a store reads it: every per-migration fact set. */
-export type StoredMigration = MigrationRecord & Required<Pick<MigrationRecord, "startedAt" | "finishedAt" | "finalizedAt" | "rowsMoved">>;
+export type StoredMigration = MigrationRecord &
+  Required<Pick<MigrationRecord, "startedAt" | "finishedAt" | "finalizedAt" | "rowsMoved" | "lockWindowMs">>;
 
 /** The one command row: what runs or ran last, its output, exception and progress. */
 export interface CommandRecord {

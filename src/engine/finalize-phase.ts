@@ -14,7 +14,8 @@ import type { CommandContext, PhaseResult } from "./types.ts";
 
 /**
  * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
- * which also sets the records `finalized` and ends the command (`ctx.finished`). A cancel before the swap
+ * which also sets the records `finalized` and ends the command (`ctx.finished`); after its COMMIT, the lock
+ * window goes to the records and (verbose) to the output. A cancel before the swap
  * puts the records back to `finalization_required` with the shadow copies and the writes' guard kept (the
  * next finalize tries again); once the swap is entered it is not interrupted. A swap that could not get its
  * locks in time changed nothing: the migrations go back to `finalization_required` likewise, with no
@@ -37,7 +38,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     await ctx.progress.flush();
     await enterSwap(ctx);
     let closing = { details: "", finished: "" };
-    await ctx.store.finalizeSwap({
+    const swap = await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
       alters: loaded.flatMap((m) => Object.entries(m.migration.alter ?? {}).map(([table, steps]) => ({ table, steps }))),
@@ -52,6 +53,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     // The swap stored its lines and ended the command; the listener (the operator's log) hears all of them.
     ctx.out.announce(closing.details + closing.finished);
     ctx.finished = true;
+    await recordLockWindow(ctx, loaded, swap.lockWindowMs);
     return { exception: null, records: [], liftProtection: false };
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;
@@ -63,6 +65,21 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     }
     ctx.out.line(current ? `finalization ${current.name} failed: ${exception}` : `finalization failed: ${exception}`);
     return { exception, records: recordsIn(finalizing, MigrationState.FINALIZATION_FAILED), liftProtection: true };
+  }
+}
+
+/**
+ * Records the swap's lock window, COMMIT included, on the finalized records and (verbose) as the last line of
+ * the ended command; the listener hears the line either way. The finalize committed: a failure of this write
+ * only loses the figure, and goes to the listener (the operator's log).
+ */
+async function recordLockWindow(ctx: CommandContext, loaded: readonly LoadedMigration[], lockWindowMs: number): Promise<void> {
+  const line = `finalization: lock window ${formatMs(lockWindowMs)}\n`;
+  ctx.out.announce(line);
+  try {
+    await ctx.store.recordLockWindow(ctx.task.owner, loaded.map((m) => m.index), lockWindowMs, ctx.task.verbose ? line : "");
+  } catch (error) {
+    ctx.out.announce(`finalization: the lock window could not be recorded: ${errorText(error)}\n`);
   }
 }
 
@@ -111,7 +128,6 @@ function closingLines(loaded: readonly LoadedMigration[], summary: SwapResult): 
     ...summary.swapped.map((table) => `finalization: swapped in table "${table}"`),
     ...summary.dropped.map((table) => `finalization: dropped table "${table}"`),
     ...(summary.replayed > 0 ? [`finalization: replayed ${summary.replayed} change(s) under the lock`] : []),
-    `finalization: lock window ${formatMs(summary.lockWindowMs)}`,
     ...loaded.map((m) => `finalization ${m.name}: finalized`),
   ];
   return { details: details.map((line) => `${line}\n`).join(""), finished: "finalization finished\n" };

@@ -11,6 +11,6 @@ export async function resetCommand(ctx: CommandContext): Promise<PhaseResult> {
   for (const m of unfinalized) ctx.out.detail(`reset ${m.name}: ${m.state} → migration_required`);
   ctx.out.line("reset finished");
   // Their runs are thrown away with the shadow copies: the times and rows of a next migrate start afresh.
-  const records = unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED, startedAt: null, finishedAt: null, rowsMoved: 0 }));
+  const records = unfinalized.map((m) => ({ ...m, state: MigrationState.MIGRATION_REQUIRED, startedAt: null, finishedAt: null, rowsMoved: 0, lockWindowMs: null }));
   return { exception: null, records, liftProtection: true };
 }

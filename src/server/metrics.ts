@@ -1,5 +1,6 @@
 import { RUN_COMMANDS } from "../core/commands.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { MigrationInfo } from "../core/migration-list.ts";
 import type { Stats } from "../core/results.ts";
 import { ALL_STATES } from "../core/states.ts";
 import type { RequestEvent } from "./request-tracker.ts";
@@ -37,6 +38,10 @@ export class ServiceMetrics {
   private readonly tableMigrated = this.gauge("migrations_table_rows_migrated", "Rows of a table of the running or last command moved so far.", ["table"]);
   private readonly replayBacklog = this.gauge("migrations_replay_backlog", "Changes the application wrote to a table of the pending migrations that are not in its shadow copy yet.", ["table"]);
   private readonly tableCaptured = this.gauge("migrations_table_captured", "1 when the application keeps writing a table of the pending migrations (captured), 0 when its writes are refused until finalize (protected).", ["table"]);
+  private readonly lockWindow = this.gauge(
+    "migrations_finalize_lock_window_seconds",
+    "How long the most recent finalize held the locks, from its first lock request to its COMMIT's return (0 before any, or when not recorded).",
+  );
   private readonly databaseUp = this.gauge("migrations_database_up", "1 when the database answered the stats of this scrape, else 0 (the other gauges then keep their last values).");
   private readonly commandDuration = new Histogram({
     name: "migrations_command_duration_seconds",
@@ -102,6 +107,7 @@ export class ServiceMetrics {
     this.commandPaused.set(stats.throttle?.paused ? 1 : 0);
     this.rowsLimit.set(stats.throttle?.maxRowsPerSecond ?? 0);
     this.rowsPerSecond.set(stats.command?.rowsPerSecond ?? 0);
+    this.lockWindow.set(lastLockWindowMs(stats.migrations) / 1000);
     this.tableCount.reset();
     this.tableMigrated.reset();
     for (const table of stats.tables ?? []) {
@@ -129,4 +135,13 @@ export class ServiceMetrics {
   private gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
     return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
   }
+}
+
+/** The lock window of the migrations finalized last (one finalize records it on each of its migrations), or 0. */
+function lastLockWindowMs(migrations: readonly MigrationInfo[]): number {
+  let last: MigrationInfo | null = null;
+  for (const m of migrations) {
+    if (m.finalizedAt !== null && (last === null || m.finalizedAt > last.finalizedAt!)) last = m;
+  }
+  return last?.lockWindowMs ?? 0;
 }

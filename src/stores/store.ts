@@ -155,7 +155,8 @@ export interface SwapPlan {
   /**
    * The last output lines of the command, appended in the same transaction that also ends the command
    * (running=false, no exception): a crash leaves either the old data, states and running command, or
-   * all of the new. Receives what was swapped, with the lock window measured up to this point.
+   * all of the new. Receives what was swapped; its `lockWindowMs` is only the figure so far (the engine
+   * reports the whole window, COMMIT included, through `Store.recordLockWindow` once the swap returned).
    */
   closingOutput(summary: SwapResult): string;
   /**
@@ -185,7 +186,7 @@ export interface SwapResult {
   swapped: string[];
   /** Tables dropped from the origin because the migrations dropped them. */
   dropped: string[];
-  /** Milliseconds the origin was locked by the swap transaction. */
+  /** Milliseconds the swap held (or waited for) the origin's locks: from its first lock request to the COMMIT's return. */
   lockWindowMs: number;
   /** Logged changes replayed under the swap's locks. */
   replayed: number;
@@ -235,4 +236,10 @@ export interface Store extends StateStore, ShadowStore {
    * SwapPlan's) and then throws a SwapLocksBusyError, as the swap would.
    */
   enterSwap(owner: string, lockWaitMs?: number): Promise<boolean>;
+  /**
+   * After a finalize swap committed: sets `lockWindowMs` on the finalized records of `indexes` and appends
+   * `output` (empty: nothing) to the output of the command `owner` ended, in one transaction; the output stays
+   * untouched when another command was claimed since.
+   */
+  recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void>;
 }

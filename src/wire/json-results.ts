@@ -71,6 +71,8 @@ export interface MigrationJson {
   rows_moved: number;
   /** True when its file differs from the one it ran with, or is gone. */
   file_changed: boolean;
+  /** Milliseconds its finalize held the locks (first lock request to COMMIT), to 0.1 ms; absent before it was finalized, and for one finalized by an older release. */
+  lock_window_ms?: number;
 }
 
 /** The route's `stats` object: the documented keys, plus `warnings`, `tables`, `command`, `writes`, `migrations` and, while a migrate or finalize runs, `throttle` (CONTRACT §4 allows extra keys inside stats). */
@@ -139,6 +141,7 @@ function migrationJson(info: MigrationInfo): MigrationJson {
     finalized_at: iso(info.finalizedAt),
     rows_moved: info.rowsMoved,
     file_changed: info.fileChanged,
+    ...(info.lockWindowMs !== null && { lock_window_ms: tenths(info.lockWindowMs) }),
   };
 }
 
@@ -166,6 +169,9 @@ function writesJson(writes: TableWrites): TableWritesJson {
 }
 
 /** Rounded to 0.1; null stays null. */
+export function tenths(value: number): number;
+/** Rounded to 0.1; null stays null. */
+export function tenths(value: number | null): number | null;
 export function tenths(value: number | null): number | null {
   return value === null ? null : Math.round(value * 10) / 10;
 }

@@ -60,6 +60,7 @@ function migrationInfo(info: MigrationInfo): ProtoMigrationInfo {
     ...(info.finalizedAt !== null && { finalizedAt: timestampFromMs(info.finalizedAt) }),
     rowsMoved: BigInt(info.rowsMoved),
     fileChanged: info.fileChanged,
+    ...(info.lockWindowMs !== null && { lockWindowMs: info.lockWindowMs }),
   });
 }
 
@@ -73,6 +74,7 @@ function fromMigrationInfo(info: ProtoMigrationInfo): MigrationInfo {
     finishedAt: info.finishedAt ? timestampMs(info.finishedAt) : null,
     finalizedAt: info.finalizedAt ? timestampMs(info.finalizedAt) : null,
     rowsMoved: Number(info.rowsMoved),
+    lockWindowMs: info.lockWindowMs ?? null,
     fileChanged: info.fileChanged,
   };
 }

@@ -58,20 +58,30 @@ describe("migrations plan and list (child processes)", () => {
     const before = await runCli(["list", "--url", serve.url]);
     expect(before.code).toBe(0);
     expect(before.stdout.split("\n").slice(0, 3).map((line) => line.split(/\s{2,}/))).toEqual([
-      ["INDEX", "NAME", "STATE", "STARTED", "FINISHED", "FINALIZED", "ROWS", "FILE"],
-      ["1", "0001_upper_last", "migration_required", "-", "-", "-", "0"],
-      ["2", "0002_gated", "migration_required", "-", "-", "-", "0"],
+      ["INDEX", "NAME", "STATE", "STARTED", "FINISHED", "FINALIZED", "ROWS", "LOCK WINDOW", "FILE"],
+      ["1", "0001_upper_last", "migration_required", "-", "-", "-", "0", "-"],
+      ["2", "0002_gated", "migration_required", "-", "-", "-", "0", "-"],
     ]);
+    const fresh = JSON.parse((await runCli(["list", "--json", "--url", serve.url])).stdout) as Record<string, unknown>[];
+    expect(fresh.some((m) => "lock_window_ms" in m)).toBe(false);
 
     expect((await runCli(["finalize", "--url", serve.url])).code).toBe(0);
+    type Listed = { index: number; state: string; rows_moved: number; file_changed: boolean; finalized_at: string | null; lock_window_ms?: number };
+    // The lock window is recorded just after the swap's COMMIT, a moment after the finalize ended.
+    let list: Listed[] = [];
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      list = JSON.parse((await runCli(["list", "--json", "--url", serve.url])).stdout) as Listed[];
+      if (list.every((m) => m.lock_window_ms !== undefined)) break;
+    }
+    expect(list.map((m) => [m.index, m.state, m.rows_moved, m.file_changed])).toEqual([[1, "finalized", 250, false], [2, "finalized", 0, false]]);
+    expect(list.every((m) => m.finalized_at !== null && m.lock_window_ms! > 0)).toBe(true);
+
     const after = await runCli(["list", "--url", serve.url]);
     const [, first, second] = after.stdout.split("\n").map((line) => line.split(/\s{2,}/));
-    expect(first).toEqual(["1", "0001_upper_last", "finalized", expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/), expect.any(String), expect.any(String), "250"]);
+    expect(first).toEqual([
+      "1", "0001_upper_last", "finalized", expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/), expect.any(String), expect.any(String), "250",
+      `${list[0]!.lock_window_ms} ms`,
+    ]);
     expect(second?.slice(0, 3)).toEqual(["2", "0002_gated", "finalized"]);
-
-    const json = await runCli(["list", "--json", "--url", serve.url]);
-    const list = JSON.parse(json.stdout) as { index: number; state: string; rows_moved: number; file_changed: boolean; finalized_at: string | null }[];
-    expect(list.map((m) => [m.index, m.state, m.rows_moved, m.file_changed])).toEqual([[1, "finalized", 250, false], [2, "finalized", 0, false]]);
-    expect(list.every((m) => m.finalized_at !== null)).toBe(true);
   });
 });

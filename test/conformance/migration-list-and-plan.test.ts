@@ -8,6 +8,7 @@ import { fromStatsResponse } from "../../src/wire/proto-stats.ts";
 import { statsBody } from "../../src/wire/json-results.ts";
 import { STORE_TARGETS, type StoreTarget, type TestDatabase } from "../helpers/store-targets.ts";
 import { removeDir, startTestService, writeMigrations, type TestService } from "../helpers/test-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -84,6 +85,7 @@ interface MigrationJson {
   finalized_at: string | null;
   rows_moved: number;
   file_changed: boolean;
+  lock_window_ms?: number;
 }
 
 async function listed(service: TestService): Promise<MigrationJson[]> {
@@ -91,9 +93,15 @@ async function listed(service: TestService): Promise<MigrationJson[]> {
   return (body.stats as { migrations: MigrationJson[] }).migrations;
 }
 
-async function run(service: TestService, cmd: "migrate" | "finalize" | "reset"): Promise<Record<string, unknown>> {
-  expect((await service.post({ cmd })).status).toBe(200);
+async function run(service: TestService, cmd: "migrate" | "finalize" | "reset", verbose = false): Promise<Record<string, unknown>> {
+  expect((await service.post({ cmd, verbose })).status).toBe(200);
   return service.settle();
+}
+
+/** The stats once every finalized migration shows its lock window: it is recorded just after the swap's COMMIT, a moment after `finalized`. */
+async function withLockWindows(service: TestService): Promise<{ output: string; migrations: MigrationJson[] }> {
+  return untilStats(service, "the lock windows recorded", (stats: { output: string; migrations: MigrationJson[] }) =>
+    stats.migrations.every((m) => m.state !== "finalized" || m.lock_window_ms !== undefined));
 }
 
 const ms = (iso: string | null) => (iso === null ? NaN : Date.parse(iso));
@@ -114,8 +122,9 @@ for (const target of STORE_TARGETS) {
       }]);
 
       expect(await run(service(), "finalize")).toMatchObject({ status: "finalized" });
-      const [first] = await listed(service());
+      const [first] = (await withLockWindows(service())).migrations;
       expect(first).toMatchObject({ state: "finalized", rows_moved: CUSTOMERS, file_changed: false });
+      expect(first!.lock_window_ms).toBeGreaterThan(0);
       expect(ms(first!.started_at)).toBeLessThanOrEqual(ms(first!.finished_at));
       expect(ms(first!.finished_at)).toBeLessThanOrEqual(ms(first!.finalized_at));
 
@@ -145,6 +154,28 @@ for (const target of STORE_TARGETS) {
       const after = await listed(service());
       expect(after.map((m) => [m.index, m.state, m.file_changed])).toEqual([[1, "finalized", true], [2, "migration_required", true], [3, "migration_required", false]]);
       expect(after[0]!.checksum).toBe(sha256(FULL_NAME));
+    });
+
+    it("a verbose finalize reports its lock window once, as the output's last line and on each migration it finalized, on both faces", async () => {
+      const { service } = await setUp(target, { "0001_full_name.mjs": FULL_NAME, "0002_orders_cents.mjs": ORDERS_CENTS });
+      expect(await run(service(), "migrate")).toMatchObject({ status: "finalization_required" });
+      expect((await listed(service())).map((m) => m.lock_window_ms)).toEqual([undefined, undefined]);
+
+      expect(await run(service(), "finalize", true)).toMatchObject({ status: "finalized" });
+      const stats = await untilStats(service(), "the lock window line", (s: { output: string }) => s.output.includes("lock window"));
+      const lines = stats.output.split("\n").filter((line) => line.startsWith("finalization: lock window"));
+      expect(lines, stats.output).toHaveLength(1);
+      expect(stats.output).toMatch(/finalization finished\nfinalization: lock window \d+(\.\d)? ms\n$/);
+      const reported = Number(/lock window ([\d.]+) ms/.exec(lines[0]!)![1]);
+
+      const { migrations } = await withLockWindows(service());
+      const windows = migrations.map((m) => m.lock_window_ms!);
+      expect(windows[0]).toBeGreaterThan(0);
+      expect(windows[1]).toBe(windows[0]);
+      expect(Math.abs(windows[0]! - reported)).toBeLessThanOrEqual(0.5);
+      const proto = await service().connect.stats({});
+      expect(proto.migrations.map((m) => m.lockWindowMs! > 0)).toEqual([true, true]);
+      expect(statsBody(fromStatsResponse(proto)).stats.migrations).toEqual(migrations);
     });
   });
 

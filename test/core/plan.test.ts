@@ -3,7 +3,7 @@ import { buildPlan, measuredRate, RATE_SAMPLE, type SurveyedMigration } from "..
 import type { StoredMigration } from "../../src/core/state-store.ts";
 
 const record = (index: number, startedAt: number | null, finishedAt: number | null, rowsMoved: number): StoredMigration => ({
-  index, name: `000${index}_m`, checksum: "c", state: "finalized", startedAt, finishedAt, finalizedAt: null, rowsMoved,
+  index, name: `000${index}_m`, checksum: "c", state: "finalized", startedAt, finishedAt, finalizedAt: null, rowsMoved, lockWindowMs: null,
 });
 
 describe("measuredRate", () => {

@@ -6,7 +6,7 @@ const idle: CommandRecord = {
   command: null, running: false, owner: null, verbose: false, output: "", exception: null,
   count: 0, migrated: 0, startedAt: null, endedAt: null, heartbeatAt: null, progressCursor: 0, tables: [], progressAt: null, version: 0, paused: false, maxRowsPerSecond: 0, rateBase: null, cancelledBy: null, swapping: false,
 };
-const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 };
+const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null };
 const PLAIN = { dataDefinition: false, dataManipulation: false, cleanup: false, sqlTransforms: [] };
 const registry = [
   { index: 1, name: "0001_a", checksum: "a", tables: ["t"], traits: PLAIN },

@@ -80,3 +80,54 @@ describe("BatchLines", () => {
     expect(lines.batches).toBe(3);
   });
 });
+
+describe("the lock window of a finalize", () => {
+  const UPPER = `export default { tables: ["item"], transform: { item: (row) => ({ ...row, label: row.label.toUpperCase() }) } };`;
+
+  it("verbose: is the last line, after the closing lines (it includes the COMMIT), and the records keep it", async () => {
+    fx = new EngineFixture(ITEMS);
+    fx.write("0001_upper_item.mjs", UPPER);
+    expect((await fx.run("migrate")).exception).toBeNull();
+    const run = await fx.run("finalize", { verbose: true });
+    expect(run.exception).toBeNull();
+    expect(lines(run.snapshot.command.output)).toEqual([
+      "finalization started",
+      'finalization: swapped in table "item"',
+      "finalization 0001_upper_item: finalized",
+      "finalization finished",
+      "finalization: lock window T ms",
+    ]);
+    const window = Number(/^finalization: lock window ([\d.]+) ms$/m.exec(run.snapshot.command.output)![1]);
+    const [record] = run.snapshot.migrations;
+    expect(record).toMatchObject({ state: "finalized" });
+    expect(record!.lockWindowMs).toBeGreaterThan(0);
+    expect(window).toBe(Number(record!.lockWindowMs! < 10 ? record!.lockWindowMs!.toFixed(1) : Math.round(record!.lockWindowMs!)));
+    expect(run.heard.at(-1)).toBe(`finalization: lock window ${window} ms\n`);
+  });
+
+  it("quiet: stays out of the output, reaches the records and the listener", async () => {
+    fx = new EngineFixture(ITEMS);
+    fx.write("0001_upper_item.mjs", UPPER);
+    const run = await fx.run("finalize");
+    expect(run.exception).toBeNull();
+    expect(run.snapshot.command.output).not.toContain("lock window");
+    expect(run.snapshot.migrations[0]!.lockWindowMs).toBeGreaterThan(0);
+    expect(run.heard.filter((line) => line.startsWith("finalization: lock window"))).toHaveLength(1);
+  });
+
+  it("a failure to record it leaves the finalize finalized, and tells the listener", async () => {
+    fx = new EngineFixture(ITEMS);
+    fx.write("0001_upper_item.mjs", UPPER);
+    expect((await fx.run("migrate")).exception).toBeNull();
+    // A real failure of the write after the COMMIT: the database refuses the lock window (the swap's own record write keeps it null).
+    fx.origin.exec(`CREATE TRIGGER refuse_lock_window BEFORE UPDATE ON _migration_state WHEN NEW.lock_window_ms IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'no lock window here'); END;`);
+    const run = await fx.run("finalize", { verbose: true });
+    expect(run.exception).toBeNull();
+    expect(run.snapshot.migrations[0]).toMatchObject({ state: "finalized", lockWindowMs: null });
+    expect(run.snapshot.command).toMatchObject({ running: false, exception: null });
+    expect(run.snapshot.command.output).toMatch(/finalization finished\n$/);
+    expect(run.heard.at(-1)).toMatch(/^finalization: the lock window could not be recorded: .*no lock window here/);
+    expect(fx.rows("SELECT label FROM item WHERE id = 1")).toEqual([{ label: "ITEM 1" }]);
+  });
+});

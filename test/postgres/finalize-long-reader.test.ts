@@ -3,6 +3,7 @@ import type pg from "pg";
 import { FINALIZE_LOCK_TIMEOUT_MS } from "../helpers/pg-contract.ts";
 import { ITEM_SCHEMA, itemMigration } from "../helpers/migration-sources.ts";
 import { startPgService, type PgSetup } from "../helpers/pg-service.ts";
+import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -52,8 +53,10 @@ describe("finalize next to a long reader (PostgreSQL)", () => {
     await reader.query("COMMIT");
     const done = await setup.service.settle();
     expect(done.status).toBe("finalized");
-    const window = /^finalization: lock window (\d+(?:\.\d)?) ms$/m.exec(String(done.output));
-    expect(window, String(done.output)).not.toBeNull();
+    // The lock window line follows the swap's COMMIT, a moment after the state says finalized.
+    const reported = await untilStats<{ output: string }>(setup.service, "lock window line", (stats) => stats.output.includes("finalization: lock window"));
+    const window = /^finalization: lock window (\d+(?:\.\d)?) ms$/m.exec(reported.output);
+    expect(window, reported.output).not.toBeNull();
     // The window is the time the swap held its locks, not the time it waited for the reader.
     expect(Number(window![1])).toBeLessThan(HOLD_MS);
     expect(await setup.db.query("SELECT label FROM item WHERE id = 5")).toEqual([{ label: "item-5#5" }]);

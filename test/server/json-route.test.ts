@@ -164,9 +164,9 @@ describe("success shapes", () => {
       migrations: [
         {
           index: 1, name: "0001_a", state: "finalized", checksum: "c1", startedAt: Date.UTC(2026, 0, 1, 0, 0, 1), finishedAt: Date.UTC(2026, 0, 1, 0, 0, 3),
-          finalizedAt: Date.UTC(2026, 0, 1, 0, 0, 4), rowsMoved: 2000, fileChanged: true,
+          finalizedAt: Date.UTC(2026, 0, 1, 0, 0, 4), rowsMoved: 2000, lockWindowMs: 12.345, fileChanged: true,
         },
-        { index: 2, name: "0002_b", state: "migration_failed", checksum: "c2", startedAt: Date.UTC(2026, 0, 2, 3, 4, 5), finishedAt: null, finalizedAt: null, rowsMoved: 0, fileChanged: false },
+        { index: 2, name: "0002_b", state: "migration_failed", checksum: "c2", startedAt: Date.UTC(2026, 0, 2, 3, 4, 5), finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null, fileChanged: false },
       ],
     };
     const response = await post('{"cmd":"stats"}');
@@ -193,7 +193,7 @@ describe("success shapes", () => {
         migrations: [
           {
             index: 1, name: "0001_a", state: "finalized", checksum: "c1", started_at: "2026-01-01T00:00:01.000Z", finished_at: "2026-01-01T00:00:03.000Z",
-            finalized_at: "2026-01-01T00:00:04.000Z", rows_moved: 2000, file_changed: true,
+            finalized_at: "2026-01-01T00:00:04.000Z", rows_moved: 2000, file_changed: true, lock_window_ms: 12.3,
           },
           { index: 2, name: "0002_b", state: "migration_failed", checksum: "c2", started_at: "2026-01-02T03:04:05.000Z", finished_at: null, finalized_at: null, rows_moved: 0, file_changed: false },
         ],

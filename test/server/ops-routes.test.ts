@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MigrationInfo } from "../../src/core/migration-list.ts";
 import type { Plan } from "../../src/core/plan.ts";
 import type { CommandResult, MigrationApi, Stats } from "../../src/core/results.ts";
 import { createHttpServer, type HttpServer } from "../../src/server/http-server.ts";
@@ -142,6 +143,18 @@ describe("GET /metrics", () => {
     expect(sampleValue(text, "migrations_replay_backlog", { table: "order" })).toBeUndefined();
     expect(sampleValue(text, "migrations_table_captured", { table: "order" })).toBeUndefined();
     expect(sampleValue(text, "migrations_table_rows_migrated", { table: "customer" })).toBeUndefined();
+  });
+
+  it("the lock window of the most recent finalize, in seconds, from the migration list; 0 before any, or when it was not recorded", async () => {
+    expect(sampleValue((await get("/metrics")).text, "migrations_finalize_lock_window_seconds")).toBe(0);
+    const info = (index: number, finalizedAt: number | null, lockWindowMs: number | null): MigrationInfo => ({
+      index, name: `000${index}_m`, state: finalizedAt === null ? "finalization_required" : "finalized", checksum: "c",
+      startedAt: 1, finishedAt: 2, finalizedAt, rowsMoved: 10, lockWindowMs, fileChanged: false,
+    });
+    api.answer = { ...STATS, migrations: [info(1, 5_000, 250), info(2, 9_000, 12.5), info(3, 9_000, 12.5), info(4, null, null)] };
+    expect(sampleValue((await get("/metrics")).text, "migrations_finalize_lock_window_seconds")).toBe(0.0125);
+    api.answer = { ...STATS, migrations: [info(1, 9_000, null), info(2, 5_000, 250)] };
+    expect(sampleValue((await get("/metrics")).text, "migrations_finalize_lock_window_seconds")).toBe(0);
   });
 
   it("still answers 200 when stats fails: database_up 0, the gauges keep the last values, a redacted warning", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConflictError } from "../../src/core/errors.ts";
 import { MigrationService, MigrationState, WritesMode } from "../../src/gen/migrations/v1/migrations_pb.ts";
 import { fromStatsResponse } from "../../src/wire/proto-stats.ts";
+import type { MigrationInfo } from "../../src/core/migration-list.ts";
 import { json, request1 } from "./support/raw-http.ts";
 import { PLAIN_AUTH, startTestServer, type TestServer } from "./support/start-server.ts";
 
@@ -73,6 +74,17 @@ describe.each(faces)("$name on the shared port", ({ transport }) => {
       ["order", WritesMode.PROTECTED, "migration 0003_x changes rows with dataManipulation", 0n, undefined],
     ]);
     expect(fromStatsResponse(stats).writes).toEqual(t.api.statsResult.writes);
+  });
+
+  it("Stats carries each migration's lock window: set once recorded, unset before, and back the same", async () => {
+    const info = (index: number, lockWindowMs: number | null): MigrationInfo => ({
+      index, name: `000${index}_m`, state: lockWindowMs === null ? "finalization_required" : "finalized", checksum: "c",
+      startedAt: 1_000, finishedAt: 2_000, finalizedAt: lockWindowMs === null ? null : 3_000, rowsMoved: 7, lockWindowMs, fileChanged: false,
+    });
+    t.api.statsResult = { ...t.api.statsResult, migrations: [info(1, 12.345), info(2, null)] };
+    const stats = await client().stats({});
+    expect(stats.migrations.map((m) => [m.index, m.lockWindowMs])).toEqual([[1, 12.345], [2, undefined]]);
+    expect(fromStatsResponse(stats).migrations).toEqual(t.api.statsResult.migrations);
   });
 
   it("Migrate / Finalize / Reset call execute with verbose and map the result", async () => {

@@ -17,7 +17,7 @@ const OLD_STATE_TABLE: Record<string, string> = {
              INSERT INTO _migration_state VALUES (1, '0001_a', 'sum-a', 'finalized');`,
 };
 
-const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 };
+const NO_RUN = { startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null };
 
 for (const target of STORE_TARGETS) {
   describe(`per-migration facts in the records (${target.name})`, () => {
@@ -36,12 +36,39 @@ for (const target of STORE_TARGETS) {
       await store.setMigrationStates("h:1:x.1", [{ ...identity, state: "migration_running", startedAt: 1000, finishedAt: null, rowsMoved: 0 }]);
       await store.setMigrationStates("h:1:x.1", [{ ...identity, state: "migration_running", finishedAt: 4000, rowsMoved: 12_345 }]);
       expect(await store.completeCommand("h:1:x.1", [{ ...identity, state: "finalization_required" }], null, false)).toBe(true);
-      expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "finalization_required", startedAt: 1000, finishedAt: 4000, finalizedAt: null, rowsMoved: 12_345 }]);
+      expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "finalization_required", startedAt: 1000, finishedAt: 4000, finalizedAt: null, rowsMoved: 12_345, lockWindowMs: null }]);
       await store.releaseRunLock("h:1:x.1");
 
       expect(await claimOn(store, "h:1:x.2", { command: "reset" })).toBe(true);
       expect(await store.completeCommand("h:1:x.2", [{ ...identity, state: "migration_required", startedAt: null, finishedAt: null, rowsMoved: 0 }], null, true)).toBe(true);
       expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "migration_required", ...NO_RUN }]);
+    });
+
+    it("recordLockWindow sets the window on the finalized records named and appends to the output of the command the owner ended, not of one claimed since", async () => {
+      const { store } = await openTestStore(target, cleanups);
+      const finalize = "h:1:x.1";
+      expect(await claimOn(store, finalize, { command: "finalize", output: "finalization started\n" })).toBe(true);
+      const done = [1, 2].map((index) => ({ index, name: `000${index}_m`, checksum: "c", state: "finalized" as const, finalizedAt: 5000 }));
+      const waiting = { index: 3, name: "0003_m", checksum: "c", state: "finalization_required" as const };
+      expect(await store.completeCommand(finalize, [...done, waiting], null, false)).toBe(true);
+
+      await store.recordLockWindow(finalize, [1, 2, 3], 12.25, "finalization: lock window 12 ms\n");
+      const after = await store.snapshot();
+      expect(after.migrations.map((m) => [m.index, m.lockWindowMs])).toEqual([[1, 12.25], [2, 12.25], [3, null]]);
+      expect(after.command).toMatchObject({ running: false, output: "finalization started\nfinalization: lock window 12 ms\n" });
+
+      await store.recordLockWindow(finalize, [1], 3.5, "");
+      expect((await store.snapshot()).command.output).toBe("finalization started\nfinalization: lock window 12 ms\n");
+      await store.releaseRunLock(finalize);
+
+      expect(await claimOn(store, "h:1:x.2", { command: "reset", output: "reset started\n" })).toBe(true);
+      await store.recordLockWindow(finalize, [2], 40, "finalization: lock window 40 ms\n");
+      const claimed = await store.snapshot();
+      expect(claimed.command).toMatchObject({ running: true, owner: "h:1:x.2", output: "reset started\n" });
+      expect(claimed.migrations.map((m) => m.lockWindowMs)).toEqual([3.5, 40, null]);
+
+      expect(await store.completeCommand("h:1:x.2", [{ ...done[1]!, lockWindowMs: null }], null, true)).toBe(true);
+      expect((await store.snapshot()).migrations.map((m) => m.lockWindowMs)).toEqual([3.5, null, null]);
     });
 
     it("readOrigin sees the origin's tables and rows in a transaction where writes fail, and rolls back", async () => {

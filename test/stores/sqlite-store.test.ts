@@ -15,7 +15,7 @@ let store: Store;
 const me = `${hostname()}:${process.pid}:abc`;
 const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
 /** A record as a snapshot reads it back: with its facts, none of them set by these writes. */
-const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 });
+const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null });
 
 beforeEach(async () => {
   dir = makeTempDir("mig-store-");

@@ -46,7 +46,8 @@ export async function createBookkeeping(client: PoolClient, names: Bookkeeping):
       started_at bigint,
       finished_at bigint,
       finalized_at bigint,
-      rows_moved bigint NOT NULL DEFAULT 0
+      rows_moved bigint NOT NULL DEFAULT 0,
+      lock_window_ms double precision
     );
     CREATE TABLE IF NOT EXISTS ${names.command} (
       id integer PRIMARY KEY CHECK (id = 1),
@@ -96,6 +97,7 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
     finished_at: "bigint",
     finalized_at: "bigint",
     rows_moved: "bigint NOT NULL DEFAULT 0",
+    lock_window_ms: "double precision",
   },
 };
 
@@ -121,7 +123,8 @@ async function addMissingColumns(client: PoolClient, names: Bookkeeping): Promis
 export async function readSnapshot(client: PoolClient, names: Bookkeeping): Promise<Snapshot> {
   const { rows } = await client.query(
     `SELECT c.*, (SELECT coalesce(json_agg(json_build_object('index', s.idx, 'name', s.name, 'checksum', s.checksum, 'state', s.state,
-                    'startedAt', s.started_at, 'finishedAt', s.finished_at, 'finalizedAt', s.finalized_at, 'rowsMoved', s.rows_moved)
+                    'startedAt', s.started_at, 'finishedAt', s.finished_at, 'finalizedAt', s.finalized_at, 'rowsMoved', s.rows_moved,
+                    'lockWindowMs', s.lock_window_ms)
                   ORDER BY s.idx), '[]'::json) FROM ${names.state} s) AS migrations,
        (SELECT coalesce(json_agg(json_build_object('table', g.relname, 'mode', g.mode,
                   'backlog', (SELECT count(*) FROM ${names.changes} ch WHERE ch.tbl = g.relname),
@@ -146,6 +149,7 @@ function storedMigration(record: StoredMigration): StoredMigration {
     finishedAt: toNumberOrNull(record.finishedAt),
     finalizedAt: toNumberOrNull(record.finalizedAt),
     rowsMoved: toNumber(record.rowsMoved),
+    lockWindowMs: toNumberOrNull(record.lockWindowMs),
   };
 }
 
@@ -187,15 +191,16 @@ export async function readThrottleRow(client: PoolClient, names: Bookkeeping, ow
 /** Inserts or replaces migration records in one statement; a fact a record leaves out keeps its stored value (JSON drops undefined keys). */
 export async function upsertMigrations(client: PoolClient, names: Bookkeeping, records: readonly MigrationRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const kept = (key: string, column: string) => `CASE WHEN r ? '${key}' THEN (r->>'${key}')::bigint ELSE s.${column} END`;
+  const kept = (key: string, column: string, type = "bigint") => `CASE WHEN r ? '${key}' THEN (r->>'${key}')::${type} ELSE s.${column} END`;
   await client.query(
-    `INSERT INTO ${names.state} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved)
+    `INSERT INTO ${names.state} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved, lock_window_ms)
      SELECT (r->>'index')::integer, r->>'name', r->>'checksum', r->>'state',
             ${kept("startedAt", "started_at")}, ${kept("finishedAt", "finished_at")}, ${kept("finalizedAt", "finalized_at")},
-            coalesce(${kept("rowsMoved", "rows_moved")}, 0)
+            coalesce(${kept("rowsMoved", "rows_moved")}, 0), ${kept("lockWindowMs", "lock_window_ms", "double precision")}
      FROM jsonb_array_elements($1::jsonb) r LEFT JOIN ${names.state} s ON s.idx = (r->>'index')::integer
      ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state,
-       started_at = excluded.started_at, finished_at = excluded.finished_at, finalized_at = excluded.finalized_at, rows_moved = excluded.rows_moved`,
+       started_at = excluded.started_at, finished_at = excluded.finished_at, finalized_at = excluded.finalized_at, rows_moved = excluded.rows_moved,
+       lock_window_ms = excluded.lock_window_ms`,
     [JSON.stringify(records)],
   );
 }

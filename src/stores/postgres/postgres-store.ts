@@ -4,8 +4,9 @@ import type { CommandClaim, CommandRecord, MigrationRecord, RunControl, RunProgr
 import { LeaseLostError } from "../lease-lost.ts";
 import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lockOwnedCommand, readSnapshot, readThrottleRow } from "./bookkeeping.ts";
 import { finalizeSwapOn } from "./finalize-swap.ts";
+import { recordLockWindowRows } from "./lock-window.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
-import { asUnavailable, checkout, createPool, DEFAULT_POOL_MAX, inTransaction, withClient, withReadClient } from "./pg-pool.ts";
+import { asUnavailable, checkout, createPool, DEFAULT_POOL_MAX, inTransaction, transaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
 import { createCapture } from "./capture.ts";
 import { readOriginOn } from "./origin-reader.ts";
@@ -205,6 +206,11 @@ export class PostgresStore implements Store {
   async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
     const { names, schemas } = this.ready();
     return finalizeSwapOn({ pool: this.pool, names, schemas, lockPolicy: this.lockPolicy }, plan);
+  }
+
+  /** See Store.recordLockWindow. */
+  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void> {
+    await transaction(this.pool, (client) => recordLockWindowRows(client, this.ready().names, owner, indexes, lockWindowMs, output));
   }
 
   /** See ShadowStore.readOrigin. */

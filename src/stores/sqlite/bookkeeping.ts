@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
   started_at INTEGER,
   finished_at INTEGER,
   finalized_at INTEGER,
-  rows_moved INTEGER NOT NULL DEFAULT 0
+  rows_moved INTEGER NOT NULL DEFAULT 0,
+  lock_window_ms REAL
 );
 CREATE TABLE IF NOT EXISTS ${COMMAND_TABLE} (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -66,6 +67,7 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
     finished_at: "INTEGER",
     finalized_at: "INTEGER",
     rows_moved: "INTEGER NOT NULL DEFAULT 0",
+    lock_window_ms: "REAL",
   },
 };
 
@@ -140,7 +142,8 @@ export function readThrottleRow(db: Connection, owner: string): RunControl | nul
 
 /** Reads every migration record by ascending index. */
 export function readMigrations(db: Connection): StoredMigration[] {
-  const rows = db.prepare(`SELECT idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved FROM ${STATE_TABLE} ORDER BY idx`).all() as {
+  const columns = "idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved, lock_window_ms";
+  const rows = db.prepare(`SELECT ${columns} FROM ${STATE_TABLE} ORDER BY idx`).all() as {
     idx: number;
     name: string;
     checksum: string;
@@ -149,6 +152,7 @@ export function readMigrations(db: Connection): StoredMigration[] {
     finished_at: number | null;
     finalized_at: number | null;
     rows_moved: number;
+    lock_window_ms: number | null;
   }[];
   return rows.map((r) => ({
     index: r.idx,
@@ -159,6 +163,7 @@ export function readMigrations(db: Connection): StoredMigration[] {
     finishedAt: r.finished_at,
     finalizedAt: r.finalized_at,
     rowsMoved: r.rows_moved,
+    lockWindowMs: r.lock_window_ms,
   }));
 }
 
@@ -166,10 +171,10 @@ export function readMigrations(db: Connection): StoredMigration[] {
 export function upsertMigrations(db: Connection, records: readonly MigrationRecord[]): void {
   const kept = (column: string) => `${column} = CASE WHEN @set_${column} THEN excluded.${column} ELSE ${column} END`;
   const stmt = db.prepare(
-    `INSERT INTO ${STATE_TABLE} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved)
-     VALUES (@idx, @name, @checksum, @state, @started_at, @finished_at, @finalized_at, coalesce(@rows_moved, 0))
+    `INSERT INTO ${STATE_TABLE} (idx, name, checksum, state, started_at, finished_at, finalized_at, rows_moved, lock_window_ms)
+     VALUES (@idx, @name, @checksum, @state, @started_at, @finished_at, @finalized_at, coalesce(@rows_moved, 0), @lock_window_ms)
      ON CONFLICT (idx) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, state = excluded.state,
-       ${kept("started_at")}, ${kept("finished_at")}, ${kept("finalized_at")}, ${kept("rows_moved")}`,
+       ${kept("started_at")}, ${kept("finished_at")}, ${kept("finalized_at")}, ${kept("rows_moved")}, ${kept("lock_window_ms")}`,
   );
   for (const r of records) {
     stmt.run({
@@ -178,6 +183,7 @@ export function upsertMigrations(db: Connection, records: readonly MigrationReco
       finished_at: r.finishedAt ?? null, set_finished_at: r.finishedAt === undefined ? 0 : 1,
       finalized_at: r.finalizedAt ?? null, set_finalized_at: r.finalizedAt === undefined ? 0 : 1,
       rows_moved: r.rowsMoved ?? null, set_rows_moved: r.rowsMoved === undefined ? 0 : 1,
+      lock_window_ms: r.lockWindowMs ?? null, set_lock_window_ms: r.lockWindowMs === undefined ? 0 : 1,
     });
   }
 }

@@ -8,6 +8,7 @@ import { clearShadowFiles } from "./clear-shadow.ts";
 import { BUSY_TIMEOUT_MS, type Connection, isBusy, openConnection, shadowPathOf } from "./connection.ts";
 import { FilePresence } from "./file-presence.ts";
 import { busyLocks, finalizeSwapOn } from "./finalize-swap.ts";
+import { recordLockWindowRows } from "./lock-window.ts";
 import { readOriginAt } from "./origin-reader.ts";
 import { protectTable } from "./protection.ts";
 import { countTableRows } from "./row-counts.ts";
@@ -180,6 +181,11 @@ export class SqliteStore implements Store {
   /** The atomic swap on this store's origin connection. */
   async finalizeSwap(plan: SwapPlan): Promise<SwapResult> {
     return finalizeSwapOn(this.db, this.shadowPath, plan);
+  }
+
+  /** See Store.recordLockWindow. */
+  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void> {
+    recordLockWindowRows(this.db, owner, indexes, lockWindowMs, output);
   }
 
   /** See ShadowStore.readOrigin. */

@@ -12,7 +12,7 @@ const me = "host-a:101:abc";
 const other = "host-b:202:xyz";
 const record = (index: number, state: MigrationRecord["state"]): MigrationRecord => ({ index, name: `000${index}_m`, checksum: "c", state });
 /** A record as a snapshot reads it back: with its facts, none of them set by these writes. */
-const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0 });
+const stored = (index: number, state: MigrationRecord["state"]): StoredMigration => ({ ...record(index, state), startedAt: null, finishedAt: null, finalizedAt: null, rowsMoved: 0, lockWindowMs: null });
 
 beforeEach(async () => {
   fx = await PgEngineFixture.create("CREATE TABLE item (id integer PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a'), (2, 'b');");

@@ -1,0 +1,17 @@
+import { MigrationState } from "../../core/states.ts";
+import { COMMAND_TABLE, STATE_TABLE } from "./bookkeeping.ts";
+import { type Connection, inWriteTransaction } from "./connection.ts";
+
+/**
+ * Records the lock window of the finalize `owner` ended, in one write transaction: `lock_window_ms` of the
+ * records of `indexes` that are finalized, and `output` appended to the command row while it is still the
+ * one `owner` ended (a command claimed since keeps its own output).
+ */
+export function recordLockWindowRows(db: Connection, owner: string, indexes: readonly number[], lockWindowMs: number, output: string): void {
+  inWriteTransaction(db, () => {
+    const record = db.prepare(`UPDATE ${STATE_TABLE} SET lock_window_ms = ? WHERE idx = ? AND state = ?`);
+    for (const index of indexes) record.run(lockWindowMs, index, MigrationState.FINALIZED);
+    if (output === "") return;
+    db.prepare(`UPDATE ${COMMAND_TABLE} SET output = output || ? WHERE id = 1 AND running = 0 AND owner = ?`).run(output, owner);
+  });
+}
