@@ -7,6 +7,9 @@ import { ProgressBar } from "./progress-bar.ts";
 import { statsView, type CommandView, type StatsView } from "./stats-view.ts";
 import type { Terminal } from "./terminal.ts";
 
+/** The last line of a finalize that succeeded, after which its lock window line is put. */
+const FINISHED_LINE = "finalization finished\n";
+
 /** How a command is followed. */
 export interface FollowOptions {
   /** The command that was started; `finalize` waits out a passing `finalization_required` between its two phases. */
@@ -70,7 +73,8 @@ export async function followCommand(
   options: FollowOptions,
 ): Promise<StatsView> {
   const { command, showOutput = true, settleMs = 2000, verbose = false } = options;
-  const follower = new OutputFollower(terminal, showOutput);
+  const waitsForLockWindow = command === "finalize" && verbose;
+  const follower = new OutputFollower(terminal, showOutput, waitsForLockWindow ? FINISHED_LINE : undefined);
   const bar = new ProgressBar(terminal.columns);
   let state = first.status;
   let since = Date.now();
@@ -96,7 +100,7 @@ export async function followCommand(
     }
   }
   view ??= statsView(await client.stats({}));
-  if (command === "finalize" && verbose) view = await withLockWindow(client, view);
+  if (waitsForLockWindow) view = await withLockWindow(client, view);
   follower.finish(view.output);
   return view;
 }

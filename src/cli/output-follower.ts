@@ -6,16 +6,22 @@ import type { Terminal } from "./terminal.ts";
  */
 export class OutputFollower {
   private printed = 0;
+  private finished = false;
   private bar = "";
 
-  /** `showOutput` false prints no output lines (reset), only the bar. */
-  constructor(private readonly terminal: Terminal, private readonly showOutput: boolean = true) {}
+  /**
+   * `showOutput` false prints no output lines (reset), only the bar. `heldLine`, while it is the output's last
+   * line, waits for `finish`: a verbose finalize's lock window line is put just before its last line after the end.
+   */
+  constructor(private readonly terminal: Terminal, private readonly showOutput: boolean = true, private readonly heldLine?: string) {}
 
   /** Prints the complete lines of `output` not printed yet; a shorter output means a new command, printed from its start. */
   update(output: string | undefined): void {
     const text = output ?? "";
     if (text.length < this.printed) this.printed = 0;
-    const end = text.lastIndexOf("\n") + 1;
+    const complete = text.lastIndexOf("\n") + 1;
+    const held = !this.finished && this.heldLine !== undefined && text.slice(0, complete).endsWith(this.heldLine);
+    const end = held ? complete - this.heldLine!.length : complete;
     if (end <= this.printed) return;
     const fresh = text.slice(this.printed, end);
     this.printed = end;
@@ -32,8 +38,9 @@ export class OutputFollower {
     this.bar = bar;
   }
 
-  /** Prints a trailing line without `\n`, if any, and removes the bar: call once at the end. */
+  /** Prints what is left (a held line, a trailing line without `\n`) and removes the bar: call once at the end. */
   finish(output: string | undefined): void {
+    this.finished = true;
     this.update(output);
     const rest = (output ?? "").slice(this.printed);
     this.drawBar("");

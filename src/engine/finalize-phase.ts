@@ -12,6 +12,9 @@ import { inlineMapper, loggedTables, replayCaptured, reportReplayed } from "./re
 import { migrationsIn, recordsIn, setStates } from "./record-states.ts";
 import type { CommandContext, PhaseResult } from "./types.ts";
 
+/** The last line of a finalize that succeeded. */
+const FINISHED_LINE = "finalization finished\n";
+
 /**
  * The finalize part (its first line, `finalization started`, is written by the claim, or by `dispatch` after a migrate part): `cleanup` of each migrated migration on the shadow session, then the atomic swap,
  * which also sets the records `finalized` and ends the command (`ctx.finished`); after its COMMIT, the lock
@@ -69,15 +72,16 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
 }
 
 /**
- * Records the swap's lock window, COMMIT included, on the finalized records and (verbose) as the last line of
- * the ended command; the listener hears the line either way. The finalize committed: a failure of this write
+ * Records the swap's lock window, COMMIT included, on the finalized records and (verbose) as a line of the
+ * ended command just before its last one, `finalization finished`, which the contract keeps last; the
+ * listener hears the line either way. The finalize committed: a failure of this write
  * only loses the figure, and goes to the listener (the operator's log).
  */
 async function recordLockWindow(ctx: CommandContext, loaded: readonly LoadedMigration[], lockWindowMs: number): Promise<void> {
   const line = `finalization: lock window ${formatMs(lockWindowMs)}\n`;
   ctx.out.announce(line);
   try {
-    await ctx.store.recordLockWindow(ctx.task.owner, loaded.map((m) => m.index), lockWindowMs, ctx.task.verbose ? line : "");
+    await ctx.store.recordLockWindow(ctx.task.owner, loaded.map((m) => m.index), lockWindowMs, ctx.task.verbose ? line : "", FINISHED_LINE);
   } catch (error) {
     ctx.out.announce(`finalization: the lock window could not be recorded: ${errorText(error)}\n`);
   }
@@ -130,8 +134,9 @@ function closingLines(loaded: readonly LoadedMigration[], summary: SwapResult): 
     ...(summary.replayed > 0 ? [`finalization: replayed ${summary.replayed} change(s) under the lock`] : []),
     ...loaded.map((m) => `finalization ${m.name}: finalized`),
   ];
-  return { details: details.map((line) => `${line}\n`).join(""), finished: "finalization finished\n" };
+  return { details: details.map((line) => `${line}\n`).join(""), finished: FINISHED_LINE };
 }
+
 
 /**
  * Replays the captured tables' changes until the backlog left is at most the task's bound, so the swap's

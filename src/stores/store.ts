@@ -237,9 +237,10 @@ export interface Store extends StateStore, ShadowStore {
    */
   enterSwap(owner: string, lockWaitMs?: number): Promise<boolean>;
   /**
-   * After a finalize swap committed: sets `lockWindowMs` on the finalized records of `indexes` and appends
-   * `output` (empty: nothing) to the output of the command `owner` ended, in one transaction; the output stays
-   * untouched when another command was claimed since.
+   * After a finalize swap committed: sets `lockWindowMs` on the finalized records of `indexes` and puts `output`
+   * (empty: nothing) into the output of the command `owner` ended, in one transaction: before its last line
+   * `lastLine` when it ends with it (the contract keeps `finalization finished` last), else at its end. The
+   * output stays untouched when another command was claimed since.
    */
-  recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void>;
+  recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string, lastLine: string): Promise<void>;
 }

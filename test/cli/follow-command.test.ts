@@ -114,7 +114,7 @@ describe("followCommand", () => {
     expect(final.status).toBe("finalized");
   });
 
-  it("a verbose finalize, once finalized, waits for the lock window line written after the COMMIT and prints it", async () => {
+  it("a verbose finalize, once finalized, waits for the lock window line written after the COMMIT (before its last line) and prints it in place", async () => {
     const migration = { index: 1, name: "0001_a", state: MigrationState.FINALIZED, checksum: "c", finalizedAt: { seconds: 1_700_000_001n, nanos: 0 } };
     const ended = { status: MigrationState.FINALIZED, output: "finalization started\nfinalization finished\n", migrations: [migration] };
     const client = scriptedClient([{ status: MigrationState.FINALIZATION_RUNNING, output: "finalization started\n" }, ended]);
@@ -122,13 +122,13 @@ describe("followCommand", () => {
     let reads = 0;
     client.stats = async () => {
       reads++;
-      const answer = reads < 2 ? ended : { ...ended, output: `${ended.output}finalization: lock window 3.5 ms\n`, migrations: [{ ...migration, lockWindowMs: 3.5 }] };
+      const answer = reads < 2 ? ended : { ...ended, output: "finalization started\nfinalization: lock window 3.5 ms\nfinalization finished\n", migrations: [{ ...migration, lockWindowMs: 3.5 }] };
       return create(StatsResponseSchema, { targetMigrationIndex: 1, ...answer });
     };
     const terminal = fakeTerminal(false);
     const final = await followCommand(client, { status: "finalization_running", output: "" }, terminal, { command: "finalize", verbose: true });
     expect(final.migrations[0]!.lock_window_ms).toBe(3.5);
-    expect(terminal.stdout).toBe("finalization started\nfinalization finished\nfinalization: lock window 3.5 ms\n");
+    expect(terminal.stdout).toBe("finalization started\nfinalization: lock window 3.5 ms\nfinalization finished\n");
   });
 
   it("finalize takes a lasting finalization_required as the end after settleMs", async () => {

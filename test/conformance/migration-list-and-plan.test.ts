@@ -156,7 +156,7 @@ for (const target of STORE_TARGETS) {
       expect(after[0]!.checksum).toBe(sha256(FULL_NAME));
     });
 
-    it("a verbose finalize reports its lock window once, as the output's last line and on each migration it finalized, on both faces", async () => {
+    it("a verbose finalize reports its lock window once, just before the output's last line `finalization finished`, and on each migration it finalized, on both faces", async () => {
       const { service } = await setUp(target, { "0001_full_name.mjs": FULL_NAME, "0002_orders_cents.mjs": ORDERS_CENTS });
       expect(await run(service(), "migrate")).toMatchObject({ status: "finalization_required" });
       expect((await listed(service())).map((m) => m.lock_window_ms)).toEqual([undefined, undefined]);
@@ -165,7 +165,7 @@ for (const target of STORE_TARGETS) {
       const stats = await untilStats(service(), "the lock window line", (s: { output: string }) => s.output.includes("lock window"));
       const lines = stats.output.split("\n").filter((line) => line.startsWith("finalization: lock window"));
       expect(lines, stats.output).toHaveLength(1);
-      expect(stats.output).toMatch(/finalization finished\nfinalization: lock window \d+(\.\d)? ms\n$/);
+      expect(stats.output).toMatch(/\nfinalization: lock window \d+(\.\d)? ms\nfinalization finished\n$/);
       const reported = Number(/lock window ([\d.]+) ms/.exec(lines[0]!)![1]);
 
       const { migrations } = await withLockWindows(service());

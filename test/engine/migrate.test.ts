@@ -85,7 +85,7 @@ describe("migrate", () => {
     ]);
     expect(fx.rows("SELECT name FROM sqlite_schema WHERE name = 'legacy'")).toEqual([]);
     expect(fx.rows("SELECT note FROM audit")).toEqual([{ note: "kept" }]);
-    expect(finalized.snapshot.command.output).toMatch(/finalization 0001_split_address: finalized\nfinalization finished\nfinalization: lock window [\d.]+ ms\n$/);
+    expect(finalized.snapshot.command.output).toMatch(/finalization 0001_split_address: finalized\nfinalization: lock window [\d.]+ ms\nfinalization finished\n$/);
   });
 
   it("runs several pending migrations in index order, each seeing the previous one's result", async () => {
@@ -111,7 +111,7 @@ describe("migrate", () => {
     expect(run.exception).toBeNull();
     const output = run.snapshot.command.output;
     expect(output.indexOf("migration 0001_add_score: done")).toBeLessThan(output.indexOf("migration 0002_use_score: started"));
-    expect(output).toMatch(/^migration started\n[\s\S]*migration finished\nfinalization started\n[\s\S]*finalization finished\nfinalization: lock window [\d.]+ ms\n$/);
+    expect(output).toMatch(/^migration started\n[\s\S]*migration finished\nfinalization started\n[\s\S]*finalization: lock window [\d.]+ ms\nfinalization finished\n$/);
     expect(run.snapshot.migrations.map((m) => m.state)).toEqual(["finalized", "finalized"]);
     expect(fx.rows("SELECT v FROM stats")).toEqual([{ v: 600 }]);
     expect(fx.rows('SELECT score FROM "user" WHERE id = 3')).toEqual([{ score: 7 }]);

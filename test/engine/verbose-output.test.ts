@@ -84,7 +84,7 @@ describe("BatchLines", () => {
 describe("the lock window of a finalize", () => {
   const UPPER = `export default { tables: ["item"], transform: { item: (row) => ({ ...row, label: row.label.toUpperCase() }) } };`;
 
-  it("verbose: is the last line, after the closing lines (it includes the COMMIT), and the records keep it", async () => {
+  it("verbose: comes after the swap's lines (it includes the COMMIT), just before `finalization finished`, which stays last; the records keep it", async () => {
     fx = new EngineFixture(ITEMS);
     fx.write("0001_upper_item.mjs", UPPER);
     expect((await fx.run("migrate")).exception).toBeNull();
@@ -94,8 +94,8 @@ describe("the lock window of a finalize", () => {
       "finalization started",
       'finalization: swapped in table "item"',
       "finalization 0001_upper_item: finalized",
-      "finalization finished",
       "finalization: lock window T ms",
+      "finalization finished",
     ]);
     const window = Number(/^finalization: lock window ([\d.]+) ms$/m.exec(run.snapshot.command.output)![1]);
     const [record] = run.snapshot.migrations;

@@ -44,25 +44,28 @@ for (const target of STORE_TARGETS) {
       expect((await store.snapshot()).migrations).toEqual([{ ...identity, state: "migration_required", ...NO_RUN }]);
     });
 
-    it("recordLockWindow sets the window on the finalized records named and appends to the output of the command the owner ended, not of one claimed since", async () => {
+    it("recordLockWindow sets the window on the finalized records named and puts its line before the last line of the output of the command the owner ended (else at its end), not into one claimed since", async () => {
       const { store } = await openTestStore(target, cleanups);
       const finalize = "h:1:x.1";
-      expect(await claimOn(store, finalize, { command: "finalize", output: "finalization started\n" })).toBe(true);
+      expect(await claimOn(store, finalize, { command: "finalize", output: "finalization started\nfinalization finished\n" })).toBe(true);
       const done = [1, 2].map((index) => ({ index, name: `000${index}_m`, checksum: "c", state: "finalized" as const, finalizedAt: 5000 }));
       const waiting = { index: 3, name: "0003_m", checksum: "c", state: "finalization_required" as const };
       expect(await store.completeCommand(finalize, [...done, waiting], null, false)).toBe(true);
 
-      await store.recordLockWindow(finalize, [1, 2, 3], 12.25, "finalization: lock window 12 ms\n");
+      await store.recordLockWindow(finalize, [1, 2, 3], 12.25, "finalization: lock window 12 ms\n", "finalization finished\n");
       const after = await store.snapshot();
       expect(after.migrations.map((m) => [m.index, m.lockWindowMs])).toEqual([[1, 12.25], [2, 12.25], [3, null]]);
-      expect(after.command).toMatchObject({ running: false, output: "finalization started\nfinalization: lock window 12 ms\n" });
+      expect(after.command).toMatchObject({ running: false, output: "finalization started\nfinalization: lock window 12 ms\nfinalization finished\n" });
 
-      await store.recordLockWindow(finalize, [1], 3.5, "");
-      expect((await store.snapshot()).command.output).toBe("finalization started\nfinalization: lock window 12 ms\n");
+      await store.recordLockWindow(finalize, [1], 3.5, "", "finalization finished\n");
+      expect((await store.snapshot()).command.output).toBe("finalization started\nfinalization: lock window 12 ms\nfinalization finished\n");
+      // An output that does not end with the last line given gets the line at its end.
+      await store.recordLockWindow(finalize, [1], 3.5, "finalization: lock window 3.5 ms\n", "finalization finished and more\n");
+      expect((await store.snapshot()).command.output).toBe("finalization started\nfinalization: lock window 12 ms\nfinalization finished\nfinalization: lock window 3.5 ms\n");
       await store.releaseRunLock(finalize);
 
       expect(await claimOn(store, "h:1:x.2", { command: "reset", output: "reset started\n" })).toBe(true);
-      await store.recordLockWindow(finalize, [2], 40, "finalization: lock window 40 ms\n");
+      await store.recordLockWindow(finalize, [2], 40, "finalization: lock window 40 ms\n", "finalization finished\n");
       const claimed = await store.snapshot();
       expect(claimed.command).toMatchObject({ running: true, owner: "h:1:x.2", output: "reset started\n" });
       expect(claimed.migrations.map((m) => m.lockWindowMs)).toEqual([3.5, 40, null]);

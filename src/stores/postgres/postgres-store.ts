@@ -209,8 +209,8 @@ export class PostgresStore implements Store {
   }
 
   /** See Store.recordLockWindow. */
-  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void> {
-    await transaction(this.pool, (client) => recordLockWindowRows(client, this.ready().names, owner, indexes, lockWindowMs, output));
+  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string, lastLine: string): Promise<void> {
+    await transaction(this.pool, (client) => recordLockWindowRows(client, this.ready().names, owner, indexes, lockWindowMs, output, lastLine));
   }
 
   /** See ShadowStore.readOrigin. */

@@ -184,8 +184,8 @@ export class SqliteStore implements Store {
   }
 
   /** See Store.recordLockWindow. */
-  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string): Promise<void> {
-    recordLockWindowRows(this.db, owner, indexes, lockWindowMs, output);
+  async recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string, lastLine: string): Promise<void> {
+    recordLockWindowRows(this.db, owner, indexes, lockWindowMs, output, lastLine);
   }
 
   /** See ShadowStore.readOrigin. */
