@@ -21,7 +21,7 @@ export interface PgRangePlan extends RangePlan {
 }
 
 /** Rows sampled to estimate the average row size. */
-const ROW_SAMPLE = 200;
+const ROW_SAMPLE = 1_000;
 
 /** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
 export async function buildRangePlan(
@@ -40,12 +40,28 @@ export async function buildRangePlan(
     [qualify(schemas.shadow, table)],
   );
   const sourceSchema = route === "stream" ? schemas.origin : schemas.shadow;
-  const { rows: sample } = await client.query<{ bytes: string | null }>(
-    `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${qualify(sourceSchema, table)} LIMIT ${ROW_SAMPLE}) t`,
-  );
-  return {
-    dialect: "postgres", route, shape, rowBytes: Number(sample[0]?.bytes ?? 0), url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease,
+  const rowBytes = await sampledRowBytes(client, qualify(sourceSchema, table));
+  return { dialect: "postgres", route, shape, rowBytes, url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease };
+}
+
+/**
+ * Average bytes of a row of `source` as COPY text (0 when empty), over up to ROW_SAMPLE rows: from pages
+ * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets), so a table
+ * whose later rows are wider than its first ones is seen as it is; its first rows when the statistics
+ * know too few rows or the sample finds none. The text form counts TOASTed values whole, as a range reads them.
+ */
+async function sampledRowBytes(client: PoolClient, source: string): Promise<number> {
+  const average = async (sample: string): Promise<number | null> => {
+    const { rows } = await client.query<{ bytes: string | null }>(
+      `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${source} ${sample} LIMIT ${ROW_SAMPLE}) t`,
+    );
+    return rows[0]?.bytes == null ? null : Number(rows[0].bytes);
   };
+  const { rows } = await client.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [source]);
+  const tuples = rows[0]?.tuples ?? 0;
+  // Twice the rows wanted, in percent: the sample takes whole pages, so its size varies.
+  const sampled = tuples > ROW_SAMPLE ? await average(`TABLESAMPLE SYSTEM (${Math.min(100, (200 * ROW_SAMPLE) / tuples)})`) : null;
+  return sampled ?? (await average("")) ?? 0;
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */
