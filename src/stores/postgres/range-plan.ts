@@ -45,23 +45,24 @@ export async function buildRangePlan(
 }
 
 /**
- * Average bytes of a row of `source` as COPY text (0 when empty), over up to ROW_SAMPLE rows: from pages
+ * Average bytes of a row of `source` as COPY text (0 when empty), over about ROW_SAMPLE rows: from pages
  * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets), so a table
  * whose later rows are wider than its first ones is seen as it is; its first rows when the statistics
- * know too few rows or the sample finds none. The text form counts TOASTed values whole, as a range reads them.
+ * know no rows or the sample finds none. The text form counts TOASTed values whole, as a range reads them.
  */
 async function sampledRowBytes(client: PoolClient, source: string): Promise<number> {
-  const average = async (sample: string): Promise<number | null> => {
+  const average = async (sample: string, limit: number): Promise<number | null> => {
     const { rows } = await client.query<{ bytes: string | null }>(
-      `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${source} ${sample} LIMIT ${ROW_SAMPLE}) t`,
+      `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${source} ${sample} LIMIT ${limit}) t`,
     );
     return rows[0]?.bytes == null ? null : Number(rows[0].bytes);
   };
   const { rows } = await client.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [source]);
   const tuples = rows[0]?.tuples ?? 0;
-  // Twice the rows wanted, in percent: the sample takes whole pages, so its size varies.
-  const sampled = tuples > ROW_SAMPLE ? await average(`TABLESAMPLE SYSTEM (${Math.min(100, (200 * ROW_SAMPLE) / tuples)})`) : null;
-  return sampled ?? (await average("")) ?? 0;
+  // The rate that gives ROW_SAMPLE rows by the statistics. The sample is cut at 10 times as many (the table grew
+  // since they were taken), never at fewer: a cut keeps the first pages, which would hide wider rows at the end.
+  const sampled = tuples > 0 ? await average(`TABLESAMPLE SYSTEM (${Math.min(100, (100 * ROW_SAMPLE) / tuples)})`, 10 * ROW_SAMPLE) : null;
+  return sampled ?? (await average("", ROW_SAMPLE)) ?? 0;
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */
