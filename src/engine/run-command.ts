@@ -8,6 +8,7 @@ import { finalizePhase } from "./finalize-phase.ts";
 import { migratePhase } from "./migrate-phase.ts";
 import { ProgressTracker } from "./progress-tracker.ts";
 import { ThrottleGate } from "./throttle-gate.ts";
+import { RANGE_BYTES } from "./transform-table.ts";
 import { pendingMigrations, setStates } from "./record-states.ts";
 import { resetCommand } from "./reset-command.ts";
 import type { CommandContext, CommandOutcome, EngineDeps, PhaseResult } from "./types.ts";
@@ -33,6 +34,7 @@ export async function runCommand(task: CommandTask, deps: EngineDeps): Promise<C
     out,
     progress: new ProgressTracker(store, task.owner),
     batchRows: deps.batchRows ?? DEFAULT_BATCH_ROWS,
+    rangeBytes: deps.rangeBytes ?? RANGE_BYTES,
     throttle,
     finished: false,
   };

@@ -7,8 +7,8 @@ import type { PassProgress } from "./progress-tracker.ts";
 import type { CommandContext } from "./types.ts";
 
 /**
- * Moves a table through its `transform` in key ranges of `ctx.batchRows` rows (fewer for wide rows, see
- * rowsPerRange): this thread only finds where each range ends (an index scan); the worker threads read,
+ * Moves a table through its `transform` in key ranges of `ctx.batchRows` rows (fewer for wide rows: about
+ * `ctx.rangeBytes` of them, see rowsPerRange): this thread only finds where each range ends (an index scan); the worker threads read,
  * transform and write the rows, each on its own connection. At most two ranges per worker are in flight, so memory stays bounded whatever the
  * table size, and progress advances as each range lands. Returns the rows moved.
  */
@@ -23,7 +23,7 @@ export async function transformTable(
   const prefix = `migration ${loaded.name}`;
   const plan = await session.rangePlan(table, route, ctx.task.owner);
   ctx.progress.transformBegins();
-  const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows, ctx.progress.rowsOf(table));
+  const rangeRows = rowsPerRange(plan.rowBytes, ctx.batchRows, ctx.progress.rowsOf(table), ctx.rangeBytes);
   const inFlight = Math.max(2, ctx.task.transformWorkers * 2);
   const running = new Set<Promise<void>>();
   const started = performance.now();
@@ -71,12 +71,12 @@ export const PROGRESS_RANGE_MIN_ROWS = 100;
 
 /**
  * Rows per range for rows of `rowBytes` bytes of a table of about `tableRows` rows: `maxRows`, or fewer so a
- * range holds about RANGE_BYTES of text (at least 10 rows), and fewer so the table takes PROGRESS_STEPS ranges
+ * range holds about `rangeBytes` of text (at least 10 rows), and fewer so the table takes PROGRESS_STEPS ranges
  * (a 2,000-row table moves in ranges of 100, so its progress moves while it runs; never below PROGRESS_RANGE_MIN_ROWS).
  */
-export function rowsPerRange(rowBytes: number, maxRows: number, tableRows = 0): number {
+export function rowsPerRange(rowBytes: number, maxRows: number, tableRows = 0, rangeBytes = RANGE_BYTES): number {
   const forProgress = Math.max(PROGRESS_RANGE_MIN_ROWS, Math.ceil(tableRows / PROGRESS_STEPS));
   const limit = tableRows > 0 ? Math.min(maxRows, forProgress) : maxRows;
   if (rowBytes <= 0) return limit;
-  return Math.max(Math.min(10, limit), Math.min(limit, Math.floor(RANGE_BYTES / rowBytes)));
+  return Math.max(Math.min(10, limit), Math.min(limit, Math.floor(rangeBytes / rowBytes)));
 }

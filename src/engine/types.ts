@@ -63,6 +63,8 @@ export interface EngineDeps {
   onOutput?: OutputListener;
   /** Rows per transform range (default DEFAULT_BATCH_ROWS). */
   batchRows?: number;
+  /** Bytes of rows a transform range holds about, fewer rows when rows are wide (default RANGE_BYTES). */
+  rangeBytes?: number;
 }
 
 /** How a command ended. */
@@ -100,6 +102,8 @@ export interface CommandContext {
   progress: ProgressTracker;
   /** Rows per transform batch. */
   batchRows: number;
+  /** Bytes of rows per transform batch (rowsPerRange). */
+  rangeBytes: number;
   /** Where the run waits while paused and for its rows-per-second limit. */
   throttle: ThrottleGate;
   /** Set when a store write already ended the command (the finalize swap does). */

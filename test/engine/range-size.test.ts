@@ -24,4 +24,9 @@ describe("rows per transform range", () => {
     expect(rowsPerRange(rowBytes, maxRows, tableRows)).toBe(rows);
     expect(Math.ceil(tableRows / rows)).toBeGreaterThanOrEqual(Math.min(PROGRESS_STEPS, Math.ceil(tableRows / PROGRESS_RANGE_MIN_ROWS)));
   });
+
+  it("a smaller byte target gives wide rows shorter ranges, narrow ones keep the progress size", () => {
+    expect(rowsPerRange(2048, 20_000, 1_000, 64 * 1024)).toBe(32);
+    expect(rowsPerRange(16, 20_000, 1_000, 64 * 1024)).toBe(PROGRESS_RANGE_MIN_ROWS);
+  });
 });

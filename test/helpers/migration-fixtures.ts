@@ -75,7 +75,7 @@ export class EngineFixture {
   }
 
   /** Claims `command` like the manager does, then runs it in-process with a real transform pool. */
-  async run(command: RunCommand, options: { verbose?: boolean; workers?: number; batchRows?: number } = {}): Promise<EngineRun> {
+  async run(command: RunCommand, options: { verbose?: boolean; workers?: number; batchRows?: number; rangeBytes?: number } = {}): Promise<EngineRun> {
     const store = await this.openStore();
     const migrations = await loadMigrations(this.migrationsDir);
     const refs = migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum }));
@@ -101,7 +101,7 @@ export class EngineFixture {
     const heard: string[] = [];
     const transformer = createTransformPool(task.transformWorkers);
     try {
-      const outcome = await runCommand(task, { store, transformer, onOutput: (text) => heard.push(text), batchRows: options.batchRows });
+      const outcome = await runCommand(task, { store, transformer, onOutput: (text) => heard.push(text), batchRows: options.batchRows, rangeBytes: options.rangeBytes });
       return { ...outcome, snapshot: await store.snapshot(), heard };
     } finally {
       await transformer.close();

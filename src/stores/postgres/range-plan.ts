@@ -21,7 +21,7 @@ export interface PgRangePlan extends RangePlan {
 }
 
 /** Rows sampled to estimate the average row size. */
-const ROW_SAMPLE = 200;
+const ROW_SAMPLE = 1_000;
 
 /** The `PgRangePlan` of a shadow table; throws when the table has no primary key to split it by. */
 export async function buildRangePlan(
@@ -40,12 +40,29 @@ export async function buildRangePlan(
     [qualify(schemas.shadow, table)],
   );
   const sourceSchema = route === "stream" ? schemas.origin : schemas.shadow;
-  const { rows: sample } = await client.query<{ bytes: string | null }>(
-    `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${qualify(sourceSchema, table)} LIMIT ${ROW_SAMPLE}) t`,
-  );
-  return {
-    dialect: "postgres", route, shape, rowBytes: Number(sample[0]?.bytes ?? 0), url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease,
+  const rowBytes = await sampledRowBytes(client, qualify(sourceSchema, table));
+  return { dialect: "postgres", route, shape, rowBytes, url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease };
+}
+
+/**
+ * Average bytes of a row of `source` as COPY text (0 when empty), over about ROW_SAMPLE rows: from pages
+ * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets), so a table
+ * whose later rows are wider than its first ones is seen as it is; its first rows when the statistics
+ * know no rows or the sample finds none. The text form counts TOASTed values whole, as a range reads them.
+ */
+async function sampledRowBytes(client: PoolClient, source: string): Promise<number> {
+  const average = async (sample: string, limit: number): Promise<number | null> => {
+    const { rows } = await client.query<{ bytes: string | null }>(
+      `SELECT avg(octet_length(t::text)) AS bytes FROM (SELECT * FROM ${source} ${sample} LIMIT ${limit}) t`,
+    );
+    return rows[0]?.bytes == null ? null : Number(rows[0].bytes);
   };
+  const { rows } = await client.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [source]);
+  const tuples = rows[0]?.tuples ?? 0;
+  // The rate that gives ROW_SAMPLE rows by the statistics. The sample is cut at 10 times as many (the table grew
+  // since they were taken), never at fewer: a cut keeps the first pages, which would hide wider rows at the end.
+  const sampled = tuples > 0 ? await average(`TABLESAMPLE SYSTEM (${Math.min(100, (100 * ROW_SAMPLE) / tuples)})`, 10 * ROW_SAMPLE) : null;
+  return sampled ?? (await average("", ROW_SAMPLE)) ?? 0;
 }
 
 /** Throws the error a transform of a table without primary key gets on PostgreSQL. */

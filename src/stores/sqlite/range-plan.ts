@@ -17,8 +17,9 @@ export interface SqliteRangePlan extends RangePlan {
   sourceSchema: "origin" | "main";
 }
 
-/** Rows sampled to estimate the average row size. */
-const ROW_SAMPLE = 200;
+/** The row size is sampled from SAMPLE_WINDOWS stretches of SAMPLE_ROWS rows each, spread over the key range. */
+const SAMPLE_WINDOWS = 8;
+const SAMPLE_ROWS = 128;
 
 /** The `SqliteRangePlan` of a shadow table (the session's main schema). */
 export function buildRangePlan(
@@ -27,9 +28,33 @@ export function buildRangePlan(
   const shape = readShape(db, "main", table);
   const sourceSchema = route === "stream" ? "origin" : "main";
   // The source of a stream has the origin's columns, which may be fewer than the copy's (declared new columns).
-  const size = readShape(db, sourceSchema, table).columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(" + ");
-  const sample = db.prepare(`SELECT avg(${size}) AS bytes FROM (SELECT * FROM ${sourceSchema}.${quoteIdent(table)} LIMIT ${ROW_SAMPLE})`).get() as { bytes: number | null };
-  return { dialect: "sqlite", route, shape, rowBytes: sample.bytes ?? 0, ...paths, sourceSchema, owner };
+  const rowBytes = sampledRowBytes(db, sourceSchema, readShape(db, sourceSchema, table));
+  return { dialect: "sqlite", route, shape, rowBytes, ...paths, sourceSchema, owner };
+}
+
+/**
+ * Average bytes of a row of `schema.<shape.table>` (0 when empty): the sum of its values' lengths over
+ * up to 1,024 rows, in stretches spread over the rowids (a table whose later rows are wider than its
+ * first ones is seen as it is), or its first rows when it has no rowid. Each stretch is an index seek.
+ */
+function sampledRowBytes(db: Connection, schema: string, shape: SqliteShape): number {
+  const size = shape.columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(" + ") || "0";
+  const source = `${schema}.${quoteIdent(shape.table)}`;
+  const sample = (where: string, rows: number, ...params: number[]) =>
+    db.prepare(`SELECT coalesce(sum(${size}), 0) AS bytes, count(*) AS n FROM (SELECT * FROM ${source} ${where} LIMIT ${rows})`).get(...params) as { bytes: number; n: number };
+  const span = shape.byRowid ? (db.prepare(`SELECT min(rowid) AS low, max(rowid) AS high FROM ${source}`).get() as { low: number | null; high: number | null }) : null;
+  if (span === null || span.low === null || span.high === null) {
+    const { bytes, n } = sample("", SAMPLE_WINDOWS * SAMPLE_ROWS);
+    return n === 0 ? 0 : bytes / n;
+  }
+  let bytes = 0;
+  let n = 0;
+  for (let w = 0; w < SAMPLE_WINDOWS; w++) {
+    const stretch = sample("WHERE rowid >= ? ORDER BY rowid", SAMPLE_ROWS, span.low + Math.floor(((span.high - span.low) * w) / SAMPLE_WINDOWS));
+    bytes += stretch.bytes;
+    n += stretch.n;
+  }
+  return n === 0 ? 0 : bytes / n;
 }
 
 /** The key expressions of a table: rowid, or the primary key of a WITHOUT ROWID table. */

@@ -76,8 +76,8 @@ export class PgEngineFixture {
     return (await this.sql.query(text, params)).rows;
   }
 
-  /** Claims `command` like the manager, runs it with a real transform pool, then releases the run lock. */
-  async run(command: RunCommand, store: PostgresStore, options: { verbose?: boolean } = {}): Promise<PgRun> {
+  /** Claims `command` like the manager, runs it with a real transform pool (ranges of `batchRows` rows, default 7), then releases the run lock. */
+  async run(command: RunCommand, store: PostgresStore, options: { verbose?: boolean; batchRows?: number; rangeBytes?: number } = {}): Promise<PgRun> {
     const migrations = await loadMigrations(join(this.dir, "migrations"));
     const refs = migrations.map(({ index, name, path, checksum }) => ({ index, name, path, checksum }));
     const owner = `test-host:${process.pid}:${Math.random().toString(36).slice(2)}`;
@@ -88,7 +88,7 @@ export class PgEngineFixture {
     const task: CommandTask = { command, verbose: options.verbose ?? false, owner, databaseUrl: this.db.url, migrations: refs, transformWorkers: 2, maxFinalizeBacklog: 1000 };
     const transformer = createTransformPool(2);
     try {
-      const outcome = await runCommand(task, { store, transformer, batchRows: 7 });
+      const outcome = await runCommand(task, { store, transformer, batchRows: options.batchRows ?? 7, rangeBytes: options.rangeBytes });
       return { ...outcome, snapshot: await store.snapshot() };
     } finally {
       await transformer.close();
