@@ -99,7 +99,8 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const server = createHttpServer({ api: manager, password: config.passwordForms ?? config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
   let port: number;
   try {
-    await manager.recover();
+    // The command thread warms up meanwhile: a migrate sent as soon as the service listens starts at once.
+    await Promise.all([manager.recover(), pool.ready()]);
     ({ port } = await server.listen(config.port, config.host));
   } catch (error) {
     // A taken port or an unreadable database must not leave threads and connections behind.
