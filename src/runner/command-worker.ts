@@ -75,8 +75,12 @@ export default async function runCommandInWorker(
  * migration files (an ES module stays loaded per file version), while the service starts.
  */
 async function warmUp(task: WarmTask): Promise<void> {
-  await keptStore(task.databaseUrl);
-  for (const ref of task.migrations) await loadMigrationFile(ref.path);
+  try {
+    await keptStore(task.databaseUrl);
+    for (const ref of task.migrations) await loadMigrationFile(ref.path);
+  } finally {
+    await afterCommand();
+  }
 }
 
 /** Replays, between commands, what the application wrote to the captured tables since migrate (see replayBetweenCommands). */

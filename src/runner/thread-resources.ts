@@ -49,12 +49,13 @@ export function keptTransformer(workers: number): Promise<BatchTransformer> {
 }
 
 /**
- * Ends a command's use of the kept resources: closes this thread's idle range connections (the pool's
- * threads close theirs after a second idle), so that between commands only the kept store's pool holds
- * connections.
+ * Ends a command's use of the kept resources: closes the kept store's idle connections and this thread's
+ * range connections (the pool's threads close theirs after a second idle), so that between commands the
+ * thread holds no connection, as when each command opened and closed its own store.
  */
 export async function afterCommand(): Promise<void> {
-  await closeThreadConnections();
+  const kept = await store?.value.catch(() => null);
+  await Promise.all([kept?.releaseIdle().catch(() => {}), closeThreadConnections()]);
 }
 
 /** Closes what this thread keeps (the service closes): the transform threads, their connections and the store. */

@@ -235,4 +235,9 @@ export interface Store extends StateStore, ShadowStore {
    * SwapPlan's) and then throws a SwapLocksBusyError, as the swap would.
    */
   enterSwap(owner: string, lockWaitMs?: number): Promise<boolean>;
+  /**
+   * Closes the connections nothing uses now, keeping everything else: a store kept open between commands
+   * (the command thread's) holds no connection while it waits; its next use connects again.
+   */
+  releaseIdle(): Promise<void>;
 }
