@@ -54,7 +54,7 @@ export class CommandPool {
     );
   }
 
-  /** Resolves once the thread is up, its store open and the registered migrations loaded (or that failed); never rejects. */
+  /** Resolves once the thread is up, its store opened and the registered migrations loaded (or that failed); never rejects. */
   ready(): Promise<void> {
     return this.warm;
   }

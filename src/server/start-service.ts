@@ -72,6 +72,9 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       for (const line of text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
     },
   });
+  // The command thread warms up while the service starts and serves: a command sent before it is ready waits for it.
+  const poolStarted = Date.now();
+  void pool.ready().then(() => logger.info({ msg: "command thread ready", ms: Date.now() - poolStarted }));
   const metrics = new ServiceMetrics();
   // This replica's commands are counted and logged from the manager's own events; the observer sees only other replicas' ones.
   const onCommand = (event: CommandEvent) => {
@@ -99,8 +102,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const server = createHttpServer({ api: manager, password: config.passwordForms ?? config.password, bodyLimit: config.bodyLimit, logger, metrics, redact });
   let port: number;
   try {
-    // The command thread warms up meanwhile: a migrate sent as soon as the service listens starts at once.
-    await Promise.all([manager.recover(), pool.ready()]);
+    await manager.recover();
     ({ port } = await server.listen(config.port, config.host));
   } catch (error) {
     // A taken port or an unreadable database must not leave threads and connections behind.
