@@ -9,7 +9,7 @@ import runTransformJob from "./transform-task.ts";
 /**
  * Idle transform threads stop after this many ms. The command thread keeps its pool across commands
  * (thread-resources.ts), so a thread started by one command serves the next ones' ranges without paying
- * for its start again; an idle thread holds about 25 MB of RSS, and no connection once idle for a second.
+ * for its start again; an idle thread holds about 50 MB of RSS, and no connection once idle for a second.
  */
 export const TRANSFORM_IDLE_TIMEOUT_MS = 5 * 60_000;
 /**
