@@ -32,7 +32,9 @@ const CLOSE_RESOURCES_MS = 5_000;
  */
 export class CommandPool {
   private readonly pool: Piscina;
-  private readonly warm: Promise<void>;
+  private readonly warm: Promise<boolean>;
+  private warmSettled = false;
+  private closing = false;
 
   /** Starts the thread and its warm-up (see ready). */
   constructor(private readonly options: CommandPoolOptions) {
@@ -49,13 +51,18 @@ export class CommandPool {
     const warm: WarmTask = { databaseUrl: options.databaseUrl, migrations: options.migrations };
     // A warm-up that fails changes nothing: the first command opens the store and loads the files itself.
     this.warm = this.pool.run({ warm }).then(
-      () => undefined,
-      (error: unknown) => this.options.onError?.(new Error(`warming up the command thread failed: ${String(error)}`, { cause: error })),
-    );
+      () => true,
+      (error: unknown) => {
+        if (!this.closing) this.options.onError?.(new Error(`warming up the command thread failed: ${String(error)}`, { cause: error }));
+        return false;
+      },
+    ).finally(() => {
+      this.warmSettled = true;
+    });
   }
 
-  /** Resolves once the thread is up, its store opened and the registered migrations loaded (or that failed); never rejects. */
-  ready(): Promise<void> {
+  /** Resolves to true once the thread is up, its store opened and the registered migrations loaded, to false when that failed; never rejects. */
+  ready(): Promise<boolean> {
     return this.warm;
   }
 
@@ -96,9 +103,13 @@ export class CommandPool {
 
   /** Waits for the running task, closes what the thread keeps (store, transform threads) and stops the thread. */
   async close(): Promise<void> {
-    await this.warm;
-    const closed = this.pool.run({ close: true }, { signal: AbortSignal.timeout(CLOSE_RESOURCES_MS) }).catch(() => undefined);
-    await closed;
+    this.closing = true;
+    // Closed before the warm-up ended, the thread ran no command yet: it ends at once, not after the warm-up.
+    if (!this.warmSettled) {
+      await this.pool.destroy();
+      return;
+    }
+    await this.pool.run({ close: true }, { signal: AbortSignal.timeout(CLOSE_RESOURCES_MS) }).catch(() => undefined);
     await this.pool.close();
   }
 }

@@ -74,7 +74,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   });
   // The command thread warms up while the service starts and serves: a command sent before it is ready waits for it.
   const poolStarted = Date.now();
-  void pool.ready().then(() => logger.info({ msg: "command thread ready", ms: Date.now() - poolStarted }));
+  void pool.ready().then((warm) => warm && logger.info({ msg: "command thread ready", ms: Date.now() - poolStarted }));
   const metrics = new ServiceMetrics();
   // This replica's commands are counted and logged from the manager's own events; the observer sees only other replicas' ones.
   const onCommand = (event: CommandEvent) => {
