@@ -53,3 +53,11 @@ export interface SurveyTask {
   /** The pending migrations, by ascending index. */
   migrations: MigrationRef[];
 }
+
+/** The plain-data task that warms the command thread up while the service starts. */
+export interface WarmTask {
+  /** Where the thread opens the store it keeps. */
+  databaseUrl: string;
+  /** Registered migrations, whose files the thread imports ahead of the first command. */
+  migrations: MigrationRef[];
+}

@@ -6,8 +6,12 @@ import { closeThreadConnections } from "../stores/connection-slots.ts";
 import { newWriteTurns, useWriteTurns } from "../stores/write-turns.ts";
 import runTransformJob from "./transform-task.ts";
 
-/** Idle transform threads stop after this many ms. */
-const IDLE_TIMEOUT_MS = 10_000;
+/**
+ * Idle transform threads stop after this many ms. The command thread keeps its pool across commands
+ * (thread-resources.ts), so a thread started by one command serves the next ones' ranges without paying
+ * for its start again; an idle thread holds about 50 MB of RSS, and no connection once idle for a second.
+ */
+export const TRANSFORM_IDLE_TIMEOUT_MS = 5 * 60_000;
 /**
  * Heap caps of a transform thread, in MB. V8 sizes a thread's heap from the machine's memory and, with
  * gigabytes of headroom, lets each thread grow by tens of MB of garbage at a million rows, for no speed.
@@ -48,7 +52,8 @@ const JOBS_PER_EXECUTOR = 2;
  * piscina threads run the others, each job on database connections of its own. A thread costs most of a
  * second of CPU to start (its own TypeScript loader), which the calling thread does not pay: with
  * `--workers 1` no thread starts at all. Threads start when a job finds the calling thread busy, so
- * commands without transforms pay nothing.
+ * commands without transforms pay nothing; once up, they take jobs at once, for as long as the pool is
+ * kept (the command thread keeps it across commands) and until they stop after TRANSFORM_IDLE_TIMEOUT_MS idle.
  */
 export function createTransformPool(workers: number): BatchTransformer {
   const threads = Math.max(0, workers - 1);
@@ -63,7 +68,8 @@ export function createTransformPool(workers: number): BatchTransformer {
   // Whether the pool's threads take jobs: from the first window in which they could add speed (see SATURATED).
   const threadsWanted = (): boolean => {
     if (threads === 0) return false;
-    if (pool !== null) return true;
+    // Threads that are up (started by this command or an earlier one) cost nothing more to use.
+    if (pool !== null && pool.threads.length > 0) return true;
     const now = { loop: performance.eventLoopUtilization(), idle: idleCpuMs() };
     if (since === null) {
       since = now;
@@ -79,14 +85,24 @@ export function createTransformPool(workers: number): BatchTransformer {
   const waiting: { job: Job; resolve: (rows: number) => void; reject: (error: unknown) => void }[] = [];
 
   const onThread = async (job: Job): Promise<number> => {
-    if (poolError !== null) throw poolError;
+    if (poolError !== null) {
+      // The job fails with it; the next one starts a new pool.
+      const error = poolError;
+      poolError = null;
+      const failed = pool;
+      pool = null;
+      await failed?.destroy();
+      throw error;
+    }
     if (pool === null) {
       pool = new Piscina({
         filename: new URL("./transform-worker.mjs", import.meta.url).href,
         minThreads: 0,
         maxThreads: threads,
         concurrentTasksPerWorker: JOBS_PER_EXECUTOR,
-        idleTimeout: IDLE_TIMEOUT_MS,
+        idleTimeout: TRANSFORM_IDLE_TIMEOUT_MS,
+        // Between jobs a thread's event loop runs (no Atomics.wait), so its idle range connections close.
+        atomics: "disabled",
         resourceLimits: HEAP_LIMITS,
         workerData: { writeTurns: turns },
       });

@@ -72,6 +72,9 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       for (const line of text.split("\n").slice(0, -1)) logger.info({ msg: "command output", line: redact(line) });
     },
   });
+  // The command thread warms up while the service starts and serves: a command sent before it is ready waits for it.
+  const poolStarted = Date.now();
+  void pool.ready().then((warm) => warm && logger.info({ msg: "command thread ready", ms: Date.now() - poolStarted }));
   const metrics = new ServiceMetrics();
   // This replica's commands are counted and logged from the manager's own events; the observer sees only other replicas' ones.
   const onCommand = (event: CommandEvent) => {

@@ -243,4 +243,9 @@ export interface Store extends StateStore, ShadowStore {
    * output stays untouched when another command was claimed since.
    */
   recordLockWindow(owner: string, indexes: readonly number[], lockWindowMs: number, output: string, lastLine: string): Promise<void>;
+  /**
+   * Closes the connections nothing uses now, keeping everything else: a store kept open between commands
+   * (the command thread's) holds no connection while it waits; its next use connects again.
+   */
+  releaseIdle(): Promise<void>;
 }

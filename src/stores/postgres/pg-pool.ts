@@ -16,6 +16,19 @@ export function createPool(connectionString: string, max = DEFAULT_POOL_MAX): pg
   return pool;
 }
 
+/**
+ * Ends the pool's idle clients now: pg.Pool has no call for it, but it hands out an idle client first, and
+ * a client released with `true` is destroyed.
+ */
+export async function closeIdleClients(pool: pg.Pool): Promise<void> {
+  while (pool.idleCount > 0 && !pool.ending) {
+    const client = await pool.connect();
+    // Out of the pool an error of its connection has no listener, and an unheard one would crash the thread.
+    client.on("error", () => {});
+    client.release(true);
+  }
+}
+
 /** A checked-out client that knows whether its connection broke, and gives itself back exactly once. */
 export interface CheckedOut {
   /** The client. */

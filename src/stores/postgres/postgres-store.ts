@@ -6,7 +6,7 @@ import { type Bookkeeping, appendOutputRow, bookkeepingIn, createBookkeeping, lo
 import { finalizeSwapOn } from "./finalize-swap.ts";
 import { recordLockWindowRows } from "./lock-window.ts";
 import { DEFAULT_LOCK_POLICY, type LockPolicy, retryOnLockTimeout, withLockRetry } from "./lock-retry.ts";
-import { asUnavailable, checkout, createPool, DEFAULT_POOL_MAX, inTransaction, transaction, withClient, withReadClient } from "./pg-pool.ts";
+import { asUnavailable, checkout, closeIdleClients, createPool, DEFAULT_POOL_MAX, inTransaction, transaction, withClient, withReadClient } from "./pg-pool.ts";
 import { checkPostgresUrl, connectError } from "./pg-target.ts";
 import { createCapture } from "./capture.ts";
 import { readOriginOn } from "./origin-reader.ts";
@@ -222,6 +222,11 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.state?.runLock.close();
     await this.pool.end();
+  }
+
+  /** See Store.releaseIdle: the pool's idle clients end now rather than after its idle timeout. */
+  async releaseIdle(): Promise<void> {
+    await closeIdleClients(this.pool);
   }
 
   /** Best effort: a disabled protection trigger is inert, only tidier gone. */

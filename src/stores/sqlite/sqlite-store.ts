@@ -193,6 +193,9 @@ export class SqliteStore implements Store {
     return readOriginAt(this.path, fn);
   }
 
+  /** Nothing to release: the file's one connection is no server's session. */
+  async releaseIdle(): Promise<void> {}
+
   /** Closes the connection. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
