@@ -38,7 +38,7 @@ export interface StoreResults {
   figures: Record<string, number>;
   /** For every figure measured more than once: [min, max] of its runs. */
   spreads: Record<string, [number, number]>;
-  /** Counts that are rightly zero in a good run: failed writes of (h), its largest backlog and the changes replayed under its lock. */
+  /** Counts that are rightly zero in a good run: failed writes of (h), its largest backlog, the changes replayed under its lock, and `<id>_probe_failed`: probe statements that failed. */
   counts: Record<string, number>;
   /** By scenario, each reference timed around it, per repetition: [right before its migrate, right after its finalize] in ms. */
   reference_samples_ms: Record<string, Record<string, number[][]>>;
@@ -172,9 +172,20 @@ export function resultsOf(run: StoreRun): StoreResults {
   const figures = rounded(measuredFigures(run, measured.figures));
   const { writes } = run;
   // Counts that are rightly zero, kept apart from the figures (which must all be positive).
-  const counts = { writes_failed: writes.failedWrites, writes_max_backlog: writes.maxBacklog, writes_replayed_under_lock: writes.replayedUnderLock };
+  const counts: Record<string, number> = {
+    writes_failed: writes.failedWrites,
+    writes_max_backlog: writes.maxBacklog,
+    writes_replayed_under_lock: writes.replayedUnderLock,
+    // Probe statements that failed (a SQLite busy timeout, an error of the server), over all runs of each probed scenario.
+    ...Object.fromEntries(
+      SCENARIOS.filter((scenario) => run.migrations[scenario.id]![0]!.stalls).map((scenario) => [
+        `${scenario.id}_probe_failed`,
+        run.migrations[scenario.id]!.reduce((sum, result) => sum + result.stalls!.reduce((total, stall) => total + stall.errors, 0), 0),
+      ]),
+    ),
+  };
   const figure = (name: string) => {
-    const value = figures[name] ?? counts[name as keyof typeof counts];
+    const value = figures[name] ?? counts[name];
     if (value === undefined) throw new Error(`no figure ${name}`);
     return value;
   };

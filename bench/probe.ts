@@ -25,13 +25,14 @@ export interface ProbeStall {
   stallMs: number;
   /** Statements of it that overlapped the finalize. */
   statements: number;
-  /** Its statements that failed, over the whole probe (none in a good run). */
+  /** Its statements that failed, over the whole probe (none in a good run), and the first few messages. */
   errors: number;
+  firstErrors: string[];
 }
 
 /** The probe's connections, each a process of its own, running until stopped. */
 export interface Probe {
-  /** Stops every connection and returns what each recorded. */
+  /** Stops every connection and returns what each recorded (once; a second call returns the same). */
   stop(): Promise<ProbeReport[]>;
 }
 
@@ -70,12 +71,22 @@ function startConnection(url: string, role: ProbeRole, tables: readonly string[]
  * time) and a writer of an unrelated table, each on its own connection in its own process.
  */
 export async function startProbe(url: string, tables: readonly string[], rowsPerTable: number): Promise<Probe> {
-  const connections = await Promise.all(PROBE_ROLES.map((role) => startConnection(url, role, tables, rowsPerTable)));
+  const started = await Promise.allSettled(PROBE_ROLES.map((role) => startConnection(url, role, tables, rowsPerTable)));
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    for (const result of started) if (result.status === "fulfilled") result.value.child.kill("SIGKILL");
+    throw failed.reason;
+  }
+  const connections = started.map((result) => (result as PromiseFulfilledResult<Awaited<ReturnType<typeof startConnection>>>).value);
+  let stopped: Promise<ProbeReport[]> | undefined;
   return {
-    async stop() {
-      for (const { child } of connections) child.send("stop");
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the probe did not stop within ${STOP_TIMEOUT_MS} ms`)), STOP_TIMEOUT_MS).unref());
-      return Promise.race([Promise.all(connections.map(({ report }) => report)), timeout]);
+    stop() {
+      stopped ??= (() => {
+        for (const { child } of connections) if (child.connected) child.send("stop");
+        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the probe did not stop within ${STOP_TIMEOUT_MS} ms`)), STOP_TIMEOUT_MS).unref());
+        return Promise.race([Promise.all(connections.map(({ report }) => report)), timeout]);
+      })();
+      return stopped;
     },
   };
 }
@@ -96,6 +107,7 @@ export function stallsOf(reports: readonly ProbeReport[], from: number, to: numb
       stallMs: Math.max(...during.map(([, ms]) => ms)),
       statements: during.length,
       errors: errors.length,
+      firstErrors: errors.slice(0, 3),
     };
   });
 }

@@ -17,6 +17,8 @@ export function alignedTable(header: readonly string[], rows: readonly (readonly
   return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.map(line)].join("\n");
 }
 
+const failedText = (failed: number) => (failed > 0 ? `; ${failed} probe statement(s) failed` : "");
+
 /** `median (min–max)` of a repeated figure, or the figure alone. */
 function withSpread(results: StoreResults, name: string, format: (value: number) => string): string {
   const spread = results.spreads[name];
@@ -64,8 +66,8 @@ export function storeReport(results: StoreResults): string {
       const each = (kind: string) => PROBE_ROLES.map((role) => ms(figure(`${scenario.id}_${kind.replace("*", role)}`))).join(" / ");
       return [
         row(
-          `${scenario.probeLabel(context)}: stall during finalize, ${PROBE_ROLES.join(" / ")} (baseline median) | lock window`,
-          `${each("stall_*_ms")} (${each("baseline_*_median_ms")}) | ${ms(figure(`${scenario.id}_lock_window_ms`))}`,
+          `${scenario.probeLabel(context)}: stall during finalize, ${PROBE_ROLES.join(" / ")} (baseline median); lock window`,
+          `${each("stall_*_ms")} (${each("baseline_*_median_ms")}); ${ms(figure(`${scenario.id}_lock_window_ms`))}${failedText(results.counts[`${scenario.id}_probe_failed`]!)}`,
           "",
           targetOfFigure(`${scenario.id}_stall_max_ms`),
         ),

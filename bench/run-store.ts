@@ -70,7 +70,7 @@ export async function runStore(store: BenchStore, options: BenchOptions): Promis
         progress(
           store.name,
           `  probe ${stall.role}: longest ${msText(stall.stallMs)} during finalize (baseline median ${msText(stall.baselineMedianMs)}, p99 ${msText(stall.baselineP99Ms)}), ` +
-            `${stall.statements} statements in the finalize, ${stall.errors} failed`,
+            `${stall.statements} statements in the finalize, ${stall.errors} failed${stall.firstErrors.length ? ` (${stall.firstErrors.join("; ")})` : ""}`,
         );
       }
     }
