@@ -19,10 +19,10 @@ export function alignedTable(header: readonly string[], rows: readonly (readonly
 
 const failedText = (failed: number) => (failed > 0 ? `; ${failed} probe statement(s) failed` : "");
 
-/** `median (min–max)` of a repeated figure, or the figure alone. */
-function withSpread(results: StoreResults, name: string, format: (value: number) => string): string {
+/** `median (min–max)` of a repeated rate, or the rate alone. */
+function rateWithSpread(results: StoreResults, name: string): string {
   const spread = results.spreads[name];
-  return spread ? `${format(results.figures[name]!)} (${format(spread[0])}–${format(spread[1])})` : format(results.figures[name]!);
+  return `${grouped(results.figures[name]!)} rows/s${spread ? ` (${grouped(spread[0])}–${grouped(spread[1])})` : ""}`;
 }
 
 /** The result table of one store, as markdown with aligned columns, headed by what was measured where. */
@@ -36,16 +36,15 @@ export function storeReport(results: StoreResults): string {
   const m = results.machine;
   const context: LabelContext = { rows: n, count: results.rows, sample: grouped(results.sample), workers: results.default_workers };
   const mainSamples = results.reference_samples_ms[MAIN_SCENARIO] ?? {};
-  const rate = (value: number) => `${grouped(value)} rows/s`;
   const rows = [
     ...REFERENCES.map((reference) => {
       const samples = mainSamples[reference.id]!.map((pair) => pair.map(secs).join(", ")).join("; ");
-      return row(reference.label, `${withSpread(results, `${reference.id}_rows_per_s`, rate)} (${samples})`, ratio(results.of_limit[reference.id]!));
+      return row(reference.label, `${rateWithSpread(results, `${reference.id}_rows_per_s`)} (${samples})`, ratio(results.of_limit[reference.id]!));
     }),
     ...SCENARIOS.map((scenario) =>
       row(
         scenario.label(context),
-        `${withSpread(results, `${scenario.id}_rows_per_s`, rate)} (${secs(figure(`${scenario.id}_migrate_ms`))})`,
+        `${rateWithSpread(results, `${scenario.id}_rows_per_s`)} (${secs(figure(`${scenario.id}_migrate_ms`))})`,
         ratio(results.of_limit[scenario.id]!),
       ),
     ),
