@@ -232,7 +232,7 @@ export function resultsOf(run: StoreRun): StoreResults {
       SCENARIOS.filter((scenario) => run.migrations[scenario.id]![0]!.stalls).map((scenario) => [
         scenario.id,
         run.migrations[scenario.id]!.map((result) =>
-          result.stalls!.map((stall) => ({ ...stall, baselineMedianMs: round(stall.baselineMedianMs), baselineP99Ms: round(stall.baselineP99Ms), stallMs: round(stall.stallMs) })),
+          result.stalls!.map((stall) => ({ ...stall, baselineMedianMs: round(stall.baselineMedianMs), baselineP99Ms: round(stall.baselineP99Ms), stallMs: round(stall.stallMs), stallOverBaselineMs: round(stall.stallOverBaselineMs) })),
         ),
       ]),
     ),

@@ -23,6 +23,8 @@ export interface ProbeStall {
   baselineP99Ms: number;
   /** Its longest statement that overlapped the finalize (from sending finalize until stats showed finalized), in ms. */
   stallMs: number;
+  /** The stall minus the baseline median: what the finalize added, in ms. */
+  stallOverBaselineMs: number;
   /** Statements of it that overlapped the finalize. */
   statements: number;
   /** Its statements that failed, over the whole probe (none in a good run), and the first few messages. */
@@ -105,6 +107,7 @@ export function stallsOf(reports: readonly ProbeReport[], from: number, to: numb
       baselineMedianMs: median(baseline),
       baselineP99Ms: percentile(baseline, 99),
       stallMs: Math.max(...during.map(([, ms]) => ms)),
+      stallOverBaselineMs: Math.max(...during.map(([, ms]) => ms)) - median(baseline),
       statements: during.length,
       errors: errors.length,
       firstErrors: errors.slice(0, 3),

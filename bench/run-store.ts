@@ -69,7 +69,7 @@ export async function runStore(store: BenchStore, options: BenchOptions): Promis
       for (const stall of result.stalls ?? []) {
         progress(
           store.name,
-          `  probe ${stall.role}: longest ${msText(stall.stallMs)} during finalize (baseline median ${msText(stall.baselineMedianMs)}, p99 ${msText(stall.baselineP99Ms)}), ` +
+          `  probe ${stall.role}: longest ${msText(stall.stallMs)} during finalize, ${msText(stall.stallOverBaselineMs)} over its baseline (median ${msText(stall.baselineMedianMs)}, p99 ${msText(stall.baselineP99Ms)}), ` +
             `${stall.statements} statements in the finalize, ${stall.errors} failed${stall.firstErrors.length ? ` (${stall.firstErrors.join("; ")})` : ""}`,
         );
       }
