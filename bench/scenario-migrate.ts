@@ -72,7 +72,8 @@ function checkFingerprint(kind: BenchMigration, expected: string, found: string)
  * verbose finalize, and checks the data: row count unchanged after migrate, and after finalize every row
  * (a fingerprint of all columns and the schema) is exactly the expected one — unchanged for the plain copy,
  * name upper-cased and amount doubled otherwise — with a few rows read back one by one. The references of
- * `spec` are timed on the same database before the service starts and again after it stopped.
+ * `spec` are timed on the same database before the service starts and again after it stopped. With
+ * `spec.probe`, the application probe runs from the end of migrate (its baseline) through the finalize.
  */
 export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<MigrateResult> {
   const { kind, rows } = spec;
