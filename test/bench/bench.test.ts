@@ -93,14 +93,15 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
         for (const name of references) expect(samples[name], `${name} around ${scenario}`).toEqual([[expect.any(Number), expect.any(Number)]]);
       }
       for (const name of REFERENCES.transform_default_workers!) expect(positiveFinite(results.of_limit![name]), `${name} ÷ (a)`).toBe(true);
-      // The probe watched each probed finalize on its three connections, and no statement of it failed.
+      // The probe watched each probed finalize on its three connections. Its failed statements (a SQLite busy
+      // timeout while a finalize holds the write lock) are what the service does, counted, not a bench failure.
       const stalls = results.stalls as unknown as Record<string, { role: string; stallMs: number; baselineMedianMs: number; statements: number }[][]>;
       expect(Object.keys(stalls).sort()).toEqual([...PROBED].sort());
       for (const id of PROBED) {
         expect(stalls[id]!.length).toBe(1);
         expect(stalls[id]![0]!.map((stall) => stall.role)).toEqual(["reader", "writer", "unrelated"]);
         for (const stall of stalls[id]![0]!) expect(stall.statements, `${id} ${stall.role}`).toBeGreaterThan(0);
-        expect(results.counts![`${id}_probe_failed`], `${id} probe failures`).toBe(0);
+        expect(Number.isInteger(results.counts![`${id}_probe_failed`]), `${id} probe failures`).toBe(true);
       }
       // Each reference checked the table it wrote against a fingerprint of all rows, before and after (dN).
       const verified = stderr.split("\n").filter((line) => line.includes(", then ") && line.endsWith("— verified"));
@@ -121,11 +122,11 @@ describe.each(["sqlite", "postgres"] as const)("npm run bench --store %s", (stor
       expect(table).toContain("1 repetition(s); 1-minute load at the start of each: ");
       for (const label of ["(e) at 20,000 rows", "(i) 3 indexes + FK", "(t) 50 tables", "(w) wide rows"]) {
         const line = table.split("\n").find((text) => text.startsWith(`| ${label}: stall during finalize`));
-        expect(line, label).toMatch(/\| [\d.,]+ ms \/ [\d.,]+ ms \/ [\d.,]+ ms \([\d.,]+ ms \/ [\d.,]+ ms \/ [\d.,]+ ms\); [\d.,]+ ms +\|/);
+        expect(line, label).toMatch(/\| [\d.,]+ ms \/ [\d.,]+ ms \/ [\d.,]+ ms \([\d.,]+ ms \/ [\d.,]+ ms \/ [\d.,]+ ms\); [\d.,]+ ms(; \d+ probe statement\(s\) failed)? +\|/);
       }
       expect(stdout).toContain(table);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  }, 600_000);
+  }, 900_000);
 });
