@@ -11,15 +11,17 @@ export interface BenchDatabase {
   readonly serviceUrl: string;
   /** A scratch directory of this database (migrations, password file); removed with it. */
   readonly scratchDir: string;
-  /** `SELECT COUNT(*) FROM items`. */
+  /** The migrated tables of its shape (`items`, or `items_01` … for the `tables` shape). */
+  readonly tables: readonly string[];
+  /** The rows of all its tables. */
   count(): Promise<number>;
   /**
-   * A fingerprint of every row of `table` (default `items`): its columns, count and a hash of all columns;
+   * A fingerprint of every row of `table` (default: each of `tables`): its columns, count and a hash of all columns;
    * with `changed`, of the rows as they are after the bench's change (name upper-cased, amount doubled),
    * computed from the current rows.
    */
   fingerprint(changed: boolean, table?: string): Promise<string>;
-  /** The rows with these ids. */
+  /** The rows with these ids, of the first of `tables`. */
   spotRows(ids: readonly number[]): Promise<SpotRow[]>;
   /**
    * Times one reference on this database, in ms: builds its own target table next to `items`, checks

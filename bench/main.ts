@@ -2,7 +2,7 @@
 import type { BenchStore } from "./bench-database.ts";
 import { cleanupAll, cleanupOnSignals } from "./cleanup.ts";
 import { resultsOf } from "./figures.ts";
-import { parseOptions, type StoreName } from "./options.ts";
+import { HelpRequested, parseOptions, type StoreName } from "./options.ts";
 import { postgresStore } from "./postgres-store.ts";
 import { storeReport } from "./report-table.ts";
 import { writeResults } from "./results-files.ts";
@@ -14,6 +14,10 @@ async function main(): Promise<number> {
   try {
     options = parseOptions(process.argv.slice(2), process.env);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      return 0;
+    }
     console.error((error as Error).message);
     return 2;
   }

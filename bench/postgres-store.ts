@@ -7,17 +7,22 @@ import { onCleanup } from "./cleanup.ts";
 import { TABLE, type SpotRow } from "./items-data.ts";
 import { databaseUrl, one, withClient } from "./postgres-client.ts";
 import { timePostgresReference } from "./postgres-references.ts";
-import { columnsOf, OWNER_ROWS, SECONDARY_INDEXES, type TableShape } from "./table-shapes.ts";
+import { columnsOf, OWNER_ROWS, SECONDARY_INDEXES, tablesOf, UNRELATED_TABLE, WIDE_BODY_CHARS, type TableShape } from "./table-shapes.ts";
 
-const create = (shape: TableShape) => `CREATE TABLE ${TABLE} (
-  id bigint PRIMARY KEY, name text NOT NULL, email text, amount numeric(12,2), created_at timestamptz, active boolean
-  ${shape === "indexed" ? ", owner_id bigint NOT NULL" : ""})`;
+const EXTRA_COLUMNS: Partial<Record<TableShape, string>> = { indexed: ", owner_id bigint NOT NULL", wide: ", body text NOT NULL, doc json NOT NULL" };
+const EXTRA_VALUES: Partial<Record<TableShape, string>> = {
+  indexed: `, i % ${OWNER_ROWS} + 1`,
+  // A text of WIDE_BODY_CHARS characters, and a json document written as JSON.stringify writes it (json keeps its text).
+  wide: `, left('row ' || i || ' ' || repeat('0', ${WIDE_BODY_CHARS}), ${WIDE_BODY_CHARS}), ('{"id":' || i || ',"tags":["a","b"],"note":"item-' || i || '"}')::json`,
+};
 
-const generate = (shape: TableShape) => `
-INSERT INTO ${TABLE} (${columnsOf(shape).join(", ")})
+const create = (shape: TableShape, table: string) => `CREATE TABLE ${table} (
+  id bigint PRIMARY KEY, name text NOT NULL, email text, amount numeric(12,2), created_at timestamptz, active boolean${EXTRA_COLUMNS[shape] ?? ""})`;
+
+const generate = (shape: TableShape, table: string) => `
+INSERT INTO ${table} (${columnsOf(shape).join(", ")})
 SELECT i, 'item-' || i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'user' || i || '@example.com' END,
-       (i % 100000) / 100.0, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', i % 3 <> 0
-       ${shape === "indexed" ? `, i % ${OWNER_ROWS} + 1` : ""}
+       (i % 100000) / 100.0, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', i % 3 <> 0${EXTRA_VALUES[shape] ?? ""}
 FROM generate_series(1, $1::bigint) AS i`;
 
 /** The indexed shape's owners table, foreign key and indexes, created after the rows (as a restore would). */
@@ -45,6 +50,7 @@ async function createDatabase(maintenanceUrl: string, prefix: string, rows: numb
   const removeScratch = onCleanup(() => rm(scratchDir, { recursive: true, force: true }));
   await withClient(maintenanceUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = databaseUrl(maintenanceUrl, name);
+  const tables = tablesOf(shape);
   const drop = onCleanup(async () => {
     try {
       await withClient(maintenanceUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
@@ -55,13 +61,16 @@ async function createDatabase(maintenanceUrl: string, prefix: string, rows: numb
   // Hint bits, visibility map and statistics now, so that no measurement pays for them.
   const settle = () =>
     withClient(url, async (client) => {
-      await client.query(`VACUUM (ANALYZE) ${TABLE}`);
+      await client.query(`VACUUM (ANALYZE) ${tables.join(", ")}`);
       await client.query("CHECKPOINT").catch(() => undefined);
     });
   try {
     await withClient(url, async (client) => {
-      await client.query(create(shape));
-      await client.query(generate(shape), [rows]);
+      await client.query(`CREATE TABLE ${UNRELATED_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL)`);
+      for (const table of tables) {
+        await client.query(create(shape, table));
+        await client.query(generate(shape, table), [rows / tables.length]);
+      }
       if (shape === "indexed") for (const sql of INDEXED_EXTRAS) await client.query(sql);
     });
     await settle();
@@ -69,22 +78,32 @@ async function createDatabase(maintenanceUrl: string, prefix: string, rows: numb
     await drop();
     throw error;
   }
-  const fingerprint = (changed: boolean, table = TABLE) =>
+  const fingerprint = (changed: boolean, table?: string) =>
     withClient(url, async (client) => {
-      const { columns } = await one(client, columnsSql(table));
-      const sql = `SELECT COUNT(*) AS n, COALESCE(SUM(hashtextextended(${rowSql(shape, changed)}::text, 0)), 0) AS h FROM ${table}`;
-      const { n, h } = await one(client, sql);
-      return `${String(columns)} ${String(n)} ${String(h)}`;
+      const parts: string[] = [];
+      for (const name of table === undefined ? tables : [table]) {
+        const { columns } = await one(client, columnsSql(name));
+        const sql = `SELECT COUNT(*) AS n, COALESCE(SUM(hashtextextended(${rowSql(shape, changed)}::text, 0)), 0) AS h FROM ${name}`;
+        const { n, h } = await one(client, sql);
+        parts.push(`${String(columns)} ${String(n)} ${String(h)}`);
+      }
+      return parts.join(" | ");
     });
   return {
     store: "postgres",
     serviceUrl: url,
     scratchDir,
-    count: () => withClient(url, async (client) => Number((await one(client, `SELECT COUNT(*) AS n FROM ${TABLE}`)).n)),
+    tables,
+    count: () =>
+      withClient(url, async (client) => {
+        let sum = 0;
+        for (const table of tables) sum += Number((await one(client, `SELECT COUNT(*) AS n FROM ${table}`)).n);
+        return sum;
+      }),
     fingerprint,
     spotRows: (ids) =>
       withClient(url, async (client) => {
-        const { rows: found } = await client.query(`SELECT id, name, amount FROM ${TABLE} WHERE id = ANY($1::bigint[])`, [ids]);
+        const { rows: found } = await client.query(`SELECT id, name, amount FROM ${tables[0]} WHERE id = ANY($1::bigint[])`, [ids]);
         return (found as Record<string, unknown>[]).map(
           (r): SpotRow => ({ id: Number(r.id), name: String(r.name), amount: Number(r.amount) }),
         );

@@ -1,12 +1,15 @@
 import type { BenchStore } from "./bench-database.ts";
 import { followCommand, type CommandRun } from "./follow-command.ts";
 import { checkSpotRows, spotIds, TABLE } from "./items-data.ts";
+import { awaitLockWindow } from "./lock-window.ts";
 import { MemorySampler } from "./memory-sampler.ts";
 import { addedColumn, changesRows, writeMigration, type BenchMigration } from "./migration-sources.ts";
+import { epochNow, PROBE_BASELINE_MS, stallsOf, startProbe, type ProbeStall } from "./probe.ts";
 import { measureReferences, type ReferenceKind } from "./references.ts";
 import { RouteClient } from "./route-client.ts";
 import { startService } from "./service-process.ts";
 import type { TableShape } from "./table-shapes.ts";
+import { sleep } from "./timing.ts";
 
 /** One migrate + finalize through the real service on a fresh database. */
 export interface MigrateSpec {
@@ -22,6 +25,8 @@ export interface MigrateSpec {
   shape?: TableShape;
   /** References timed on the same database right before migrate and right after finalize. */
   references?: readonly ReferenceKind[];
+  /** Runs the application probe around the finalize. */
+  probe?: boolean;
 }
 
 /** What one migrate + finalize measured. */
@@ -40,13 +45,8 @@ export interface MigrateResult {
   memory?: { sampledPeakMb: number; hwmMb: number; samples: number };
   /** Each reference's times in ms: before migrate, after finalize. */
   references: Map<ReferenceKind, number[]>;
-}
-
-/** The lock window a verbose finalize reports (formatMs: `9.5 ms` below 10 ms, `12 ms` above). */
-export function lockWindowOf(output: string | undefined): number {
-  const match = /^finalization: lock window (\d+(?:\.\d+)?) ms$/m.exec(output ?? "");
-  if (!match) throw new Error(`the verbose finalize output has no "finalization: lock window <N> ms" line:\n${output ?? "(none)"}`);
-  return Number(match[1]);
+  /** What each probe connection saw around the finalize, when probed. */
+  stalls?: ProbeStall[];
 }
 
 function checkProgress(run: CommandRun, rows: number): void {
@@ -72,7 +72,8 @@ function checkFingerprint(kind: BenchMigration, expected: string, found: string)
  * verbose finalize, and checks the data: row count unchanged after migrate, and after finalize every row
  * (a fingerprint of all columns and the schema) is exactly the expected one — unchanged for the plain copy,
  * name upper-cased and amount doubled otherwise — with a few rows read back one by one. The references of
- * `spec` are timed on the same database before the service starts and again after it stopped.
+ * `spec` are timed on the same database before the service starts and again after it stopped. With
+ * `spec.probe`, the application probe runs from the end of migrate (its baseline) through the finalize.
  */
 export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<MigrateResult> {
   const { kind, rows } = spec;
@@ -81,11 +82,13 @@ export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<
   try {
     const referencesBefore = await measureReferences(db, spec.references ?? []);
     const expected = await db.fingerprint(changes);
-    const migrationsDir = await writeMigration(db.scratchDir, kind);
+    const migrationsDir = await writeMigration(db.scratchDir, kind, db.tables);
     const service = await startService({ database: db.serviceUrl, migrationsDir, scratchDir: db.scratchDir, workers: spec.workers });
     let migrate: CommandRun;
     let finalize: CommandRun;
     let memory: MigrateResult["memory"];
+    let stalls: ProbeStall[] | undefined;
+    let lockWindowMs: number;
     try {
       const client = new RouteClient(service.baseUrl, service.password);
       const before = await client.stats();
@@ -100,15 +103,24 @@ export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<
       }
       checkProgress(migrate, addedColumn(kind) === undefined ? rows : 0);
       const originRows = await db.count();
-      if (originRows !== rows) throw new Error(`after migrate, "${TABLE}" holds ${originRows} rows, expected ${rows} (origin untouched)`);
-      finalize = await followCommand(client, "finalize", "finalized", true);
+      if (originRows !== rows) throw new Error(`after migrate, "${db.tables.join(", ")}" hold ${originRows} rows, expected ${rows} (origin untouched)`);
+      const probe = spec.probe ? await startProbe(db.serviceUrl, db.tables, rows / db.tables.length) : undefined;
+      try {
+        if (probe) await sleep(PROBE_BASELINE_MS);
+        const sent = epochNow();
+        finalize = await followCommand(client, "finalize", "finalized", true);
+        if (probe) stalls = stallsOf(await probe.stop(), sent, sent + finalize.wallMs);
+      } finally {
+        await probe?.stop().catch(() => undefined);
+      }
+      lockWindowMs = await awaitLockWindow(client, finalize.final);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- service log (tail) ---\n${service.logTail()}`, { cause: error });
     } finally {
       await service.stop();
     }
     checkFingerprint(kind, expected, await db.fingerprint(false));
-    const ids = spotIds(rows);
+    const ids = spotIds(rows / db.tables.length);
     checkSpotRows(await db.spotRows(ids), ids, changes);
     const referencesAfter = await measureReferences(db, spec.references ?? []);
     const references = new Map([...referencesBefore].map(([reference, ms]) => [reference, [ms, referencesAfter.get(reference)!]]));
@@ -116,9 +128,10 @@ export async function runMigrate(store: BenchStore, spec: MigrateSpec): Promise<
       rows,
       migrateMs: migrate.wallMs,
       finalizeMs: finalize.wallMs,
-      lockWindowMs: lockWindowOf(finalize.final.output),
+      lockWindowMs,
       statsLatenciesMs: migrate.statsLatenciesMs,
       ...(memory && { memory }),
+      ...(stalls && { stalls }),
       references,
     };
   } finally {

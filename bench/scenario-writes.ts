@@ -4,9 +4,9 @@ import type { BenchStore } from "./bench-database.ts";
 import { onCleanup } from "./cleanup.ts";
 import { followCommand, type CommandRun } from "./follow-command.ts";
 import { TABLE } from "./items-data.ts";
+import { awaitLockWindow } from "./lock-window.ts";
 import { writeMigration } from "./migration-sources.ts";
 import { RouteClient } from "./route-client.ts";
-import { lockWindowOf } from "./scenario-migrate.ts";
 import { startService } from "./service-process.ts";
 import { percentile, sleep } from "./timing.ts";
 
@@ -113,6 +113,7 @@ export async function runWrites(store: BenchStore, rows: number): Promise<Writes
     let migrate: CommandRun;
     let finalize: CommandRun;
     let backlog: [number, number][];
+    let lockWindowMs: number;
     const times = { migrate: 0, migrated: 0, finalize: 0, finalized: 0 };
     try {
       const client = new RouteClient(service.baseUrl, service.password);
@@ -130,6 +131,7 @@ export async function runWrites(store: BenchStore, rows: number): Promise<Writes
         backlog = await sampler.stop();
       }
       out = await writer.stop();
+      lockWindowMs = await awaitLockWindow(client, finalize.final);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- service log (tail) ---\n${service.logTail()}`, { cause: error });
     } finally {
@@ -151,7 +153,7 @@ export async function runWrites(store: BenchStore, rows: number): Promise<Writes
       backlog,
       migrateMs: migrate.wallMs,
       finalizeMs: finalize.wallMs,
-      lockWindowMs: lockWindowOf(finalize.final.output),
+      lockWindowMs,
       replayedUnderLock: replayed ? Number(replayed[1]) : 0,
     };
   } finally {

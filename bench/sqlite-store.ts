@@ -8,18 +8,26 @@ import { onCleanup } from "./cleanup.ts";
 import { EPOCH_SECONDS, TABLE, type SpotRow } from "./items-data.ts";
 import { withFile } from "./sqlite-file.ts";
 import { timeSqliteReference } from "./sqlite-references.ts";
-import { columnsOf, OWNER_ROWS, SECONDARY_INDEXES, type TableShape } from "./table-shapes.ts";
+import { columnsOf, OWNER_ROWS, SECONDARY_INDEXES, tablesOf, UNRELATED_TABLE, WIDE_BODY_CHARS, type TableShape } from "./table-shapes.ts";
 
-const create = (shape: TableShape) =>
-  `CREATE TABLE ${TABLE} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, amount REAL, created_at TEXT, active INTEGER` +
-  `${shape === "indexed" ? ", owner_id INTEGER NOT NULL REFERENCES owners (id)" : ""})`;
+const EXTRA_COLUMNS: Partial<Record<TableShape, string>> = {
+  indexed: ", owner_id INTEGER NOT NULL REFERENCES owners (id)",
+  wide: ", body TEXT NOT NULL, doc JSON NOT NULL",
+};
+const EXTRA_VALUES: Partial<Record<TableShape, string>> = {
+  indexed: `, i % ${OWNER_ROWS} + 1`,
+  // A text of WIDE_BODY_CHARS characters, and a json document written as JSON.stringify writes it.
+  wide: `, substr('row ' || i || ' ' || hex(zeroblob(${WIDE_BODY_CHARS / 2})), 1, ${WIDE_BODY_CHARS}), '{"id":' || i || ',"tags":["a","b"],"note":"item-' || i || '"}'`,
+};
 
-const generate = (shape: TableShape) => `
+const create = (shape: TableShape, table: string) =>
+  `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, amount REAL, created_at TEXT, active INTEGER${EXTRA_COLUMNS[shape] ?? ""})`;
+
+const generate = (shape: TableShape, table: string) => `
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-INSERT INTO ${TABLE} (${columnsOf(shape).join(", ")})
+INSERT INTO ${table} (${columnsOf(shape).join(", ")})
 SELECT i, 'item-' || i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'user' || i || '@example.com' END,
-       (i % 100000) / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', ${EPOCH_SECONDS} + i, 'unixepoch'), i % 3 <> 0
-       ${shape === "indexed" ? `, i % ${OWNER_ROWS} + 1` : ""}
+       (i % 100000) / 100.0, strftime('%Y-%m-%dT%H:%M:%SZ', ${EPOCH_SECONDS} + i, 'unixepoch'), i % 3 <> 0${EXTRA_VALUES[shape] ?? ""}
 FROM s`;
 
 /** The indexed shape's owners table, before items (the foreign key is in items' CREATE TABLE on SQLite). */
@@ -50,12 +58,16 @@ async function createDatabase(prefix: string, rows: number, shape: TableShape): 
   const dir = await mkdtemp(join(tmpdir(), `${prefix}sqlite-`));
   const drop = onCleanup(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, "bench.db");
+  const tables = tablesOf(shape);
   const settle = async () => withFile(path, (db) => void db.pragma("wal_checkpoint(TRUNCATE)"));
   try {
     withFile(path, (db) => {
       if (shape === "indexed") for (const sql of OWNERS) db.exec(sql);
-      db.exec(create(shape));
-      db.transaction(() => db.prepare(generate(shape)).run(rows))();
+      db.exec(`CREATE TABLE ${UNRELATED_TABLE} (id INTEGER PRIMARY KEY, at TEXT NOT NULL)`);
+      for (const table of tables) {
+        db.exec(create(shape, table));
+        db.transaction(() => db.prepare(generate(shape, table)).run(rows / tables.length))();
+      }
       if (shape === "indexed") for (const sql of INDEXES) db.exec(sql);
     });
     await settle();
@@ -63,16 +75,18 @@ async function createDatabase(prefix: string, rows: number, shape: TableShape): 
     await drop();
     throw error;
   }
-  const fingerprint = async (changed: boolean, table = TABLE) => withFile(path, (db) => fingerprintOf(db, shape, changed, table));
+  const fingerprint = async (changed: boolean, table?: string) =>
+    withFile(path, (db) => (table === undefined ? tables : [table]).map((name) => fingerprintOf(db, shape, changed, name)).join(" | "));
   return {
     store: "sqlite",
     serviceUrl: `sqlite:${path}`,
     scratchDir: dir,
-    count: async () => withFile(path, (db) => Number(db.prepare(`SELECT COUNT(*) FROM ${TABLE}`).pluck().get())),
+    tables,
+    count: async () => withFile(path, (db) => tables.reduce((sum, table) => sum + Number(db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get()), 0)),
     fingerprint,
     spotRows: async (ids) =>
       withFile(path, (db) => {
-        const sql = `SELECT id, name, amount FROM ${TABLE} WHERE id IN (${ids.map(() => "?").join(", ")})`;
+        const sql = `SELECT id, name, amount FROM ${tables[0]} WHERE id IN (${ids.map(() => "?").join(", ")})`;
         return (db.prepare(sql).all(...ids) as Record<string, unknown>[]).map(
           (row): SpotRow => ({ id: Number(row.id), name: String(row.name), amount: Number(row.amount) }),
         );
