@@ -5,6 +5,7 @@ import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, 
 import { type LockPolicy, LockTimeoutError, lockPolicyWithin, withLockRetry } from "./lock-retry.ts";
 import { describeHolders, lockHolders } from "./lock-holders.ts";
 import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../swap-locks-busy.ts";
+import { LeaseLostError } from "../lease-lost.ts";
 import { inTransaction, type PoolClient, withClient } from "./pg-pool.ts";
 import { dropShadowSchema, retiredSchemaFor, type Schemas } from "./shadow-schema.ts";
 import { replayRest } from "./replay.ts";
@@ -31,7 +32,7 @@ export interface SwapTarget {
 /**
  * The finalize swap. Before any lock: checks the foreign keys against the rows, builds the declared indexes
  * of tables it does not replace CONCURRENTLY, and reads every catalog fact the swap needs into its complete
- * DDL (planSwap). Then ONE transaction locks the origin tables and checks, in the same round trip, that the
+ * DDL (planSwap), and replays the changes logged meanwhile. Then ONE transaction locks the origin tables and checks, in the same round trip, that the
  * catalog facts are unchanged (else it plans again under the locks, as a view or trigger created meanwhile
  * needs); replays the changes of captured tables still logged; runs the DDL in one round trip (catalog
  * changes only: the old tables move into the retired schema, the shadow copies in; views, foreign keys,
@@ -51,6 +52,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     ddl = await planOn(target, plan);
   }
   const locked = lockedStatements(schemas.origin, steps.locked);
+  await catchUp(target, plan, ddl);
   let lockRequestedAt = 0;
   const policy = plan.lockWaitMs === undefined ? target.lockPolicy : lockPolicyWithin(plan.lockWaitMs);
   const swap = await withBusyLocksReported(target, plan, policy, () => withLockRetry(pool, policy, "Finalize", async (client) => {
@@ -78,6 +80,22 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     // Committed already; leftovers (shadow and retired tables) are dropped when the next command starts.
   });
   return { swapped: swap.swapped, dropped: swap.dropped, replayed: swap.replayed, lockWindowMs };
+}
+
+/**
+ * Replays, outside the locks, the changes the application logged while the swap planned and checked the
+ * foreign keys (seconds on a big table), so that only what it writes from here on waits for replay under them.
+ */
+async function catchUp(target: SwapTarget, plan: SwapPlan, ddl: SwapDdl): Promise<void> {
+  if (ddl.replayPlans.size === 0) return;
+  await withClient(target.pool, (client) =>
+    inTransaction(client, async () => {
+      if (!(await lockOwnedCommand(client, target.names, plan.owner, "KEY SHARE"))) throw new LeaseLostError(plan.owner, "replaying the captured changes");
+      const { rows } = await client.query<{ tbl: string }>(`SELECT DISTINCT tbl FROM ${target.names.changes}`);
+      const tables = { logged: rows.map((r) => r.tbl), shadowed: ddl.tables.shadowed, plans: ddl.replayPlans };
+      await replayRest(client, target.schemas, target.names, tables, plan.replayMapper);
+    }),
+  );
 }
 
 /** Plans the swap on a pooled client, in a transaction with the swap's search path. */

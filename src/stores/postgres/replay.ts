@@ -50,10 +50,11 @@ export async function buildReplayPlan(client: PoolClient, schemas: Schemas, tabl
 }
 
 /**
- * Under the finalize swap's locks (the origin tables locked, the command row held): replays every change
- * still logged for the `logged` tables that are `shadowed`, through the mapper of each table's shape, with
- * the replay plans read before the locks (`plans`; built now for a table without one); returns how many.
- * No new change can be logged meanwhile, so a batch smaller than the plan's ends the table's replay.
+ * For the finalize swap, in the caller's transaction: replays the changes logged for the `logged` tables
+ * that are `shadowed`, through the mapper of each table's shape, with the replay plans read before the
+ * locks (`plans`; built now for a table without one); returns how many. A batch smaller than the plan's ends
+ * a table's replay: under the swap's locks (the origin tables locked, the command row held) nothing new can
+ * be logged, so that is every change; before them, what the application logs meanwhile waits for the next call.
  */
 export async function replayRest(
   client: PoolClient, schemas: Schemas, names: Bookkeeping,
