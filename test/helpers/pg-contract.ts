@@ -7,7 +7,7 @@
 export const PROTECTION_SQLSTATE = "MS001";
 
 /** `lock_timeout` of one finalize attempt, in ms: the longest other sessions may queue behind it. */
-export const FINALIZE_LOCK_TIMEOUT_MS = 800;
+export const FINALIZE_LOCK_TIMEOUT_MS = 200;
 
 /** Connections one idle service keeps open at most. */
 export const IDLE_POOL_MAX = 5;

@@ -2,21 +2,19 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import type { SwapPlan, SwapResult } from "../store.ts";
 import { type Bookkeeping, appendOutputRow, finishCommandRow, lockOwnedCommand, upsertMigrations } from "./bookkeeping.ts";
-import { type LockPolicy, LockTimeoutError, lockPolicyWithin, rethrowWithContext, withLockRetry } from "./lock-retry.ts";
+import { type LockPolicy, LockTimeoutError, lockPolicyWithin, withLockRetry } from "./lock-retry.ts";
 import { describeHolders, lockHolders } from "./lock-holders.ts";
 import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../swap-locks-busy.ts";
-import { type PoolClient, withClient } from "./pg-pool.ts";
-import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
-import { isGuarded, liftAllProtection } from "./protection.ts";
-import { droppedTables, dropShadowSchema, type Schemas, userTables } from "./shadow-schema.ts";
+import { LeaseLostError } from "../lease-lost.ts";
+import { inTransaction, type PoolClient, withClient } from "./pg-pool.ts";
+import { dropShadowSchema, retiredSchemaFor, type Schemas } from "./shadow-schema.ts";
 import { replayRest } from "./replay.ts";
 import { qualify, quoteIdent } from "./sql.ts";
 import { deferredSteps } from "../alter-sql.ts";
-import { applyLockedSteps, buildIndexesConcurrently } from "./swap-alters.ts";
-import { alignIdentitySequences } from "./table-copy.ts";
-import { type ForeignKeyPlan, checkForeignKeyRows, planForeignKeys } from "./swap-foreign-keys.ts";
-import { dropViews, recreateViews, saveDependentViews } from "./swap-views.ts";
-import { disownSequences, restoreTableObjects, saveTableObjects } from "./swap-tables.ts";
+import { buildIndexesConcurrently, lockedStatements } from "./swap-alters.ts";
+import { checkForeignKeyRows } from "./swap-foreign-keys.ts";
+import { runBatch } from "./swap-batch.ts";
+import { planSwap, type SwapDdl } from "./swap-plan.ts";
 import { validateForeignKeys } from "./validate-keys.ts";
 
 /** Where the swap works: the pool, the bookkeeping and schema names, and how it waits for locks. */
@@ -32,45 +30,93 @@ export interface SwapTarget {
 }
 
 /**
- * The finalize swap: checks the foreign keys against the rows first (no locks), then ONE transaction
- * locks the origin tables, replays the changes of captured tables still logged, swaps the shadow copies in by catalog changes only (drop, SET SCHEMA; no row
- * copies, so the lock window does not grow with the tables), carries views, foreign keys, triggers,
- * privileges and sequences over, applies the declared in-place steps of tables it does not replace (their
- * indexes are built CONCURRENTLY before it), writes records and closing output and ends the command. Foreign keys
- * come back NOT VALID and are validated after the commit, without blocking the application.
+ * The finalize swap. Before any lock: checks the foreign keys against the rows, builds the declared indexes
+ * of tables it does not replace CONCURRENTLY, and reads every catalog fact the swap needs into its complete
+ * DDL (planSwap), and replays the changes logged meanwhile. Then ONE transaction locks the origin tables and checks, in the same round trip, that the
+ * catalog facts are unchanged (else it plans again under the locks, as a view or trigger created meanwhile
+ * needs); replays the changes of captured tables still logged; runs the DDL in one round trip (catalog
+ * changes only: the old tables move into the retired schema, the shadow copies in; views, foreign keys,
+ * triggers, privileges and sequences come over; the declared in-place steps apply); writes records and
+ * closing output and ends the command. After the COMMIT: the foreign keys, re-created NOT VALID, are
+ * validated without blocking the application, and the old tables are dropped. The lock window runs from
+ * the LOCK request of the attempt that got the locks to the COMMIT's return.
  */
 export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promise<SwapResult> {
-  const steps = await withClient(target.pool, async (client) => {
-    const touched = await touchedTables(client, target.schemas, plan.tables);
-    const oids = await originOids(client, target.schemas, touched);
-    await checkForeignKeyRows(client, await planForeignKeys(client, target.schemas, [...oids.values()]));
-    return deferredSteps(plan.alters, new Set([...touched.shadowed, ...touched.dropped]));
-  });
-  await buildIndexesConcurrently(target.pool, target.schemas.origin, steps.early);
-  let lockedAt = 0;
+  const { pool, schemas, names } = target;
+  await withClient(pool, (client) => client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(retiredSchemaFor(schemas.origin))} CASCADE`));
+  let ddl = await planOn(target, plan);
+  await withClient(pool, (client) => checkForeignKeyRows(client, ddl.foreignKeys));
+  const steps = deferredSteps(plan.alters, new Set([...ddl.tables.shadowed, ...ddl.tables.dropped]));
+  if (steps.early.length > 0) {
+    await buildIndexesConcurrently(pool, schemas.origin, steps.early);
+    ddl = await planOn(target, plan);
+  }
+  const locked = lockedStatements(schemas.origin, steps.locked);
+  await catchUp(target, plan, ddl);
+  let lockRequestedAt = 0;
   const policy = plan.lockWaitMs === undefined ? target.lockPolicy : lockPolicyWithin(plan.lockWaitMs);
-  const swap = await withBusyLocksReported(target, plan, policy, () => withLockRetry(target.pool, policy, "Finalize", async (client) => {
-    await client.query(`SET LOCAL search_path TO ${quoteIdent(target.schemas.origin)}`);
-    if (!(await lockOwnedCommand(client, target.names, plan.owner))) throw new Error("The finalize lost its run lock; nothing was swapped");
-    const tables = await touchedTables(client, target.schemas, plan.tables);
-    const oids = await originOids(client, target.schemas, tables);
-    if (oids.size > 0) await client.query(`LOCK TABLE ${[...oids.keys()].map((t) => qualify(target.schemas.origin, t)).join(", ")} IN ACCESS EXCLUSIVE MODE`);
-    lockedAt = performance.now();
-    const replayed = await replayRest(client, target.schemas, target.names, tables.shadowed, plan.replayMapper);
-    const result = { ...(await swapTables(client, target, tables, oids)), replayed };
-    await applyLockedSteps(client, target.schemas.origin, steps.locked);
-    await upsertMigrations(client, target.names, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
-    const output = plan.closingOutput({ swapped: result.swapped, dropped: result.dropped, replayed, lockWindowMs: performance.now() - lockedAt });
-    await appendOutputRow(client, target.names, plan.owner, output);
-    await finishCommandRow(client, target.names, plan.owner, null);
-    return result;
+  const swap = await withBusyLocksReported(target, plan, policy, () => withLockRetry(pool, policy, "Finalize", async (client) => {
+    await client.query(`SET LOCAL search_path TO ${quoteIdent(schemas.origin)}`);
+    if (!(await lockOwnedCommand(client, names, plan.owner))) throw new Error("The finalize lost its run lock; nothing was swapped");
+    lockRequestedAt = performance.now();
+    let facts = await lockAndCheck(client, target, ddl);
+    if (facts.fingerprint !== ddl.fingerprint) {
+      // The catalog changed since the plan (a view, trigger, grant or key created meanwhile): plan again under the locks.
+      ddl = await planSwap(client, schemas, names, plan.tables);
+      facts = await lockAndCheck(client, target, ddl);
+    }
+    const replayed = await replayRest(client, schemas, names, { ...facts, shadowed: ddl.tables.shadowed, plans: ddl.replayPlans }, plan.replayMapper);
+    await runBatch(client, [...ddl.statements, ...locked]);
+    const swapped = [...ddl.tables.shadowed];
+    const dropped = [...ddl.oids.keys()].filter((t) => !ddl.tables.shadowed.includes(t));
+    await upsertMigrations(client, names, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
+    await appendOutputRow(client, names, plan.owner, plan.closingOutput({ swapped, dropped, replayed, lockWindowMs: performance.now() - lockRequestedAt }));
+    await finishCommandRow(client, names, plan.owner, null);
+    return { swapped, dropped, replayed, foreignKeys: ddl.foreignKeys };
   }));
-  const lockWindowMs = performance.now() - lockedAt;
-  await validateForeignKeys(target.pool, target.names, plan.owner, swap.foreignKeys);
-  await withClient(target.pool, (client) => dropShadowSchema(client, target.schemas)).catch(() => {
-    // Committed already; leftovers are dropped when the next migrate starts.
+  const lockWindowMs = performance.now() - lockRequestedAt;
+  await validateForeignKeys(pool, names, plan.owner, swap.foreignKeys);
+  await withClient(pool, (client) => dropShadowSchema(client, schemas)).catch(() => {
+    // Committed already; leftovers (shadow and retired tables) are dropped when the next command starts.
   });
   return { swapped: swap.swapped, dropped: swap.dropped, replayed: swap.replayed, lockWindowMs };
+}
+
+/**
+ * Replays, outside the locks, the changes the application logged while the swap planned and checked the
+ * foreign keys (seconds on a big table), so that only what it writes from here on waits for replay under them.
+ */
+async function catchUp(target: SwapTarget, plan: SwapPlan, ddl: SwapDdl): Promise<void> {
+  if (ddl.replayPlans.size === 0) return;
+  await withClient(target.pool, (client) =>
+    inTransaction(client, async () => {
+      if (!(await lockOwnedCommand(client, target.names, plan.owner, "KEY SHARE"))) throw new LeaseLostError(plan.owner, "replaying the captured changes");
+      const { rows } = await client.query<{ tbl: string }>(`SELECT DISTINCT tbl FROM ${target.names.changes}`);
+      const tables = { logged: rows.map((r) => r.tbl), shadowed: ddl.tables.shadowed, plans: ddl.replayPlans };
+      await replayRest(client, target.schemas, target.names, tables, plan.replayMapper);
+    }),
+  );
+}
+
+/** Plans the swap on a pooled client, in a transaction with the swap's search path. */
+function planOn(target: SwapTarget, plan: SwapPlan): Promise<SwapDdl> {
+  return withClient(target.pool, (client) =>
+    inTransaction(client, async () => {
+      await client.query(`SET LOCAL search_path TO ${quoteIdent(target.schemas.origin)}`);
+      return planSwap(client, target.schemas, target.names, plan.tables);
+    }),
+  );
+}
+
+/**
+ * One round trip: locks the plan's origin tables (ACCESS EXCLUSIVE), reads the catalog fingerprint and the
+ * tables with logged changes.
+ */
+async function lockAndCheck(client: PoolClient, target: SwapTarget, ddl: SwapDdl): Promise<{ fingerprint: string; logged: string[] }> {
+  const lock = ddl.oids.size > 0 ? [`LOCK TABLE ${[...ddl.oids.keys()].map((t) => qualify(target.schemas.origin, t)).join(", ")} IN ACCESS EXCLUSIVE MODE`] : [];
+  const results = (await client.query([...lock, ddl.fingerprintSql, `SELECT DISTINCT tbl FROM ${target.names.changes}`].join(";\n"))) as unknown as pg.QueryResult[];
+  const [fingerprint, logged] = results.slice(-2) as [pg.QueryResult<{ fingerprint: string }>, pg.QueryResult<{ tbl: string }>];
+  return { fingerprint: fingerprint.rows[0]!.fingerprint, logged: logged.rows.map((r) => r.tbl) };
 }
 
 /**
@@ -89,62 +135,4 @@ async function withBusyLocksReported<T>(target: SwapTarget, plan: SwapPlan, poli
       { cause: error },
     );
   }
-}
-
-/** The shadow's tables, the drop marks, and both with the plan's tables, each once. */
-async function touchedTables(client: PoolClient, schemas: Schemas, planned: readonly string[]): Promise<{ shadowed: string[]; dropped: string[]; all: string[] }> {
-  const shadowed = await userTables(client, schemas.shadow);
-  const dropped = await droppedTables(client, schemas);
-  const all = [...new Set([...shadowed, ...planned])];
-  return { shadowed, dropped, all };
-}
-
-/** Origin oids of those tables that exist in the origin, by name. */
-async function originOids(client: PoolClient, schemas: Schemas, tables: { all: string[] }): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ relname: string; oid: number }>(
-    `SELECT c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
-    [schemas.origin, tables.all],
-  );
-  return new Map(rows.map((r) => [r.relname, r.oid]));
-}
-
-async function swapTables(
-  client: PoolClient,
-  target: SwapTarget,
-  tables: { shadowed: string[]; dropped: string[]; all: string[] },
-  oids: Map<string, number>,
-): Promise<{ swapped: string[]; dropped: string[]; foreignKeys: ForeignKeyPlan[] }> {
-  const { schemas } = target;
-  for (const table of tables.all) {
-    // Never drop an origin table, nor finalize without a table the migration created, just because its
-    // shadow copy is missing (e.g. a dropped shadow schema): the migration leaves a copy or a drop mark.
-    if (!tables.shadowed.includes(table) && !tables.dropped.includes(table)) throw new Error(noShadowCopy(table));
-    if (oids.has(table) && !(await isGuarded(client, schemas.origin, table))) throw new Error(unprotectedOrigin(table));
-  }
-  const views = await saveDependentViews(client, [...oids.values()]);
-  const foreignKeys = await planForeignKeys(client, schemas, [...oids.values()]);
-  const saved = [];
-  for (const [table, oid] of oids) saved.push(await saveTableObjects(client, table, oid));
-  await dropViews(client, views);
-  for (const fk of foreignKeys.filter((k) => k.dropFirst)) await client.query(`ALTER TABLE ${fk.childNow} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
-  for (const table of saved) await disownSequences(client, table);
-  for (const table of tables.shadowed) if (oids.has(table)) await alignIdentitySequences(client, schemas.origin, schemas.shadow, table);
-  // One statement, so keys among the dropped tables do not stand in the way.
-  if (oids.size > 0) {
-    await rethrowWithContext("Cannot drop the old tables", () =>
-      client.query(`DROP TABLE ${[...oids.keys()].map((t) => qualify(schemas.origin, t)).join(", ")}`),
-    );
-  }
-  for (const table of tables.shadowed) await client.query(`ALTER TABLE ${qualify(schemas.shadow, table)} SET SCHEMA ${quoteIdent(schemas.origin)}`);
-  for (const table of saved) if (tables.shadowed.includes(table.table)) await restoreTableObjects(client, schemas, table);
-  for (const fk of foreignKeys) {
-    await rethrowWithContext(`Cannot re-create foreign key "${fk.name}" of table "${fk.child}" after the swap`, () =>
-      client.query(`ALTER TABLE ${fk.childAfter} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition} NOT VALID`),
-    );
-  }
-  await recreateViews(client, views);
-  await liftAllProtection(client, schemas.origin);
-  const dropped = [...oids.keys()].filter((t) => !tables.shadowed.includes(t));
-  return { swapped: [...tables.shadowed], dropped, foreignKeys };
 }

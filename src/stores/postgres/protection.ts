@@ -57,14 +57,14 @@ export async function hasTrigger(client: PoolClient, schema: string, table: stri
   return rowCount === 1;
 }
 
-/** Whether `schema.table` refuses writes or captures them (an enabled protection or capture trigger): either keeps the shadow copy exact. */
-export async function isGuarded(client: PoolClient, schema: string, table: string): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname IN ($3, $4) AND t.tgenabled <> 'D'`,
-    [schema, table, PROTECT_NAME, CAPTURE_NAME],
+/** Which of `tables` in `schema` refuse writes or capture them (an enabled protection or capture trigger): either keeps the shadow copy exact. */
+export async function guardedTables(client: PoolClient, schema: string, tables: readonly string[]): Promise<Set<string>> {
+  const { rows } = await client.query<{ relname: string }>(
+    `SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND t.tgname IN ($3, $4) AND t.tgenabled <> 'D'`,
+    [schema, tables, PROTECT_NAME, CAPTURE_NAME],
   );
-  return (rowCount ?? 0) > 0;
+  return new Set(rows.map((r) => r.relname));
 }
 
 /**
@@ -73,13 +73,18 @@ export async function isGuarded(client: PoolClient, schema: string, table: strin
  * would need ACCESS EXCLUSIVE).
  */
 export async function liftAllProtection(client: PoolClient, schema: string): Promise<void> {
+  for (const statement of await liftStatements(client, schema)) await client.query(statement);
+}
+
+/** The statements of liftAllProtection, read now and run later; tables in `except` (the finalize swap retires them) are left alone. */
+export async function liftStatements(client: PoolClient, schema: string, except: readonly string[] = []): Promise<string[]> {
+  const statements: string[] = [];
   for (const name of GUARD_TRIGGERS) {
     for (const table of await tablesWithTrigger(client, schema, name, true)) {
-      await client.query(`ALTER TABLE ${qualify(schema, table)} DISABLE TRIGGER ${name}`);
+      if (!except.includes(table)) statements.push(`ALTER TABLE ${qualify(schema, table)} DISABLE TRIGGER ${name}`);
     }
   }
-  await client.query(`DELETE FROM ${qualify(schema, CHANGES_TABLE)}`);
-  await client.query(`DELETE FROM ${qualify(schema, REPLAYED_TABLE)}`);
+  return [...statements, `DELETE FROM ${qualify(schema, CHANGES_TABLE)}`, `DELETE FROM ${qualify(schema, REPLAYED_TABLE)}`];
 }
 
 /** Drops the disabled protection and capture triggers it can lock at once (`lock_timeout` 50 ms); the others stay, inert, for a later try. */

@@ -50,17 +50,23 @@ export async function buildReplayPlan(client: PoolClient, schemas: Schemas, tabl
 }
 
 /**
- * Under the finalize swap's locks (the origin tables locked, the command row held): replays every change
- * still logged for the shadowed tables, through the mapper of each table's shape; returns how many.
+ * For the finalize swap, in the caller's transaction: replays the changes logged for the `logged` tables
+ * that are `shadowed`, through the mapper of each table's shape, with the replay plans read before the
+ * locks (`plans`; built now for a table without one); returns how many. A batch smaller than the plan's ends
+ * a table's replay: under the swap's locks (the origin tables locked, the command row held) nothing new can
+ * be logged, so that is every change; before them, what the application logs meanwhile waits for the next call.
  */
-export async function replayRest(client: PoolClient, schemas: Schemas, names: Bookkeeping, shadowed: readonly string[], mapperOf: (shape: PgShape) => RowMapper): Promise<number> {
-  const { rows } = await client.query<{ tbl: string }>(`SELECT DISTINCT tbl FROM ${names.changes}`);
+export async function replayRest(
+  client: PoolClient, schemas: Schemas, names: Bookkeeping,
+  tables: { logged: readonly string[]; shadowed: readonly string[]; plans: ReadonlyMap<string, PgReplayPlan> },
+  mapperOf: (shape: PgShape) => RowMapper,
+): Promise<number> {
   let replayed = 0;
-  for (const { tbl } of rows) {
-    if (!shadowed.includes(tbl)) continue;
-    const plan = await buildReplayPlan(client, schemas, tbl, null);
+  for (const tbl of tables.logged) {
+    if (!tables.shadowed.includes(tbl)) continue;
+    const plan = tables.plans.get(tbl) ?? (await buildReplayPlan(client, schemas, tbl, null));
     const map = mapperOf(plan.shape);
-    for (let n; (n = await replayChanges(client, plan, names, map, async () => {})) > 0; ) replayed += n;
+    for (let n = plan.batch; n === plan.batch; replayed += n) n = await replayChanges(client, plan, names, map, async () => {});
   }
   return replayed;
 }

@@ -10,6 +10,11 @@ export function shadowSchemaFor(origin: string): string {
   return origin === "public" ? "_migration_shadow" : `_migration_shadow_${origin}`.slice(0, 63);
 }
 
+/** Where the finalize swap moves the replaced origin tables, to drop them after its COMMIT: `_migration_retired` for `public`, else suffixed. */
+export function retiredSchemaFor(origin: string): string {
+  return origin === "public" ? "_migration_retired" : `_migration_retired_${origin}`.slice(0, 63);
+}
+
 /** The origin schema and its shadow schema. */
 export interface Schemas {
   /** Where the application's tables and the bookkeeping live. */
@@ -74,9 +79,11 @@ export async function countLocated(client: PoolClient, schemas: Schemas, table: 
 }
 
 /**
- * Drops the shadow schema with everything in it. CASCADE reaches only objects that depend on shadow
- * objects; the origin never does (shadow defaults may use origin sequences, not the other way round).
+ * Drops the shadow schema with everything in it, and the old tables a finalize retired (left over when it
+ * ended before dropping them). CASCADE reaches only objects that depend on shadow or retired objects; the
+ * origin never does (shadow defaults may use origin sequences, not the other way round; the swap retires a
+ * table only when nothing outside it depends on it).
  */
 export async function dropShadowSchema(client: PoolClient, schemas: Schemas): Promise<void> {
-  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schemas.shadow)} CASCADE`);
+  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schemas.shadow)}, ${quoteIdent(retiredSchemaFor(schemas.origin))} CASCADE`);
 }

@@ -3,6 +3,7 @@ import type { CreateIndex } from "../../migrations/alter-steps.ts";
 import { alterStatement, type TableStep } from "../alter-sql.ts";
 import { type PoolClient, withClient } from "./pg-pool.ts";
 import { qualify } from "./sql.ts";
+import type { SwapStatement } from "./swap-batch.ts";
 
 /**
  * Builds the declared indexes of original tables with CREATE INDEX CONCURRENTLY, before the swap locks
@@ -23,15 +24,22 @@ export async function buildIndexesConcurrently(pool: pg.Pool, schema: string, st
   });
 }
 
-/** Applies the other declared steps of original tables inside the swap's transaction, in order. */
-export async function applyLockedSteps(client: PoolClient, schema: string, steps: readonly TableStep[]): Promise<void> {
-  for (const { table, step } of steps) await run(client, alterStatement({ dialect: "postgres", schema, table }, step));
+/** The statements of the other declared steps of original tables, run in the swap's transaction in order; a failure names the statement. */
+export function lockedStatements(schema: string, steps: readonly TableStep[]): SwapStatement[] {
+  return steps.map(({ table, step }) => {
+    const sql = alterStatement({ dialect: "postgres", schema, table }, step);
+    return { sql, fail: (message) => inStatement(message, sql) };
+  });
 }
 
 async function run(client: PoolClient, statement: string): Promise<void> {
   await client.query(statement).catch((error: Error) => {
-    throw new Error(`${error.message} (in: ${statement})`, { cause: error });
+    throw new Error(inStatement(error.message, statement), { cause: error });
   });
+}
+
+function inStatement(message: string, statement: string): string {
+  return `${message} (in: ${statement})`;
 }
 
 async function indexState(client: PoolClient, schema: string, name: string): Promise<{ table: string; valid: boolean } | null> {

@@ -22,10 +22,7 @@ export async function readGrants(client: PoolClient, oid: number): Promise<Saved
   return rows;
 }
 
-/** Grants the saved privileges on `relation` (a quoted, qualified name). */
-export async function restoreGrants(client: PoolClient, relation: string, grants: readonly SavedGrant[]): Promise<void> {
-  for (const g of grants) {
-    const to = g.grantee === null ? "PUBLIC" : quoteIdent(g.grantee);
-    await client.query(`GRANT ${g.privilege} ON ${relation} TO ${to}${g.grantable ? " WITH GRANT OPTION" : ""}`);
-  }
+/** The GRANT statements giving the saved privileges on `relation` (a quoted, qualified name). */
+export function grantStatements(relation: string, grants: readonly SavedGrant[]): string[] {
+  return grants.map((g) => `GRANT ${g.privilege} ON ${relation} TO ${g.grantee === null ? "PUBLIC" : quoteIdent(g.grantee)}${g.grantable ? " WITH GRANT OPTION" : ""}`);
 }

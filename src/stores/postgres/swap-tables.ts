@@ -1,9 +1,9 @@
-import { rethrowWithContext } from "./lock-retry.ts";
 import type { PoolClient } from "./pg-pool.ts";
+import { inContext, type SwapStatement } from "./swap-batch.ts";
 import { GUARD_TRIGGERS } from "./guard-names.ts";
 import type { Schemas } from "./shadow-schema.ts";
 import { qualify, quoteIdent } from "./sql.ts";
-import { type SavedGrant, readGrants, restoreGrants } from "./swap-grants.ts";
+import { type SavedGrant, grantStatements, readGrants } from "./swap-grants.ts";
 
 /** What an origin table has that its shadow copy does not, remembered across the swap. */
 export interface SavedTable {
@@ -34,25 +34,20 @@ export async function saveTableObjects(client: PoolClient, table: string, oid: n
   return { table, triggers: triggers.rows, grants: await readGrants(client, oid), sequences: sequences.rows };
 }
 
-/** Detaches the owned sequences from the old table, so dropping it keeps them. */
-export async function disownSequences(client: PoolClient, saved: SavedTable): Promise<void> {
-  for (const { sequence } of saved.sequences) await client.query(`ALTER SEQUENCE ${sequence} OWNED BY NONE`);
+/** The statements detaching the owned sequences from the old table, so that retiring or dropping it keeps them. */
+export function disownStatements(saved: SavedTable): SwapStatement[] {
+  return saved.sequences.map(({ sequence }) => ({ sql: `ALTER SEQUENCE ${sequence} OWNED BY NONE` }));
 }
 
-/** Gives the new table (now in the origin) the old one's sequence ownership, triggers and privileges. */
-export async function restoreTableObjects(client: PoolClient, schemas: Schemas, saved: SavedTable): Promise<void> {
+/**
+ * The statements giving the new table (by then in the origin) the old one's sequence ownership (where the new
+ * table still has the column: `columns`), triggers and privileges.
+ */
+export function restoreStatements(schemas: Schemas, saved: SavedTable, columns: ReadonlySet<string>): SwapStatement[] {
   const name = qualify(schemas.origin, saved.table);
-  for (const { sequence, column } of saved.sequences) {
-    const { rowCount } = await client.query(
-      "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
-      [name, column],
-    );
-    if (rowCount === 1) await client.query(`ALTER SEQUENCE ${sequence} OWNED BY ${name}.${quoteIdent(column)}`);
-  }
-  for (const trigger of saved.triggers) {
-    await rethrowWithContext(`Cannot re-create trigger "${trigger.name}" on table "${saved.table}" after the swap`, () =>
-      client.query(trigger.definition),
-    );
-  }
-  await restoreGrants(client, name, saved.grants);
+  return [
+    ...saved.sequences.filter(({ column }) => columns.has(column)).map(({ sequence, column }) => ({ sql: `ALTER SEQUENCE ${sequence} OWNED BY ${name}.${quoteIdent(column)}` })),
+    ...saved.triggers.map((trigger) => inContext(trigger.definition, `Cannot re-create trigger "${trigger.name}" on table "${saved.table}" after the swap`)),
+    ...grantStatements(name, saved.grants).map((sql) => ({ sql })),
+  ];
 }

@@ -1,7 +1,7 @@
 import type { PoolClient } from "./pg-pool.ts";
-import { rethrowWithContext } from "./lock-retry.ts";
 import { qualify, quoteLiteral } from "./sql.ts";
-import { type SavedGrant, readGrants, restoreGrants } from "./swap-grants.ts";
+import { inContext, type SwapStatement } from "./swap-batch.ts";
+import { type SavedGrant, grantStatements, readGrants } from "./swap-grants.ts";
 
 /** A view (or materialized view) that depends on a swapped table, remembered across the swap. */
 export interface SavedView {
@@ -54,23 +54,25 @@ export async function saveDependentViews(client: PoolClient, oids: readonly numb
   return views;
 }
 
-/** Drops the saved views, dependents first. */
-export async function dropViews(client: PoolClient, views: readonly SavedView[]): Promise<void> {
-  for (const view of [...views].reverse()) {
-    await client.query(`DROP ${view.relkind === "m" ? "MATERIALIZED VIEW" : "VIEW"} ${view.name}`);
-  }
+/** The statements dropping the saved views, dependents first. */
+export function dropViewStatements(views: readonly SavedView[]): SwapStatement[] {
+  return [...views].reverse().map((view) => ({ sql: `DROP ${kindOf(view)} ${view.name}` }));
 }
 
-/** Re-creates the saved views in order, with options, comments and privileges; a view naming a vanished column fails clearly. */
-export async function recreateViews(client: PoolClient, views: readonly SavedView[]): Promise<void> {
-  for (const view of views) {
-    await rethrowWithContext(`Cannot re-create view "${view.relname}" after the swap`, async () => {
-      const body = view.definition.trim().replace(/;$/, "");
-      const options = view.options.length > 0 ? ` WITH (${view.options.join(", ")})` : "";
-      const kind = view.relkind === "m" ? "MATERIALIZED VIEW" : "VIEW";
-      await client.query(`CREATE ${kind} ${view.name}${options} AS ${body}`);
-      if (view.comment !== null) await client.query(`COMMENT ON ${kind} ${view.name} IS ${quoteLiteral(view.comment)}`);
-      await restoreGrants(client, view.name, view.grants);
-    });
-  }
+/** The statements re-creating the saved views in order, with options, comments and privileges; a view naming a vanished column fails clearly. */
+export function createViewStatements(views: readonly SavedView[]): SwapStatement[] {
+  return views.flatMap((view) => {
+    const body = view.definition.trim().replace(/;$/, "");
+    const options = view.options.length > 0 ? ` WITH (${view.options.join(", ")})` : "";
+    const statements = [
+      `CREATE ${kindOf(view)} ${view.name}${options} AS ${body}`,
+      ...(view.comment !== null ? [`COMMENT ON ${kindOf(view)} ${view.name} IS ${quoteLiteral(view.comment)}`] : []),
+      ...grantStatements(view.name, view.grants),
+    ];
+    return statements.map((sql) => inContext(sql, `Cannot re-create view "${view.relname}" after the swap`));
+  });
+}
+
+function kindOf(view: SavedView): string {
+  return view.relkind === "m" ? "MATERIALIZED VIEW" : "VIEW";
 }

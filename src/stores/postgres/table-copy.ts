@@ -1,6 +1,6 @@
 import type { PoolClient } from "./pg-pool.ts";
 import type { Schemas } from "./shadow-schema.ts";
-import { qualify, quoteIdent } from "./sql.ts";
+import { qualify, quoteIdent, quoteLiteral } from "./sql.ts";
 import { readShape } from "./table-shape.ts";
 
 /**
@@ -61,21 +61,27 @@ async function copyKeysAndIndexes(client: PoolClient, schemas: Schemas, table: s
  * back), so rows a migration inserts into the copy, and after the swap the application's, get fresh ids.
  */
 export async function alignIdentitySequences(client: PoolClient, from: string, into: string, table: string): Promise<void> {
+  for (const statement of await identityAlignments(client, from, into, table)) await client.query(statement);
+}
+
+/** The statements of alignIdentitySequences, read now and run later (the finalize swap runs them under its locks). */
+export async function identityAlignments(client: PoolClient, from: string, into: string, table: string): Promise<string[]> {
   const { rows } = await client.query<{ attname: string }>(
     `SELECT a.attname FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attidentity <> '' AND NOT a.attisdropped`,
     [qualify(into, table)],
   );
+  const statements: string[] = [];
   for (const { attname } of rows) {
     const origin = await sequenceOf(client, from, table, attname);
     const target = await sequenceOf(client, into, table, attname);
     if (origin === null || target === null) continue;
-    await client.query(
-      `SELECT setval($1::regclass, o.last_value, true)
+    statements.push(
+      `SELECT setval(${quoteLiteral(target)}::regclass, o.last_value, true)
        FROM (SELECT last_value, is_called FROM ${origin}) o, (SELECT last_value, is_called FROM ${target}) t
        WHERE o.is_called AND (NOT t.is_called OR o.last_value > t.last_value)`,
-      [target],
     );
   }
+  return statements;
 }
 
 async function sequenceOf(client: PoolClient, schema: string, table: string, column: string): Promise<string | null> {
