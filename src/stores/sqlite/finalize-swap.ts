@@ -14,17 +14,17 @@ import { copySequence } from "./table-copy.ts";
 import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
 import { recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
-import { buildStagedIndexes, swapIndexNames } from "./staged-indexes.ts";
+import { swapIndexNames } from "./staged-indexes.ts";
 import { afterRenames, checkForeignKeyRows, type ForeignKeyCheck, foreignKeyWarnings, planForeignKeys } from "./swap-foreign-keys.ts";
 import { type CaughtUp, catchUp, type ReplayedKeys, replayRest } from "./swap-replay.ts";
 
 /**
  * Swaps the shadow copies into the origin. First, outside the lock window: each shadow table is staged into
- * the database file in short transactions (stageTable), then its explicit indexes are built on the staged
- * copy under staged names, one write transaction each (buildStagedIndexes), the foreign keys of and into
- * the swapped tables are checked against the staged rows, and what the application wrote meanwhile is
- * replayed into the staged copies (catchUp); each of these transactions is followed by a pause as long as
- * it held the lock (writeThenPause). Then ONE transaction replays the changes of captured tables logged
+ * the database file with its explicit indexes under staged names (stageTable), in write transactions sized
+ * to hold the lock a few ms each (TimedChunks), the foreign keys of and into the swapped tables are checked
+ * against the staged rows, and what the application wrote meanwhile is
+ * replayed into the staged copies (catchUp); each of these transactions is followed by a pause at least as
+ * long as it held the lock (pauseAfter). Then ONE transaction replays the changes of captured tables logged
  * since into their staged copies, renames each original aside, renames its staged
  * copy in, gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
  * foreign keys of the replayed rows and writes the migration records, the closing output and the end of the
@@ -40,6 +40,11 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
   // keep naming the table, and so point at its replacement once it has the name.
   db.pragma("legacy_alter_table = ON");
   db.prepare("ATTACH DATABASE ? AS shadow").run(shadowPath);
+  const synchronous = db.pragma("main.synchronous", { simple: true }) as number;
+  // What the finalize writes outside the swap's transaction needs no durability of its own (after a crash, the
+  // next finalize drops the staged and retired tables): without a sync of the WAL at each commit, a chunk holds
+  // the lock about half as long. The swap's transaction runs with the connection's setting, and its sync covers the WAL before it.
+  db.pragma("main.synchronous = NORMAL");
   const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
   const lockWaitMs = plan.lockWaitMs ?? BUSY_TIMEOUT_MS;
   // Each of the swap's write transactions waits at most this long for an application's write transaction.
@@ -51,7 +56,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
       await dropLeftoversInPieces(db);
       if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
       prepared = await prepareSwap(db, plan);
-      swap = await swapUnderLock(db, plan, prepared);
+      swap = await withSynchronous(db, synchronous, () => swapUnderLock(db, plan, prepared));
     } catch (error) {
       // The staged copies go; should that fail, the next finalize or reset drops them, and the cause is this error.
       await dropLeftoversInPieces(db).catch(() => {});
@@ -71,6 +76,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     }
     return { ...swap.result, lockWindowMs: swap.lockWindowMs };
   } finally {
+    db.pragma(`main.synchronous = ${synchronous}`);
     db.exec("DETACH DATABASE shadow");
     db.pragma("legacy_alter_table = OFF");
     db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
@@ -88,16 +94,13 @@ interface Prepared {
 }
 
 /**
- * Everything that can run before the lock, none of it holding the write lock for more than one index build:
- * stage each shadow table with its indexes, build the declared indexes of original tables, check the foreign
+ * Everything that can run before the lock, the rows in write transactions of a few ms: stage each shadow
+ * table with its indexes, build the declared indexes of original tables, check the foreign
  * keys against the staged rows, and replay what the application wrote meanwhile.
  */
 async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   const shadowed = userTables(db, "shadow");
-  for (const table of shadowed) {
-    await stageTable(db, table);
-    await buildStagedIndexes(db, table);
-  }
+  for (const table of shadowed) await stageTable(db, table);
   const steps = deferredSteps(plan.alters, new Set([...shadowed, ...droppedTables(db, "shadow")]));
   buildIndexesBeforeSwap(db, steps.early);
   const keyChecks = planForeignKeys(db, shadowed, droppedTables(db, "shadow").filter((t) => plan.tables.includes(t) && !shadowed.includes(t)));
@@ -185,6 +188,16 @@ function swapTables(
 function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
   for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
   db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
+}
+
+/** Runs `fn` with `main.synchronous` at `level`, then back at NORMAL. */
+async function withSynchronous<T>(db: Connection, level: number, fn: () => Promise<T>): Promise<T> {
+  db.pragma(`main.synchronous = ${level}`);
+  try {
+    return await fn();
+  } finally {
+    db.pragma("main.synchronous = NORMAL");
+  }
 }
 
 /** The retryable refusal of a swap that waited `lockWaitMs` for the database's write lock in vain. */

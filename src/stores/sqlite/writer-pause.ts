@@ -5,16 +5,21 @@ import { type Connection, inWriteTransaction } from "./connection.ts";
 export const MIN_WRITER_PAUSE_MS = 10;
 
 /**
- * Runs `fn` in a write transaction of its own, then leaves the write lock free for as long as it was held
- * (at least MIN_WRITER_PAUSE_MS). SQLite has no queue for writers: a waiting writer sleeps and retries, up to
- * 100 ms apart under a busy timeout, so back-to-back transactions can keep an application's writer out
- * across many of them (here up to 1.5 s behind 20,000-row chunks of 20–30 ms each). With the lock free half
- * of the time, it gets in at one of its next tries. Costs the same time again in wall time, never under the lock.
+ * Leaves the write lock free after a write transaction that held it `heldMs`: for as long again, at least
+ * MIN_WRITER_PAUSE_MS. SQLite has no queue for writers: a waiting writer sleeps and retries (1, 2, 5, 10, 15,
+ * 20, 25 … up to 100 ms apart under a busy timeout), so back-to-back transactions can keep an application's
+ * writer out across many of them (here up to 1.5 s behind 20,000-row chunks of 20–30 ms each). With the lock
+ * free most of the time, it gets in at one of its next tries. Costs wall time, never time under the lock.
  */
-export async function writeThenPause<T>(db: Connection, fn: () => T): Promise<T> {
+export function pauseAfter(heldMs: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(MIN_WRITER_PAUSE_MS, heldMs)));
+}
+
+/** Runs `fn` in a write transaction of its own, then pauses (pauseAfter); returns its result and how long it held the lock. */
+export async function writeThenPause<T>(db: Connection, fn: () => T): Promise<{ result: T; heldMs: number }> {
   const started = performance.now();
   const result = inWriteTransaction(db, fn);
-  const held = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_WRITER_PAUSE_MS, held)));
-  return result;
+  const heldMs = performance.now() - started;
+  await pauseAfter(heldMs);
+  return { result, heldMs };
 }
