@@ -11,6 +11,7 @@ import { quoteIdent } from "./sql.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
 import { dropLeftoversInPieces, dropTablesInPieces, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { copySequence } from "./table-copy.ts";
+import { renameTables } from "./table-renames.ts";
 import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
 import { recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
@@ -25,8 +26,8 @@ import { type CaughtUp, catchUp, type ReplayedKeys, replayRest } from "./swap-re
  * against the staged rows, and what the application wrote meanwhile is
  * replayed into the staged copies (catchUp); each of these transactions is followed by a pause at least as
  * long as it held the lock (pauseAfter). Then ONE transaction replays the changes of captured tables logged
- * since into their staged copies, renames each original aside, renames its staged
- * copy in, gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
+ * since into their staged copies, renames the originals aside and the staged copies in (one schema
+ * edit, renameTables), gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
  * foreign keys of the replayed rows and writes the migration records, the closing output and the end of the
  * command: a crash leaves either all old or all new. Nothing in it grows with the rows of a table. After the
  * commit, the shadow file is emptied, the foreign keys are checked once more (a warning in the output when a
@@ -158,36 +159,26 @@ function swapTables(
     // shadow copy is missing (e.g. a deleted shadow file): the migration leaves a copy or a drop mark.
     if (!shadowed.includes(table) && !droppedByMigration.includes(table)) throw new Error(noShadowCopy(table));
     if (existed && !isProtected(db, table) && !isCaptured(db, table)) throw new Error(unprotectedOrigin(table));
-    if (existed) {
-      retire(db, table, triggers.get(table)!);
-      retired.push(table);
-    }
-    if (shadowed.includes(table)) {
-      db.exec(`ALTER TABLE main.${quoteIdent(`${STAGED_PREFIX}${table}`)} RENAME TO ${quoteIdent(table)}`);
-      copySequence(db, "shadow", table);
-      swapped.push(table);
-    } else if (existed) {
-      dropped.push(table);
-    }
+    if (existed) retired.push(table);
+    if (shadowed.includes(table)) swapped.push(table);
+    else if (existed) dropped.push(table);
   }
+  // The originals lose their triggers (their names are needed again) and guards, then every original goes
+  // aside and every staged copy comes in, in one schema edit; their indexes follow them (swapIndexNames renames them aside too).
+  for (const table of retired) for (const trigger of triggers.get(table)!) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
+  liftAllGuards(db);
+  renameTables(db, [
+    ...retired.map((table) => ({ from: table, to: `${RETIRED_PREFIX}${table}` })),
+    ...swapped.map((table) => ({ from: `${STAGED_PREFIX}${table}`, to: table })),
+  ]);
+  for (const table of swapped) copySequence(db, "shadow", table);
   swapIndexNames(db, retired, swapped);
   // Triggers go back after every table exists again, since a trigger body may name another swapped table.
   for (const table of swapped) recreateTriggers(db, table, triggers.get(table) ?? []);
-  liftAllGuards(db);
   // The rows were checked before the lock; only those replayed since can break a key of their table now.
   checkForeignKeyRows(db, afterRenames(keyChecks).filter((fk) => swapped.includes(fk.child)), replayed);
   upsertMigrations(db, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
   return { swapped, dropped, retired };
-}
-
-/**
- * Moves an original table out of the way without touching its rows: its own triggers are dropped (their
- * names are needed again), then it is renamed aside (its indexes follow it; swapIndexNames renames them
- * aside too), to be dropped after the commit.
- */
-function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
-  for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
-  db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
 }
 
 /** Runs `fn` with `main.synchronous` at `level`, then back at NORMAL. */
