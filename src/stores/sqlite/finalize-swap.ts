@@ -16,6 +16,7 @@ import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
 import { recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
 import { swapIndexNames } from "./staged-indexes.ts";
+import { withoutAutoCheckpoint } from "./writer-pause.ts";
 import { afterRenames, checkForeignKeyRows, type ForeignKeyCheck, foreignKeyWarnings, planForeignKeys } from "./swap-foreign-keys.ts";
 import { type CaughtUp, catchUp, type ReplayedKeys, replayRest } from "./swap-replay.ts";
 
@@ -56,7 +57,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     try {
       await dropLeftoversInPieces(db);
       if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
-      prepared = await prepareSwap(db, plan);
+      prepared = await withoutAutoCheckpoint(db, () => prepareSwap(db, plan));
       swap = await withSynchronous(db, synchronous, () => swapUnderLock(db, plan, prepared));
     } catch (error) {
       // The staged copies go; should that fail, the next finalize or reset drops them, and the cause is this error.
@@ -71,7 +72,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
       emptyShadowFile(shadowPath);
       const warnings = foreignKeyWarnings(db, afterRenames(prepared.keyChecks));
       if (warnings.length > 0) appendEndedOutput(db, plan.owner, warnings.join(""));
-      await dropTablesInPieces(db, swap.retired.map((table) => `${RETIRED_PREFIX}${table}`));
+      await withoutAutoCheckpoint(db, () => dropTablesInPieces(db, swap.retired.map((table) => `${RETIRED_PREFIX}${table}`)));
     } catch {
       // Committed already; leftovers are cleared when the next finalize starts or the next migrate runs.
     }

@@ -54,7 +54,7 @@ export async function catchUp(db: Connection, plan: SwapPlan): Promise<CaughtUp>
         const replayed = await inAsyncWriteTransaction(db, () => replayChanges(db, { ...replay, batch }, { ...site, afterSeq: seqs.at(-1) ?? 0 }, map));
         const heldMs = performance.now() - started;
         chunks.record(heldMs);
-        await pauseAfter(heldMs);
+        await pauseAfter(db, heldMs);
         seqs.push(...replayed);
         if (replayed.length < batch) break;
         if (performance.now() > check) {
