@@ -3,7 +3,8 @@ import { type LoadedMigration, rowTransformOf } from "../migrations/types.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
 import type { RowMapper, ShadowSession, Store, TableShape } from "../stores/store.ts";
 import { chainRows } from "./transform-rows.ts";
-import { type BatchTransformer, type CommandContext, type TransformRef, YIELDED } from "./types.ts";
+import { RETRY_FINALIZE_HINT, SwapLocksBusyError } from "../stores/swap-locks-busy.ts";
+import { type BatchTransformer, BUSY, type CommandContext, type TransformRef, YIELDED } from "./types.ts";
 
 /** What a replay needs: the store, the threads, a session for the plans, and the lease it writes under (null between commands). */
 export interface ReplayContext {
@@ -51,12 +52,20 @@ export async function replayCaptured(rc: ReplayContext, chain: readonly LoadedMi
       for (;;) {
         const changes = await rc.transformer.replay({ table, plan, transforms });
         if (changes === YIELDED) throw new ReplayYielded();
+        if (changes === BUSY) throw replayBusy(table);
         replayed.set(table, (replayed.get(table) ?? 0) + changes);
         if (changes < plan.batch || Date.now() > deadline) break;
       }
     }),
   );
   return replayed;
+}
+
+/** The retryable refusal of a replay whose write waited in vain for the database's write lock (SQLite). */
+function replayBusy(table: string): SwapLocksBusyError {
+  return new SwapLocksBusyError(
+    `Finalize could not replay the captured changes of "${table}": another connection held the write lock of the database past the busy timeout; ${RETRY_FINALIZE_HINT}`,
+  );
 }
 
 /** How long one replay between commands goes on at most, in ms: the watchdog starts the next; a shutdown waits for no more. */

@@ -41,11 +41,14 @@ export interface ReplayJob {
 /** What a replay between commands resolves to when a command started under it (that command replays from there). */
 export const YIELDED = -1;
 
+/** What a replay batch resolves to when another connection held the database's write lock past the busy timeout. */
+export const BUSY = -2;
+
 /** Runs range and replay jobs, in parallel on worker threads (each with its own connection) in production. */
 export interface BatchTransformer {
   /** Reads the job's rows, applies the table's transform, writes the results; resolves to the rows read. */
   transform(job: RangeJob): Promise<number>;
-  /** Replays one batch of logged changes through the job's transforms; resolves to the changes consumed (0: none logged), or YIELDED. */
+  /** Replays one batch of logged changes through the job's transforms; resolves to the changes consumed (0: none logged), YIELDED or BUSY. */
   replay(job: ReplayJob): Promise<number>;
   /** Stops the threads. */
   close(): Promise<void>;

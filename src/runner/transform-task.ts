@@ -4,7 +4,8 @@ import { loadMigrationFile } from "../migrations/load-file.ts";
 import { type Migration, type RowTransform, rowTransformOf } from "../migrations/types.ts";
 import { moveRange, replayBatch } from "../stores/range-mover.ts";
 import { ReplayYielded } from "../stores/replay-yielded.ts";
-import { YIELDED } from "../engine/types.ts";
+import { BUSY, YIELDED } from "../engine/types.ts";
+import { isBusy } from "../stores/sqlite/connection.ts";
 import { workerData } from "piscina";
 import { useWriteTurns } from "../stores/write-turns.ts";
 
@@ -35,9 +36,10 @@ async function transformOf(ref: TransformRef, table: string): Promise<RowTransfo
 export default async function runTransformJob(job: RangeJob | ({ replay: true } & ReplayJob)): Promise<number> {
   if ("replay" in job) {
     const transforms = await Promise.all(job.transforms.map((ref) => transformOf(ref, job.table)));
-    // An error's class does not survive the trip back to the calling thread; this outcome must.
+    // An error's class and code do not survive the trip back to the calling thread; these outcomes must.
     return replayBatch(job.plan, (rows) => chainRows(job.plan.shape, transforms, rows)).catch((error: unknown) => {
       if (error instanceof ReplayYielded) return YIELDED;
+      if (isBusy(error)) return BUSY;
       throw error;
     });
   }

@@ -11,22 +11,24 @@ import { quoteIdent } from "./sql.ts";
 import { noShadowCopy, unprotectedOrigin } from "../swap-refusals.ts";
 import { dropLeftoversInPieces, dropTablesInPieces, RETIRED_PREFIX, STAGED_PREFIX, stageTable } from "./staged-copy.ts";
 import { copySequence } from "./table-copy.ts";
+import { renameTables } from "./table-renames.ts";
 import { deferredSteps, type TableStep } from "../alter-sql.ts";
 import { applyLockedSteps, buildIndexesBeforeSwap } from "./swap-alters.ts";
 import { recreateTriggers, type SavedTrigger } from "./swap-checks.ts";
-import { buildStagedIndexes, swapIndexNames } from "./staged-indexes.ts";
+import { swapIndexNames } from "./staged-indexes.ts";
+import { withoutAutoCheckpoint } from "./writer-pause.ts";
 import { afterRenames, checkForeignKeyRows, type ForeignKeyCheck, foreignKeyWarnings, planForeignKeys } from "./swap-foreign-keys.ts";
 import { type CaughtUp, catchUp, type ReplayedKeys, replayRest } from "./swap-replay.ts";
 
 /**
  * Swaps the shadow copies into the origin. First, outside the lock window: each shadow table is staged into
- * the database file in short transactions (stageTable), then its explicit indexes are built on the staged
- * copy under staged names, one write transaction each (buildStagedIndexes), the foreign keys of and into
- * the swapped tables are checked against the staged rows, and what the application wrote meanwhile is
- * replayed into the staged copies (catchUp); each of these transactions is followed by a pause as long as
- * it held the lock (writeThenPause). Then ONE transaction replays the changes of captured tables logged
- * since into their staged copies, renames each original aside, renames its staged
- * copy in, gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
+ * the database file with its explicit indexes under staged names (stageTable), in write transactions sized
+ * to hold the lock a few ms each (TimedChunks), the foreign keys of and into the swapped tables are checked
+ * against the staged rows, and what the application wrote meanwhile is
+ * replayed into the staged copies (catchUp); each of these transactions is followed by a pause at least as
+ * long as it held the lock (pauseAfter). Then ONE transaction replays the changes of captured tables logged
+ * since into their staged copies, renames the originals aside and the staged copies in (one schema
+ * edit, renameTables), gives the indexes their names by one schema edit (swapIndexNames), restores triggers, checks the
  * foreign keys of the replayed rows and writes the migration records, the closing output and the end of the
  * command: a crash leaves either all old or all new. Nothing in it grows with the rows of a table. After the
  * commit, the shadow file is emptied, the foreign keys are checked once more (a warning in the output when a
@@ -40,6 +42,11 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
   // keep naming the table, and so point at its replacement once it has the name.
   db.pragma("legacy_alter_table = ON");
   db.prepare("ATTACH DATABASE ? AS shadow").run(shadowPath);
+  const synchronous = db.pragma("main.synchronous", { simple: true }) as number;
+  // What the finalize writes outside the swap's transaction needs no durability of its own (after a crash, the
+  // next finalize drops the staged and retired tables): without a sync of the WAL at each commit, a chunk holds
+  // the lock about half as long. The swap's transaction runs with the connection's setting, and its sync covers the WAL before it.
+  db.pragma("main.synchronous = NORMAL");
   const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
   const lockWaitMs = plan.lockWaitMs ?? BUSY_TIMEOUT_MS;
   // Each of the swap's write transactions waits at most this long for an application's write transaction.
@@ -50,8 +57,8 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     try {
       await dropLeftoversInPieces(db);
       if (!holdsRunLock(db, plan.owner)) throw new Error("The finalize lost its run lock; nothing was swapped");
-      prepared = await prepareSwap(db, plan);
-      swap = await swapUnderLock(db, plan, prepared);
+      prepared = await withoutAutoCheckpoint(db, () => prepareSwap(db, plan));
+      swap = await withSynchronous(db, synchronous, () => swapUnderLock(db, plan, prepared));
     } catch (error) {
       // The staged copies go; should that fail, the next finalize or reset drops them, and the cause is this error.
       await dropLeftoversInPieces(db).catch(() => {});
@@ -65,12 +72,13 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
       emptyShadowFile(shadowPath);
       const warnings = foreignKeyWarnings(db, afterRenames(prepared.keyChecks));
       if (warnings.length > 0) appendEndedOutput(db, plan.owner, warnings.join(""));
-      await dropTablesInPieces(db, swap.retired.map((table) => `${RETIRED_PREFIX}${table}`));
+      await withoutAutoCheckpoint(db, () => dropTablesInPieces(db, swap.retired.map((table) => `${RETIRED_PREFIX}${table}`)));
     } catch {
       // Committed already; leftovers are cleared when the next finalize starts or the next migrate runs.
     }
     return { ...swap.result, lockWindowMs: swap.lockWindowMs };
   } finally {
+    db.pragma(`main.synchronous = ${synchronous}`);
     db.exec("DETACH DATABASE shadow");
     db.pragma("legacy_alter_table = OFF");
     db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
@@ -88,16 +96,13 @@ interface Prepared {
 }
 
 /**
- * Everything that can run before the lock, none of it holding the write lock for more than one index build:
- * stage each shadow table with its indexes, build the declared indexes of original tables, check the foreign
+ * Everything that can run before the lock, the rows in write transactions of a few ms: stage each shadow
+ * table with its indexes, build the declared indexes of original tables, check the foreign
  * keys against the staged rows, and replay what the application wrote meanwhile.
  */
 async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   const shadowed = userTables(db, "shadow");
-  for (const table of shadowed) {
-    await stageTable(db, table);
-    await buildStagedIndexes(db, table);
-  }
+  for (const table of shadowed) await stageTable(db, table);
   const steps = deferredSteps(plan.alters, new Set([...shadowed, ...droppedTables(db, "shadow")]));
   buildIndexesBeforeSwap(db, steps.early);
   const keyChecks = planForeignKeys(db, shadowed, droppedTables(db, "shadow").filter((t) => plan.tables.includes(t) && !shadowed.includes(t)));
@@ -155,36 +160,36 @@ function swapTables(
     // shadow copy is missing (e.g. a deleted shadow file): the migration leaves a copy or a drop mark.
     if (!shadowed.includes(table) && !droppedByMigration.includes(table)) throw new Error(noShadowCopy(table));
     if (existed && !isProtected(db, table) && !isCaptured(db, table)) throw new Error(unprotectedOrigin(table));
-    if (existed) {
-      retire(db, table, triggers.get(table)!);
-      retired.push(table);
-    }
-    if (shadowed.includes(table)) {
-      db.exec(`ALTER TABLE main.${quoteIdent(`${STAGED_PREFIX}${table}`)} RENAME TO ${quoteIdent(table)}`);
-      copySequence(db, "shadow", table);
-      swapped.push(table);
-    } else if (existed) {
-      dropped.push(table);
-    }
+    if (existed) retired.push(table);
+    if (shadowed.includes(table)) swapped.push(table);
+    else if (existed) dropped.push(table);
   }
+  // The originals lose their triggers (their names are needed again) and guards, then every original goes
+  // aside and every staged copy comes in, in one schema edit; their indexes follow them (swapIndexNames renames them aside too).
+  for (const table of retired) for (const trigger of triggers.get(table)!) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
+  liftAllGuards(db);
+  renameTables(db, [
+    ...retired.map((table) => ({ from: table, to: `${RETIRED_PREFIX}${table}` })),
+    ...swapped.map((table) => ({ from: `${STAGED_PREFIX}${table}`, to: table })),
+  ]);
+  for (const table of swapped) copySequence(db, "shadow", table);
   swapIndexNames(db, retired, swapped);
   // Triggers go back after every table exists again, since a trigger body may name another swapped table.
   for (const table of swapped) recreateTriggers(db, table, triggers.get(table) ?? []);
-  liftAllGuards(db);
   // The rows were checked before the lock; only those replayed since can break a key of their table now.
   checkForeignKeyRows(db, afterRenames(keyChecks).filter((fk) => swapped.includes(fk.child)), replayed);
   upsertMigrations(db, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
   return { swapped, dropped, retired };
 }
 
-/**
- * Moves an original table out of the way without touching its rows: its own triggers are dropped (their
- * names are needed again), then it is renamed aside (its indexes follow it; swapIndexNames renames them
- * aside too), to be dropped after the commit.
- */
-function retire(db: Connection, table: string, ownTriggers: readonly SavedTrigger[]): void {
-  for (const trigger of ownTriggers) db.exec(`DROP TRIGGER IF EXISTS main.${quoteIdent(trigger.name)}`);
-  db.exec(`ALTER TABLE main.${quoteIdent(table)} RENAME TO ${quoteIdent(`${RETIRED_PREFIX}${table}`)}`);
+/** Runs `fn` with `main.synchronous` at `level`, then back at NORMAL. */
+async function withSynchronous<T>(db: Connection, level: number, fn: () => Promise<T>): Promise<T> {
+  db.pragma(`main.synchronous = ${level}`);
+  try {
+    return await fn();
+  } finally {
+    db.pragma("main.synchronous = NORMAL");
+  }
 }
 
 /** The retryable refusal of a swap that waited `lockWaitMs` for the database's write lock in vain. */

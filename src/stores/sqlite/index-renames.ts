@@ -17,28 +17,37 @@ export interface IndexRename {
  * describes the same index, which the callers guarantee: their statements differ from the stored ones in
  * the index's and the table's name tokens only (renameCreateIndex).
  *
- * The edit follows SQLite's documented procedure for sqlite_schema changes (lang_altertable.html §7):
- * writable_schema for the edit, then schema_version + 1, which makes this connection and every other
- * one (the application's) reparse the schema before their next statement. better-sqlite3 opens connections
- * in SQLITE_DBCONFIG_DEFENSIVE mode, which forbids both; it is lifted for the edit only. A rollback undoes it.
+ * The edit follows SQLite's documented procedure for sqlite_schema changes (editSchema). A rollback undoes it.
  */
 export function renameIndexes(db: Connection, renames: readonly IndexRename[]): void {
   if (renames.length === 0) return;
   checkNamesFree(db, renames);
-  const version = db.pragma("main.schema_version", { simple: true }) as number;
-  db.unsafeMode(true);
-  try {
-    db.pragma("writable_schema = ON");
+  editSchema(db, () => {
     const update = db.prepare("UPDATE main.sqlite_schema SET name = ?, sql = ? WHERE type = 'index' AND name = ?");
     for (const { from, to, sql } of renames) {
       if (update.run(to, sql, from).changes !== 1) throw new Error(`Cannot rename index "${from}": it is not in the schema`);
     }
+  });
+  checkRenamed(db, renames);
+}
+
+/**
+ * Runs `edit`, which updates rows of main.sqlite_schema, in the caller's write transaction as SQLite documents
+ * it (lang_altertable.html §7): writable_schema for the edit, then schema_version + 1, which makes this
+ * connection and every other one reparse the schema before their next statement. better-sqlite3 opens
+ * connections in SQLITE_DBCONFIG_DEFENSIVE mode, which forbids both; it is lifted for the edit only.
+ */
+export function editSchema(db: Connection, edit: () => void): void {
+  const version = db.pragma("main.schema_version", { simple: true }) as number;
+  db.unsafeMode(true);
+  try {
+    db.pragma("writable_schema = ON");
+    edit();
     db.pragma(`main.schema_version = ${version + 1}`);
   } finally {
     db.pragma("writable_schema = OFF");
     db.unsafeMode(false);
   }
-  checkRenamed(db, renames);
 }
 
 /**

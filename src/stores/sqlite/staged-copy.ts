@@ -6,14 +6,13 @@ import { readShape } from "./table-shape.ts";
 import { schemaHasTable } from "./shadow-file.ts";
 import { tableDefinition } from "./table-copy.ts";
 import { writeThenPause } from "./writer-pause.ts";
+import { TimedChunks } from "./timed-chunks.ts";
+import { createStagedIndexes } from "./staged-indexes.ts";
 
 /** Name prefix of a shadow table's copy in the database file, built before the finalize swap. */
 export const STAGED_PREFIX = "_migration_staged_";
 /** Name prefix of a replaced table, renamed aside inside the swap and dropped after it. */
 export const RETIRED_PREFIX = "_migration_old_";
-/** Rows per staging transaction: each holds the database's write lock for a few milliseconds only. */
-export const STAGE_CHUNK_ROWS = 20_000;
-
 const NAME = String.raw`(?:"(?:[^"]|"")*"|\[[^\]]*\]|` + "`(?:[^`]|``)*`" + String.raw`|[^\s(."'\[` + "`" + String.raw`]+)`;
 const CREATE_TABLE = new RegExp(String.raw`^(\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?)(?:${NAME}\s*\.\s*)?${NAME}`, "i");
 
@@ -24,32 +23,40 @@ export function renameCreateTable(sql: string, name: string): string {
 }
 
 /**
- * Copies `shadow.<table>` into `main.<STAGED_PREFIX><table>` (same definition, no explicit indexes) in
- * short write transactions of STAGE_CHUNK_ROWS rows in key order, keeping rowids, each followed by a pause
- * (writeThenPause): the application's writers wait at most about one chunk at a time, and the swap that
- * follows only renames.
+ * Copies `shadow.<table>` into `main.<STAGED_PREFIX><table>`: first the empty copy with the same definition
+ * and the explicit indexes (createStagedIndexes), then the rows in key order, keeping rowids, in write
+ * transactions sized to hold the lock a few ms each (TimedChunks), each followed by a pause: the
+ * application's writers wait at most about one chunk at a time, and the swap that follows only renames.
  */
 export async function stageTable(db: Connection, table: string): Promise<void> {
   const staged = `${STAGED_PREFIX}${table}`;
   inWriteTransaction(db, () => {
     db.exec(`DROP TABLE IF EXISTS main.${quoteIdent(staged)}`);
     db.exec(renameCreateTable(tableDefinition(db, "shadow", table).table, staged));
+    createStagedIndexes(db, table);
   });
   const shape = readShape(db, "shadow", table);
   const keepRowid = shape.byRowid && shape.rowidAlias === null;
   const columns = [...(keepRowid ? ["rowid"] : []), ...shape.writableColumns.map(quoteIdent)].join(", ");
   const { key, params } = keyTuple(shape);
-  const copy = (after: unknown[] | null) =>
-    db
-      .prepare(
-        `INSERT INTO main.${quoteIdent(staged)} (${columns}) SELECT ${columns} FROM shadow.${quoteIdent(table)}
-         ${after ? `WHERE ${key} > ${params}` : ""} ORDER BY ${keyExpressions(shape).join(", ")} LIMIT ?`,
-      )
-      .run(...(after ?? []), STAGE_CHUNK_ROWS);
+  const copy = (where: string) =>
+    db.prepare(
+      `INSERT INTO main.${quoteIdent(staged)} (${columns}) SELECT ${columns} FROM shadow.${quoteIdent(table)}
+       ${where} ORDER BY ${keyExpressions(shape).join(", ")} LIMIT ?`,
+    );
+  const first = copy("");
+  const next = copy(`WHERE ${key} > ${params}`);
+  const chunks = new TimedChunks();
   let after: unknown[] | null = null;
   for (;;) {
-    const end = keyAfter(db, "shadow", shape, after, STAGE_CHUNK_ROWS);
-    await writeThenPause(db, () => copy(after));
+    const rows = chunks.rows;
+    const end = keyAfter(db, "shadow", shape, after, rows);
+    const from = after;
+    try {
+      await chunks.write(db, () => (from === null ? first.run(rows) : next.run(...from, rows)));
+    } catch (error) {
+      throw inOwnNames(error);
+    }
     if (end === null) return;
     after = end;
   }
@@ -86,9 +93,10 @@ export async function dropLeftoversInPieces(db: Connection): Promise<void> {
 }
 
 /**
- * Drops tables of the database file piece by piece, each piece a write transaction followed by a pause
- * (writeThenPause): each explicit index, then the rows in chunks of STAGE_CHUNK_ROWS in key order, then the
- * empty table. One DROP TABLE of a million-row table with three indexes holds the write lock for 0.15–0.6 s here.
+ * Drops tables of the database file piece by piece, each piece a write transaction followed by a pause:
+ * each explicit index, then the rows in key order in chunks sized to hold the lock a few ms (TimedChunks),
+ * then the empty table. One DROP TABLE of a million-row table with three indexes holds the write lock for
+ * 0.15–0.6 s here.
  */
 export async function dropTablesInPieces(db: Connection, tables: readonly string[]): Promise<void> {
   for (const table of tables) {
@@ -99,7 +107,8 @@ export async function dropTablesInPieces(db: Connection, tables: readonly string
     const keys = keyExpressions(shape).join(", ");
     const name = `main.${quoteIdent(table)}`;
     const chunk = db.prepare(`DELETE FROM ${name} WHERE ${keyTuple(shape).key} IN (SELECT ${keys} FROM ${name} ORDER BY ${keys} LIMIT ?)`);
-    while ((await writeThenPause(db, () => chunk.run(STAGE_CHUNK_ROWS).changes)) > 0);
+    const chunks = new TimedChunks();
+    while ((await chunks.write(db, () => chunk.run(chunks.rows).changes)) > 0);
     await writeThenPause(db, () => db.exec(`DROP TABLE IF EXISTS ${name}`));
   }
 }

@@ -2,9 +2,8 @@ import type { Connection } from "./connection.ts";
 import { renameCreateIndex } from "./index-sql.ts";
 import { type IndexRename, renameIndexes } from "./index-renames.ts";
 import { quoteIdent } from "./sql.ts";
-import { inOwnNames, RETIRED_PREFIX, STAGED_PREFIX } from "./staged-copy.ts";
+import { RETIRED_PREFIX, STAGED_PREFIX } from "./staged-copy.ts";
 import { schemaHasTable } from "./shadow-file.ts";
-import { writeThenPause } from "./writer-pause.ts";
 
 interface StoredIndex {
   name: string;
@@ -19,21 +18,16 @@ function explicitIndexes(db: Connection, schema: string, table: string): StoredI
 }
 
 /**
- * Before the swap: builds each explicit index of `shadow.table` on its filled staged copy, under the staged
- * prefix (index names are global in a schema, and the original's indexes hold the real ones), each with
- * CREATE INDEX in its own write transaction, followed by a pause (writeThenPause). One sorted build is far
- * cheaper than keeping the index up to date while the rows are staged: each 20,000-row chunk would rewrite
- * most of a random index's pages. An index whose stored statement cannot be renamed is left for the swap to build.
+ * Before the swap, in the caller's write transaction: creates each explicit index of `shadow.table` on its
+ * staged copy while the copy is still empty, under the staged prefix (index names are global in a schema, and
+ * the original's indexes hold the real ones). The staging's chunks then keep the indexes up to date, each
+ * holding the lock a few ms, where one CREATE INDEX on the filled copy would hold it for the whole sorted
+ * build (0.5–2 s for a million rows here). An index whose stored statement cannot be renamed is left for the swap to build.
  */
-export async function buildStagedIndexes(db: Connection, table: string): Promise<void> {
+export function createStagedIndexes(db: Connection, table: string): void {
   for (const { name, sql } of explicitIndexes(db, "shadow", table)) {
     const staged = renameCreateIndex(sql, `${STAGED_PREFIX}${name}`, `${STAGED_PREFIX}${table}`);
-    if (staged === null) continue;
-    try {
-      await writeThenPause(db, () => db.exec(staged));
-    } catch (error) {
-      throw inOwnNames(error);
-    }
+    if (staged !== null) db.exec(staged);
   }
 }
 
@@ -41,7 +35,7 @@ export async function buildStagedIndexes(db: Connection, table: string): Promise
  * Inside the swap, after the table renames: moves the explicit indexes of each retired table aside (to be
  * dropped with it after the commit) and gives the staged indexes of each swapped-in table their own names
  * and statements, all in one edit of the schema; then builds the indexes the staging left (see
- * buildStagedIndexes) and clears the planner statistics of the retired indexes, as DROP INDEX would.
+ * createStagedIndexes) and clears the planner statistics of the retired indexes, as DROP INDEX would.
  */
 export function swapIndexNames(db: Connection, retired: readonly string[], swapped: readonly string[]): void {
   const renames: IndexRename[] = [];

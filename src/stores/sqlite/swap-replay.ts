@@ -1,12 +1,13 @@
 import { performance } from "node:perf_hooks";
-import type { RowMapper, SwapPlan } from "../store.ts";
+import type { SwapPlan } from "../store.ts";
 import type { Connection } from "./connection.ts";
 import { CHANGES_TABLE } from "./capture.ts";
 import { keyTuple } from "./range-plan.ts";
 import { buildReplayPlan, forgetReplayed, replayChanges, type ReplaySite, type SqliteReplayPlan } from "./replay.ts";
 import { userTables } from "./shadow-file.ts";
 import { inOwnNames, STAGED_PREFIX } from "./staged-copy.ts";
-import { MIN_WRITER_PAUSE_MS } from "./writer-pause.ts";
+import { pauseAfter } from "./writer-pause.ts";
+import { TimedChunks } from "./timed-chunks.ts";
 
 /** The rows a replay touched per table: the table's key expression and the keys as SQL literals. */
 export type ReplayedKeys = Map<string, { key: string; literals: string[] }>;
@@ -25,31 +26,43 @@ function replaySites(db: Connection, plan: SwapPlan): { table: string; replay: S
   }));
 }
 
-/** Changes per write transaction of the catch-up: each replayed row updates the copy's indexes at random pages, about 0.1–1 ms a row here. */
-export const CATCH_UP_BATCH = 100;
-
-/** How long the catch-up goes on at most while the application writes faster than it replays; the lock takes the rest. */
-export const CATCH_UP_MS = 10_000;
+/** How often the catch-up checks that the application's backlog shrinks; it stops when it did not (the lock takes the rest). */
+export const CATCH_UP_CHECK_MS = 10_000;
 
 /**
  * Before the lock: replays into the staged copies what the application wrote since the engine's last replay
- * (the staging and the index builds take seconds on a big table), CATCH_UP_BATCH changes per short write
- * transaction followed by a pause, until a batch comes back short (or CATCH_UP_MS passed); the swap's lock
- * then replays only what came after. The log keeps these changes until the swap forgets them in its own
+ * (the staging takes seconds to minutes on a big table), in short write transactions sized to hold the lock
+ * a few ms (TimedChunks: a replayed row updates the copy's indexes at random pages, and its transform may run
+ * on another thread), each followed by a pause, until a batch comes back short; or, while the application
+ * writes faster than it replays, until the backlog of a table did not shrink over CATCH_UP_CHECK_MS, and the
+ * swap's lock replays the rest. The log keeps these changes until the swap forgets them in its own
  * transaction: when the finalize fails, the staged copies go and the changes are still there for the shadow copies.
  */
 export async function catchUp(db: Connection, plan: SwapPlan): Promise<CaughtUp> {
   const caughtUp: CaughtUp = new Map();
-  const deadline = performance.now() + CATCH_UP_MS;
+  const chunks = new TimedChunks();
+  const backlog = db.prepare(`SELECT count(*) FROM main.${CHANGES_TABLE} WHERE tbl = ? AND seq > ?`).pluck();
   try {
     for (const { table, replay, site } of replaySites(db, plan)) {
       const map = plan.replayMapper(replay.shape);
-      const small = { ...replay, batch: CATCH_UP_BATCH };
       const seqs: number[] = [];
+      let check = performance.now() + CATCH_UP_CHECK_MS;
+      let left = Infinity;
       for (;;) {
-        const batch = await replayBatch(db, small, { ...site, afterSeq: seqs.at(-1) ?? 0 }, map);
-        seqs.push(...batch);
-        if (batch.length < small.batch || performance.now() > deadline) break;
+        const batch = chunks.rows;
+        const started = performance.now();
+        const replayed = await inAsyncWriteTransaction(db, () => replayChanges(db, { ...replay, batch }, { ...site, afterSeq: seqs.at(-1) ?? 0 }, map));
+        const heldMs = performance.now() - started;
+        chunks.record(heldMs);
+        await pauseAfter(db, heldMs);
+        seqs.push(...replayed);
+        if (replayed.length < batch) break;
+        if (performance.now() > check) {
+          const now = backlog.get(table, seqs.at(-1) ?? 0) as number;
+          if (now >= left) break;
+          left = now;
+          check = performance.now() + CATCH_UP_CHECK_MS;
+        }
       }
       caughtUp.set(table, seqs);
     }
@@ -59,20 +72,17 @@ export async function catchUp(db: Connection, plan: SwapPlan): Promise<CaughtUp>
   return caughtUp;
 }
 
-/** One batch of replayed changes into a staged copy, in its own write transaction, then a pause as long (see writeThenPause). */
-async function replayBatch(db: Connection, replay: SqliteReplayPlan, site: ReplaySite, map: RowMapper): Promise<number[]> {
-  const started = performance.now();
+/** Runs the async `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it throws. */
+async function inAsyncWriteTransaction<T>(db: Connection, fn: () => Promise<T>): Promise<T> {
   db.exec("BEGIN IMMEDIATE");
-  let seqs: number[];
   try {
-    seqs = await replayChanges(db, replay, site, map);
+    const result = await fn();
     db.exec("COMMIT");
+    return result;
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;
   }
-  await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_WRITER_PAUSE_MS, performance.now() - started)));
-  return seqs;
 }
 
 /**
