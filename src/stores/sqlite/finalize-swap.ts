@@ -98,7 +98,7 @@ interface Prepared {
 /**
  * Everything that can run before the lock, the rows in write transactions of a few ms: stage each shadow
  * table with its indexes, build the declared indexes of original tables, check the foreign
- * keys against the staged rows, and replay what the application wrote meanwhile.
+ * keys against the staged rows, replay what the application wrote meanwhile and check the keys of those rows.
  */
 async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   const shadowed = userTables(db, "shadow");
@@ -109,6 +109,9 @@ async function prepareSwap(db: Connection, plan: SwapPlan): Promise<Prepared> {
   checkForeignKeyRows(db, keyChecks);
   // Last, so that the lock replays only what the application writes from here on.
   const caughtUp = await catchUp(db, plan);
+  // The caught-up rows are checked here, a read of the staged copies, so that the lock checks only the rows it replays.
+  const caughtUpKeys: ReplayedKeys = new Map([...caughtUp].map(([table, { keys }]) => [table, keys]));
+  checkForeignKeyRows(db, keyChecks.filter((fk) => shadowed.includes(fk.child)), caughtUpKeys);
   return { lockedSteps: steps.locked, caughtUp, keyChecks };
 }
 
@@ -176,7 +179,7 @@ function swapTables(
   swapIndexNames(db, retired, swapped);
   // Triggers go back after every table exists again, since a trigger body may name another swapped table.
   for (const table of swapped) recreateTriggers(db, table, triggers.get(table) ?? []);
-  // The rows were checked before the lock; only those replayed since can break a key of their table now.
+  // The rows were checked before the lock, those caught up too; only those replayed under it can break a key of their table now.
   checkForeignKeyRows(db, afterRenames(keyChecks).filter((fk) => swapped.includes(fk.child)), replayed);
   upsertMigrations(db, plan.records.map((r) => ({ ...r, finalizedAt: Date.now() })));
   return { swapped, dropped, retired };

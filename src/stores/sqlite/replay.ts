@@ -122,11 +122,19 @@ export async function replayChanges(db: Connection, plan: SqliteReplayPlan, site
   return logged.map((c) => c.seq);
 }
 
-/** Removes replayed changes from the log of `schema` and counts them. */
-export function forgetReplayed(db: Connection, schema: string, table: string, seqs: readonly number[]): void {
-  const remove = db.prepare(`DELETE FROM ${schema}.${CHANGES_TABLE} WHERE seq = ?`);
-  for (const seq of seqs) remove.run(seq);
-  db.prepare(`UPDATE ${schema}.${REPLAYED_TABLE} SET replayed = replayed + ? WHERE tbl = ?`).run(seqs.length, table);
+/**
+ * Removes replayed changes from the log of `schema` and counts them: the listed `seqs`, or every change of
+ * `table` up to seq `through` (`count` of them), one range delete along the log's (tbl, seq) index.
+ */
+export function forgetReplayed(db: Connection, schema: string, table: string, seqs: readonly number[] | { through: number; count: number }): void {
+  if ("through" in seqs) {
+    db.prepare(`DELETE FROM ${schema}.${CHANGES_TABLE} WHERE tbl = ? AND seq <= ?`).run(table, seqs.through);
+  } else {
+    const remove = db.prepare(`DELETE FROM ${schema}.${CHANGES_TABLE} WHERE seq = ?`);
+    for (const seq of seqs) remove.run(seq);
+  }
+  const count = "through" in seqs ? seqs.count : seqs.length;
+  db.prepare(`UPDATE ${schema}.${REPLAYED_TABLE} SET replayed = replayed + ? WHERE tbl = ?`).run(count, table);
 }
 
 function checkFence(db: Connection, plan: SqliteReplayPlan): void {

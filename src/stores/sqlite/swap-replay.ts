@@ -12,8 +12,18 @@ import { TimedChunks } from "./timed-chunks.ts";
 /** The rows a replay touched per table: the table's key expression and the keys as SQL literals. */
 export type ReplayedKeys = Map<string, { key: string; literals: string[] }>;
 
-/** Per table, the logged changes already replayed into its staged copy before the lock (kept in the log until the swap). */
-export type CaughtUp = Map<string, number[]>;
+/**
+ * Per table, the logged changes already replayed into its staged copy before the lock (kept in the log until
+ * the swap): every change of the table up to seq `through`, `count` of them (replayChanges takes them in seq
+ * order, and the application's new changes get higher seqs), and the keys they touched.
+ */
+export type CaughtUp = Map<string, { through: number; count: number; keys: { key: string; literals: string[] } }>;
+
+/** The key expression of `table` and the keys of its logged changes with a seq in (`after`, `through`], as SQL literals. */
+function loggedKeys(db: Connection, table: string, replay: SqliteReplayPlan, range: { after: number; through: number }): { key: string; literals: string[] } {
+  const literals = db.prepare(`SELECT DISTINCT key FROM main.${CHANGES_TABLE} WHERE tbl = ? AND seq > ? AND seq <= ?`).pluck().all(table, range.after, range.through) as string[];
+  return { key: keyTuple(replay.shape).key, literals };
+}
 
 /** The shadowed tables with logged changes, each with its replay plan and the site of its staged copy. */
 function replaySites(db: Connection, plan: SwapPlan): { table: string; replay: SqliteReplayPlan; site: ReplaySite }[] {
@@ -45,26 +55,28 @@ export async function catchUp(db: Connection, plan: SwapPlan): Promise<CaughtUp>
   try {
     for (const { table, replay, site } of replaySites(db, plan)) {
       const map = plan.replayMapper(replay.shape);
-      const seqs: number[] = [];
+      let through = 0;
+      let count = 0;
       let check = performance.now() + CATCH_UP_CHECK_MS;
       let left = Infinity;
       for (;;) {
         const batch = chunks.rows;
         const started = performance.now();
-        const replayed = await inAsyncWriteTransaction(db, () => replayChanges(db, { ...replay, batch }, { ...site, afterSeq: seqs.at(-1) ?? 0 }, map));
+        const replayed = await inAsyncWriteTransaction(db, () => replayChanges(db, { ...replay, batch }, { ...site, afterSeq: through }, map));
         const heldMs = performance.now() - started;
         chunks.record(heldMs);
         await pauseAfter(db, heldMs);
-        seqs.push(...replayed);
+        through = replayed.at(-1) ?? through;
+        count += replayed.length;
         if (replayed.length < batch) break;
         if (performance.now() > check) {
-          const now = backlog.get(table, seqs.at(-1) ?? 0) as number;
+          const now = backlog.get(table, through) as number;
           if (now >= left) break;
           left = now;
           check = performance.now() + CATCH_UP_CHECK_MS;
         }
       }
-      caughtUp.set(table, seqs);
+      caughtUp.set(table, { through, count, keys: loggedKeys(db, table, replay, { after: 0, through }) });
     }
   } catch (error) {
     throw inOwnNames(error);
@@ -86,27 +98,29 @@ async function inAsyncWriteTransaction<T>(db: Connection, fn: () => Promise<T>):
 }
 
 /**
- * Under the swap's write lock: replays every change logged after the catch-up into the staged copies and
- * forgets all of them. Returns how many changes it replayed, and the keys of every change in the log (the
- * catch-up's too, which ran after the foreign key check before the lock), so the foreign keys of exactly
- * those rows can be checked under the lock. A replayed row breaking a UNIQUE index of the copy fails here,
- * in the table's own name.
+ * Under the swap's write lock: replays every change logged after the catch-up into the staged copies, then
+ * forgets the table's changes, caught up or not, by one range delete each. Returns how many changes it
+ * replayed and the keys of those changes only (the foreign keys of the caught-up rows were checked before
+ * the lock), so the foreign keys of exactly those rows can be checked under the lock: nothing in it grows
+ * with what the catch-up replayed. A replayed row breaking a UNIQUE index of the copy fails here, in the table's own name.
  */
 export async function replayRest(db: Connection, plan: SwapPlan, caughtUp: CaughtUp): Promise<{ replayed: number; keys: ReplayedKeys }> {
   const keys: ReplayedKeys = new Map();
   let replayed = 0;
   try {
     for (const { table, replay, site } of replaySites(db, plan)) {
-      const before = caughtUp.get(table) ?? [];
-      const after = before.at(-1) ?? 0;
-      const literals = db.prepare(`SELECT DISTINCT key FROM main.${CHANGES_TABLE} WHERE tbl = ?`).pluck().all(table) as string[];
-      keys.set(table, { key: keyTuple(replay.shape).key, literals });
+      const before = caughtUp.get(table);
+      const after = before?.through ?? 0;
       const map = plan.replayMapper(replay.shape);
-      forgetReplayed(db, "main", table, before);
-      for (let seqs; (seqs = await replayChanges(db, replay, { ...site, afterSeq: after }, map)).length > 0; ) {
-        forgetReplayed(db, "main", table, seqs);
+      let through = after;
+      let count = before?.count ?? 0;
+      for (let seqs; (seqs = await replayChanges(db, replay, { ...site, afterSeq: through }, map)).length > 0; ) {
+        through = seqs.at(-1)!;
+        count += seqs.length;
         replayed += seqs.length;
       }
+      keys.set(table, loggedKeys(db, table, replay, { after, through }));
+      forgetReplayed(db, "main", table, { through, count });
     }
   } catch (error) {
     throw inOwnNames(error);
