@@ -41,7 +41,7 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
     await ctx.progress.flush();
     await enterSwap(ctx);
     let closing = { details: "", finished: "" };
-    const swap = await ctx.store.finalizeSwap({
+    await ctx.store.finalizeSwap({
       owner: ctx.task.owner,
       tables: [...new Set(loaded.flatMap((m) => m.migration.tables))],
       alters: loaded.flatMap((m) => Object.entries(m.migration.alter ?? {}).map(([table, steps]) => ({ table, steps }))),
@@ -52,11 +52,13 @@ export async function finalizePhase(ctx: CommandContext): Promise<PhaseResult> {
         closing = closingLines(loaded, summary);
         return (ctx.task.verbose ? closing.details : "") + closing.finished;
       },
+      committed: async (summary) => {
+        // The swap stored its lines and ended the command; the listener (the operator's log) hears all of them.
+        ctx.out.announce(closing.details + closing.finished);
+        await recordLockWindow(ctx, loaded, summary.lockWindowMs);
+      },
     });
-    // The swap stored its lines and ended the command; the listener (the operator's log) hears all of them.
-    ctx.out.announce(closing.details + closing.finished);
     ctx.finished = true;
-    await recordLockWindow(ctx, loaded, swap.lockWindowMs);
     return { exception: null, records: [], liftProtection: false };
   } catch (error) {
     if (error instanceof LeaseLostError) throw error;

@@ -16,14 +16,18 @@ let transformer: Kept<BatchTransformer> | null = null;
 /**
  * The store of `databaseUrl` this thread keeps across commands: opening one costs a connection and the
  * bookkeeping's init queries (PostgreSQL) or the file's pragmas, for every command. Before each use it
- * reads a snapshot, which fails when the database is gone (a deleted or replaced SQLite file, a dropped
- * PostgreSQL database): then it is closed and opened anew, and the opening's error is the caller's.
+ * reads a snapshot, whose error (a deleted or replaced SQLite file, an unreachable PostgreSQL) is the
+ * caller's, as the main thread's store says it too. It is never opened anew for that: opening an SQLite path
+ * whose file was deleted would create an empty database there; a PostgreSQL pool reconnects by itself.
  */
 export async function keptStore(databaseUrl: string): Promise<Store> {
   const kept = store;
   if (kept !== null && kept.key === databaseUrl) {
-    const usable = await kept.value.then((s) => s.snapshot().then(() => s), () => null).catch(() => null);
-    if (usable !== null) return usable;
+    const opened = await kept.value.catch(() => null);
+    if (opened !== null) {
+      await opened.snapshot();
+      return opened;
+    }
   }
   await closeKept(kept);
   const opened = { key: databaseUrl, value: openStore(databaseUrl) };

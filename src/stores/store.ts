@@ -160,6 +160,12 @@ export interface SwapPlan {
    */
   closingOutput(summary: SwapResult): string;
   /**
+   * Called once the swap's COMMIT returned, with the whole lock window, before the store's work after the
+   * commit (validating foreign keys, dropping the old tables), so what reports the window does not wait for
+   * that work. Must not throw.
+   */
+  committed?(summary: SwapResult): Promise<void>;
+  /**
    * The transforms a captured table's changes go through (identity for a copied table), for the shape of its shadow copy, run on the
    * finalizing thread: under the swap's locks the store replays the changes still logged, so nothing
    * written before the locks is missing from the swapped-in table.

@@ -5,6 +5,7 @@ import { ITEM_SCHEMA } from "../helpers/migration-sources.ts";
 import { STORE_TARGETS } from "../helpers/store-targets.ts";
 import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
 import { holdWriteTransaction } from "../helpers/write-holder.ts";
+import { loggedLine } from "../helpers/logged-line.ts";
 import { untilStats } from "../helpers/until-stats.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -13,17 +14,6 @@ afterEach(async () => {
 });
 
 const until = untilStats<Record<string, unknown>>;
-
-/** Resolves when `lines` holds a log line matching `pattern`. */
-async function logged(lines: string[], pattern: RegExp, ms = 60_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const line = lines.find((l) => pattern.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${lines.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const NOTE_SCHEMA = `
 CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
@@ -82,7 +72,7 @@ for (const target of STORE_TARGETS) {
       // The application's transaction: a new row of the captured table, not committed while finalize runs.
       const holder = await holdWriteTransaction(target.name, db, "INSERT INTO item (id, name, qty) VALUES (901, 'held', 1)");
       writeFileSync(gate, "");
-      await logged(log, /finalization not done/);
+      await loggedLine(log, /finalization not done/);
       await holder.commit();
 
       const kept = await service.settle();

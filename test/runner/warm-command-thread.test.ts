@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ describe("a closed service", () => {
 describe("what the command thread keeps", () => {
   afterEach(closeThreadResources);
 
-  it("keeps one store and one transform pool for every command, and opens the store anew when its SQLite file was replaced", async () => {
+  it("keeps one store and one transform pool for every command; a replaced or deleted SQLite file is an error, never a new database", async () => {
     const db = await sqliteTarget.create();
     cleanups.push(() => db.drop());
     await db.exec(SCHEMA);
@@ -95,9 +95,9 @@ describe("what the command thread keeps", () => {
     other.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, qty INTEGER NOT NULL)");
     other.close();
     renameSync(`${path}.new`, path);
-    const reopened = await keptStore(db.url);
-    expect(reopened).not.toBe(store);
-    const tables = await reopened.countRows(["item"]);
-    expect(tables).toBe(0);
+    await expect(keptStore(db.url)).rejects.toThrow(`the SQLite database ${path} was replaced by another file while the service ran`);
+    rmSync(path);
+    await expect(keptStore(db.url)).rejects.toThrow(`the SQLite database ${path} was deleted or moved while the service ran`);
+    expect(existsSync(path)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { sqliteTarget } from "../helpers/store-targets.ts";
 import { removeDir, startTestService, writeMigrations } from "../helpers/test-service.ts";
 import { untilStats } from "../helpers/until-stats.ts";
 import { holdWriteTransaction } from "../helpers/write-holder.ts";
+import { loggedLine } from "../helpers/logged-line.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -13,15 +14,6 @@ afterEach(async () => {
 });
 
 const until = untilStats<Record<string, unknown>>;
-
-/** Resolves when `lines` holds a log line matching `pattern`. */
-async function logged(lines: string[], pattern: RegExp, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!lines.some((l) => pattern.test(l))) {
-    if (Date.now() > deadline) throw new Error(`no log line matched ${pattern}:\n${lines.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * 0001 copies `item` (captured); 0002 copies `note` and has a cleanup (so `note` is protected) that waits for
@@ -66,7 +58,7 @@ describe("a SQLite finalize whose replay before the swap cannot write", () => {
     await db.exec("UPDATE item SET qty = qty + 100 WHERE id <= 10; INSERT INTO item (id, name, qty) VALUES (900, 'late', 9);");
     const holder = await holdWriteTransaction("sqlite", db, "INSERT INTO item (id, name, qty) VALUES (901, 'held', 1)");
     writeFileSync(gate, "");
-    await logged(log, /finalization not done/);
+    await loggedLine(log, /finalization not done/);
     await holder.commit();
 
     const kept = await service.settle();

@@ -75,6 +75,7 @@ export async function finalizeSwapOn(target: SwapTarget, plan: SwapPlan): Promis
     return { swapped, dropped, replayed, foreignKeys: ddl.foreignKeys };
   }));
   const lockWindowMs = performance.now() - lockRequestedAt;
+  await plan.committed?.({ swapped: swap.swapped, dropped: swap.dropped, replayed: swap.replayed, lockWindowMs });
   await validateForeignKeys(pool, names, plan.owner, swap.foreignKeys);
   await withClient(pool, (client) => dropShadowSchema(client, schemas)).catch(() => {
     // Committed already; leftovers (shadow and retired tables) are dropped when the next command starts.

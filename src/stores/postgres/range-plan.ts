@@ -44,11 +44,15 @@ export async function buildRangePlan(
   return { dialect: "postgres", route, shape, rowBytes, url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease };
 }
 
+/** Pages sampled from a table that was never analyzed (its row count unknown): about 512 kB. */
+const SAMPLE_PAGES = 64;
+
 /**
  * Average bytes of a row of `source` as COPY text (0 when empty), over about ROW_SAMPLE rows: from pages
- * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets), so a table
- * whose later rows are wider than its first ones is seen as it is; its first rows when the statistics
- * know no rows or the sample finds none. The text form counts TOASTed values whole, as a range reads them.
+ * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets, or, before the
+ * table was ever analyzed, SAMPLE_PAGES of its pages), so a table whose later rows are wider than its first
+ * ones is seen as it is; its first rows when the sample finds none. The text form counts TOASTed values
+ * whole, as a range reads them.
  */
 async function sampledRowBytes(client: PoolClient, source: string): Promise<number> {
   const average = async (sample: string, limit: number): Promise<number | null> => {
@@ -57,11 +61,17 @@ async function sampledRowBytes(client: PoolClient, source: string): Promise<numb
     );
     return rows[0]?.bytes == null ? null : Number(rows[0].bytes);
   };
-  const { rows } = await client.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [source]);
-  const tuples = rows[0]?.tuples ?? 0;
-  // The rate that gives ROW_SAMPLE rows by the statistics. The sample is cut at 10 times as many (the table grew
-  // since they were taken), never at fewer: a cut keeps the first pages, which would hide wider rows at the end.
-  const sampled = tuples > 0 ? await average(`TABLESAMPLE SYSTEM (${Math.min(100, (100 * ROW_SAMPLE) / tuples)})`, 10 * ROW_SAMPLE) : null;
+  const { rows } = await client.query<{ tuples: number; pages: number }>(
+    `SELECT reltuples::float8 AS tuples, pg_relation_size(oid)::float8 / current_setting('block_size')::float8 AS pages
+     FROM pg_class WHERE oid = $1::regclass`,
+    [source],
+  );
+  const { tuples = -1, pages = 0 } = rows[0] ?? {};
+  // The rate that gives ROW_SAMPLE rows by the statistics (reltuples is -1 before the first ANALYZE or VACUUM).
+  // The sample is cut at 10 times as many (the table grew since they were taken), never at fewer: a cut keeps
+  // the first pages, which would hide wider rows at the end.
+  const rate = tuples > 0 ? (100 * ROW_SAMPLE) / tuples : pages > 0 ? (100 * SAMPLE_PAGES) / pages : null;
+  const sampled = rate === null ? null : await average(`TABLESAMPLE SYSTEM (${Math.min(100, rate)})`, 10 * ROW_SAMPLE);
   return sampled ?? (await average("", ROW_SAMPLE)) ?? 0;
 }
 

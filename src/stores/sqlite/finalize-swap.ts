@@ -67,6 +67,7 @@ export async function finalizeSwapOn(db: Connection, shadowPath: string, plan: S
     } finally {
       db.pragma(`busy_timeout = ${busyTimeout}`);
     }
+    await plan.committed?.({ ...swap.result, lockWindowMs: swap.lockWindowMs });
     try {
       // The command has ended: the shadow file is emptied at once, before another command can start on it.
       emptyShadowFile(shadowPath);
