@@ -97,7 +97,7 @@ async function replayInWorker(task: ReplayTask): Promise<number> {
 
 /** Loads the pending migrations and surveys them for a `plan`, changing nothing (see surveyMigrations). */
 async function surveyInWorker(task: SurveyTask): Promise<SurveyedMigration[]> {
-  const store = await openStore(task.databaseUrl);
+  const store = await openStore(task.databaseUrl, true);
   try {
     const loaded = [];
     for (const ref of task.migrations) loaded.push(await loadMigrationFile(ref.path));

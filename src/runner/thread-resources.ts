@@ -30,7 +30,8 @@ export async function keptStore(databaseUrl: string): Promise<Store> {
     }
   }
   await closeKept(kept);
-  const opened = { key: databaseUrl, value: openStore(databaseUrl) };
+  // The service opened (or created) the database at its start; this thread never creates it anew.
+  const opened = { key: databaseUrl, value: openStore(databaseUrl, true) };
   store = opened;
   opened.value.catch(() => {
     if (store === opened) store = null;

@@ -28,8 +28,11 @@ export interface StoreDriver {
    * must exist (it is created when `create`), else a StartupError naming it. Nothing to check for a server.
    */
   checkLocation(url: string, create: boolean): void;
-  /** Creates the store of a canonical URL; call `init()` next. */
-  createStore(url: string): Store;
+  /**
+   * Creates the store of a canonical URL; call `init()` next. `existing`: the database must be there already
+   * (SQLite: never create the file), for stores opened after the service started.
+   */
+  createStore(url: string, existing?: boolean): Store;
   /** Worker-thread side of a transform: moves one key range of a plan of this dialect on the thread's own connection. */
   moveRange(plan: RangePlan, range: KeyRange, map: RowMapper): Promise<number>;
   /**

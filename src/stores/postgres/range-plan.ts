@@ -44,13 +44,13 @@ export async function buildRangePlan(
   return { dialect: "postgres", route, shape, rowBytes, url, sourceSchema, jsonColumns: rows.map((r) => r.attname), ...lease };
 }
 
-/** Pages sampled from a table that was never analyzed (its row count unknown): about 512 kB. */
+/** Fewest pages a row-size sample reads (all of a smaller table): about 512 kB. */
 const SAMPLE_PAGES = 64;
 
 /**
  * Average bytes of a row of `source` as COPY text (0 when empty), over about ROW_SAMPLE rows: from pages
- * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets, or, before the
- * table was ever analyzed, SAMPLE_PAGES of its pages), so a table whose later rows are wider than its first
+ * sampled all over the table (TABLESAMPLE SYSTEM, at a rate the statistics' row count sets, and at least
+ * SAMPLE_PAGES of its pages), so a table whose later rows are wider than its first
  * ones is seen as it is; its first rows when the sample finds none. The text form counts TOASTed values
  * whole, as a range reads them.
  */
@@ -67,10 +67,12 @@ async function sampledRowBytes(client: PoolClient, source: string): Promise<numb
     [source],
   );
   const { tuples = -1, pages = 0 } = rows[0] ?? {};
-  // The rate that gives ROW_SAMPLE rows by the statistics (reltuples is -1 before the first ANALYZE or VACUUM).
-  // The sample is cut at 10 times as many (the table grew since they were taken), never at fewer: a cut keeps
-  // the first pages, which would hide wider rows at the end.
-  const rate = tuples > 0 ? (100 * ROW_SAMPLE) / tuples : pages > 0 ? (100 * SAMPLE_PAGES) / pages : null;
+  // The rate that gives ROW_SAMPLE rows by the statistics (reltuples is -1 before the first ANALYZE or VACUUM),
+  // and at least SAMPLE_PAGES pages: a few pages of a small table would be a sample of a few stretches of keys.
+  // The sample is cut at 10 times as many rows (the table grew since the statistics), never at fewer: a cut
+  // keeps the first pages, which would hide wider rows at the end.
+  const byPages = pages > 0 ? (100 * SAMPLE_PAGES) / pages : null;
+  const rate = tuples > 0 ? Math.max((100 * ROW_SAMPLE) / tuples, byPages ?? 0) : byPages;
   const sampled = rate === null ? null : await average(`TABLESAMPLE SYSTEM (${Math.min(100, rate)})`, 10 * ROW_SAMPLE);
   return sampled ?? (await average("", ROW_SAMPLE)) ?? 0;
 }

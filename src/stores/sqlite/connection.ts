@@ -28,10 +28,10 @@ export function ensureDatabaseDirectory(path: string, create: boolean): void {
   throw new StartupError(`Cannot create the SQLite database ${path}: the directory ${directory} does not exist (create it, or start with --create)`);
 }
 
-/** Opens (creating parent directories and the file) a connection in WAL mode with a busy timeout. */
-export function openConnection(path: string): Connection {
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+/** Opens a connection in WAL mode with a busy timeout, creating parent directories and the file unless `existing` (then a missing file is an error). */
+export function openConnection(path: string, existing = false): Connection {
+  if (!existing) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { fileMustExist: existing });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma("journal_mode = WAL");
   return db;

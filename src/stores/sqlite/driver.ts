@@ -30,7 +30,7 @@ export const sqliteDriver: StoreDriver = {
   schemes: ["sqlite"],
   canonicalUrl: (url, cwd) => `sqlite:${sqlitePathOf(url, cwd)}`,
   checkLocation: (url, create) => ensureDatabaseDirectory(sqlitePathOf(url), create),
-  createStore: (url) => new SqliteStore(sqlitePathOf(url)),
+  createStore: (url, existing) => new SqliteStore(sqlitePathOf(url), existing),
   moveRange: (plan, range, map) => moveRangeSqlite(plan as SqliteRangePlan, range, map),
   replayBatch: (plan, map) => replayBatchSqlite(plan as SqliteReplayPlan, map),
   async openSingleDb(url) {

@@ -36,9 +36,12 @@ export class SqliteStore implements Store {
   private readonly db: Connection;
   private readonly presence: FilePresence;
 
-  /** Opens (creating when missing) the database at `path`; call `init()` before use. A StartupError naming the path when it cannot. */
-  constructor(readonly path: string) {
-    this.db = openingFile(path, () => openConnection(path));
+  /**
+   * Opens the database at `path` (creating it when missing, unless `existing`); call `init()` before use. A
+   * StartupError naming the path when it cannot.
+   */
+  constructor(readonly path: string, existing = false) {
+    this.db = openingFile(path, () => openConnection(path, existing));
     this.presence = new FilePresence(path);
     this.shadowPath = shadowPathOf(path);
   }
