@@ -38,7 +38,11 @@ export interface ServiceProcess {
 // Settings the service would read from the environment behind the bench's back.
 const SERVICE_ENV = ["DATABASE_URL", "MIGRATIONS_DIR", "HOST", "PORT", "INTERNAL_AUTH_PASSWORD_FILE", "MIGRATION_WORKERS", "MIGRATIONS_DEV"];
 
-/** Starts `node bin/migrations.mjs serve …` and resolves once its first line says where it listens. */
+/**
+ * Starts `node bin/migrations.mjs serve …` and resolves once its first line says where it listens and its
+ * command thread is warm (its log says `command thread ready`, or that warming up failed): an operator's
+ * service runs long before its migrate, so a scenario's times leave out the thread's one-time start.
+ */
 export async function startService(settings: ServiceSettings): Promise<ServiceProcess> {
   const password = randomBytes(16).toString("hex");
   const passwordFile = join(settings.scratchDir, "password");
@@ -58,6 +62,7 @@ export async function startService(settings: ServiceSettings): Promise<ServicePr
   const stop = onCleanup(() => stopChild(child, exited));
   try {
     const baseUrl = await listenUrl(child, exited, remember, logTail);
+    await commandThreadWarm(lines, logTail);
     return { baseUrl, password, pid: child.pid!, logTail, stop };
   } catch (error) {
     await stop();
@@ -95,6 +100,14 @@ function listenUrl(
       if (!listening) reject(new Error(`the service exited with code ${code} before listening:\n${logTail()}`));
     });
   });
+}
+
+async function commandThreadWarm(lines: readonly string[], logTail: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!lines.some((line) => /command thread ready|warming up the command thread failed/.test(line))) {
+    if (Date.now() > deadline) throw new Error(`the service's command thread was not ready within ${START_TIMEOUT_MS} ms:\n${logTail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
