@@ -61,9 +61,13 @@ export async function catchUp(db: Connection, plan: SwapPlan): Promise<CaughtUp>
       let left = Infinity;
       for (;;) {
         const batch = chunks.rows;
-        const started = performance.now();
-        const replayed = await inAsyncWriteTransaction(db, () => replayChanges(db, { ...replay, batch }, { ...site, afterSeq: through }, map));
-        const heldMs = performance.now() - started;
+        let locked = 0;
+        // The hold counts from when BEGIN IMMEDIATE got the lock: time waiting for an application's writes is not a hold.
+        const replayed = await inAsyncWriteTransaction(db, () => {
+          locked = performance.now();
+          return replayChanges(db, { ...replay, batch }, { ...site, afterSeq: through }, map);
+        });
+        const heldMs = performance.now() - locked;
         chunks.record(heldMs);
         await pauseAfter(db, heldMs);
         through = replayed.at(-1) ?? through;

@@ -24,11 +24,18 @@ export function pauseAfter(db: Connection, heldMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(MIN_WRITER_PAUSE_MS, heldMs)));
 }
 
-/** Runs `fn` in a write transaction of its own, then pauses (pauseAfter); returns its result and how long it held the lock. */
+/**
+ * Runs `fn` in a write transaction of its own, then pauses (pauseAfter); returns its result and how long it
+ * held the lock: from when BEGIN IMMEDIATE got it (not while it waited for an application's transaction) to
+ * the COMMIT's return.
+ */
 export async function writeThenPause<T>(db: Connection, fn: () => T): Promise<{ result: T; heldMs: number }> {
-  const started = performance.now();
-  const result = inWriteTransaction(db, fn);
-  const heldMs = performance.now() - started;
+  let locked = 0;
+  const result = inWriteTransaction(db, () => {
+    locked = performance.now();
+    return fn();
+  });
+  const heldMs = performance.now() - locked;
   await pauseAfter(db, heldMs);
   return { result, heldMs };
 }
